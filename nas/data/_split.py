@@ -1,0 +1,33 @@
+"""Train / validation / test splitting: stratified for classes, fixed by the seed."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from nas.errors import DataError
+
+VAL_FRACTION = 0.2
+TEST_FRACTION = 0.2
+
+
+def split_indices(
+    y: np.ndarray, stratify: bool, seed: int, source: str = "data"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of train, validation and test rows (60 / 20 / 20)."""
+    n = len(y)
+    idx = np.arange(n)
+    strat = y if stratify else None
+    if stratify:
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < 3:
+            raise DataError(f"{source}: a class has only {counts.min()} example(s); need at least 3 per class to split")
+    if n < 10:
+        raise DataError(f"{source}: only {n} rows; need at least 10 for train / validation / test splits")
+    try:
+        rest, test = train_test_split(idx, test_size=TEST_FRACTION, random_state=seed, stratify=strat)
+        val_share = VAL_FRACTION / (1 - TEST_FRACTION)
+        train, val = train_test_split(rest, test_size=val_share, random_state=seed,
+                                      stratify=None if strat is None else y[rest])
+    except ValueError as exc:
+        raise DataError(f"{source}: cannot split {n} rows: {exc}") from None
+    return np.sort(train), np.sort(val), np.sort(test)

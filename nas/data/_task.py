@@ -1,0 +1,106 @@
+"""TaskData: the tensors a search trains on, plus everything needed to reproduce the inputs.
+
+Preprocessing is fitted on the training split only and kept as plain JSON (`preprocessing`),
+so the store, export and predict can replay it on new raw inputs.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+KINDS = {"classification": ("accuracy", "maximize"), "regression": ("rmse", "minimize")}
+
+
+@dataclass(frozen=True)
+class Split:
+    X: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """A dataset ready for training: three splits of model-ready tensors and their description."""
+
+    name: str
+    task: str  # image | sequence | tabular
+    kind: str  # classification | regression
+    input_shape: tuple[int, ...]
+    out_dim: int
+    train: Split
+    val: Split
+    test: Split
+    class_names: list[str] = field(default_factory=list)
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def metric(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def direction(self) -> str:
+        return KINDS[self.kind][1]
+
+    @property
+    def target_scale(self) -> tuple[float, float]:
+        """(mean, std) that turn a standardised regression output back into target units."""
+        p = self.preprocessing
+        return float(p.get("target_mean", 0.0)), float(p.get("target_std", 1.0))
+
+    def to(self, device: Any) -> TaskData:
+        """Move every split to `device` once; training then slices batches on the device."""
+        move = lambda s: Split(s.X.to(device), s.y.to(device))  # noqa: E731
+        return replace(self, train=move(self.train), val=move(self.val), test=move(self.test))
+
+    def fingerprint(self) -> str:
+        """A hash of the split contents: two runs on the same data and seed agree on it."""
+        h = hashlib.sha256()
+        for split in (self.train, self.val, self.test):
+            for t in (split.X, split.y):
+                h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    def describe(self) -> dict[str, Any]:
+        """JSON description stored with the study (and in export manifests)."""
+        return {
+            "name": self.name, "task": self.task, "kind": self.kind, "metric": self.metric,
+            "input_shape": list(self.input_shape), "out_dim": self.out_dim,
+            "class_names": self.class_names, "preprocessing": self.preprocessing,
+            "sizes": [len(self.train), len(self.val), len(self.test)],
+            "fingerprint": self.fingerprint(), "source": self.source,
+        }
+
+
+def feature_axes(task: str, ndim: int) -> tuple[int, ...]:
+    """Axes averaged over when standardising: all but channels (images) or features (others)."""
+    if task == "image":
+        return tuple(i for i in range(ndim) if i != 1)
+    return tuple(range(ndim - 1))
+
+
+def fit_standardize(X: np.ndarray, task: str) -> dict[str, Any]:
+    """Per-channel (images) or per-feature statistics of the training split."""
+    axes = feature_axes(task, X.ndim)
+    mean = X.mean(axis=axes)
+    std = X.std(axis=axes)
+    std = np.where(std < 1e-8, 1.0, std)
+    return {"mean": mean.astype(float).tolist(), "std": std.astype(float).tolist()}
+
+
+def apply_standardize(X: np.ndarray, prep: dict[str, Any], task: str) -> np.ndarray:
+    """Replay `fit_standardize` statistics (plus an optional leading `scale`) on raw inputs."""
+    X = X.astype(np.float32) * float(prep.get("scale", 1.0))
+    if "mean" not in prep:
+        return X
+    shape = [1] * X.ndim
+    shape[1 if task == "image" else X.ndim - 1] = -1
+    mean = np.asarray(prep["mean"], dtype=np.float32).reshape(shape)
+    std = np.asarray(prep["std"], dtype=np.float32).reshape(shape)
+    return (X - mean) / std

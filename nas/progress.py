@@ -1,0 +1,102 @@
+"""Renderers of search progress: a live Rich display on a terminal, plain log lines otherwise,
+nothing with --quiet. They implement `nas.search.SearchObserver`.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nas.search import SearchObserver, SearchResult
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A metric for display: 4 decimals, or '-' for missing values."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+class _Best:
+    """Tracks the best finished value in the study's direction."""
+
+    def __init__(self) -> None:
+        self.value: float | None = None
+        self.trial: int | None = None
+        self.maximize = True
+
+    def update(self, row: dict[str, Any]) -> None:
+        v = row.get("value")
+        if row["state"] != "complete" or v is None:
+            return
+        if self.value is None or (v > self.value if self.maximize else v < self.value):
+            self.value, self.trial = v, row["trial"]
+
+    def text(self, metric: str) -> str:
+        return "best: -" if self.value is None else f"best {metric} {self.value:.4f} (trial {self.trial})"
+
+
+class PlainObserver(SearchObserver):
+    """One log line per event, for logs and pipes (stdout is not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console, self.best, self.metric, self.done, self.total = console, _Best(), "", 0, 0
+
+    def search_started(self, study, storage, done, total, data, device) -> None:  # noqa: ANN001
+        self.metric, self.done, self.total = data.metric, done, total
+        self.best.maximize = data.direction == "maximize"
+        verb = "resuming" if done else "starting"
+        self.console.print(f"{verb} study '{study}' in {storage}: {done}/{total} trials done; "
+                           f"data {data.name} {tuple(data.input_shape)} on {device}", highlight=False)
+
+    def trial_finished(self, row: dict[str, Any]) -> None:
+        self.best.update(row)
+        if row["state"] in ("complete", "pruned"):
+            self.done += 1
+        detail = row["reason"] if row["state"] == "fail" else f"{self.metric} {fmt(row['value'])}"
+        self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
+                           f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
+
+
+class RichObserver(PlainObserver):
+    """A live display: trials done / total, the running trial's epoch and metric, the best so far."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console, transient=False)
+        self.trials_task = self.epoch_task = None
+
+    def search_started(self, study, storage, done, total, data, device) -> None:  # noqa: ANN001
+        super().search_started(study, storage, done, total, data, device)
+        self.progress.start()
+        self.trials_task = self.progress.add_task("trials", total=total, completed=done)
+        self.epoch_task = self.progress.add_task("waiting", total=1, completed=0)
+
+    def trial_started(self, number: int, summary: str, epochs: int) -> None:
+        self.progress.reset(self.epoch_task, total=epochs, completed=0,
+                            description=f"trial {number}: {summary}")
+
+    def epoch_done(self, number: int, epoch: int, value: float) -> None:
+        self.progress.update(self.epoch_task, completed=epoch + 1,
+                             description=f"trial {number} epoch {epoch + 1}: {self.metric} {value:.4f}")
+
+    def trial_finished(self, row: dict[str, Any]) -> None:
+        self.best.update(row)
+        if row["state"] in ("complete", "pruned"):
+            self.done += 1
+        detail = row["reason"] if row["state"] == "fail" else fmt(row["value"])
+        self.progress.console.print(f"  trial {row['trial']:>3} {row['state']:<8} {detail}  {row['summary']}",
+                                    highlight=False)
+        self.progress.update(self.trials_task, completed=self.done,
+                             description=f"trials ({self.best.text(self.metric)})")
+
+    def search_finished(self, result: SearchResult) -> None:
+        self.progress.stop()
+
+
+def make_observer(console: Console, quiet: bool) -> SearchObserver:
+    """Quiet: nothing. Terminal: live display. Pipe or file: plain lines."""
+    if quiet:
+        return SearchObserver()
+    return RichObserver(console) if console.is_terminal else PlainObserver(console)

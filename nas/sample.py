@@ -1,0 +1,67 @@
+"""The only place that calls `trial.suggest_*`: a validated Space plus an Optuna trial -> Arch.
+
+Parameter names are hierarchical and deterministic (`blocks.depth`, `blocks.1.kernel`,
+`train.lr`). Depth is sampled first and only the blocks that exist are sampled after it, so
+multivariate TPE (group=True) sees a proper conditional space.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nas.arch import Arch
+from nas.space import Choice, Fixed, Param, Range, SectionSpace, Space
+
+
+def _fixed(trial: Any, name: str, p: Fixed) -> Any:
+    return p.value
+
+
+def _choice(trial: Any, name: str, p: Choice) -> Any:
+    return trial.suggest_categorical(name, list(p.options))
+
+
+def _range(trial: Any, name: str, p: Range) -> Any:
+    if p.integer:
+        return trial.suggest_int(name, int(p.low), int(p.high), step=int(p.step or 1), log=p.log)
+    return trial.suggest_float(name, float(p.low), float(p.high), step=p.step, log=p.log)
+
+
+_SUGGEST: dict[type, Callable[[Any, str, Any], Any]] = {Fixed: _fixed, Choice: _choice, Range: _range}
+
+
+def suggest(trial: Any, name: str, param: Param) -> Any:
+    """Draw one value; Fixed values are returned without touching the trial."""
+    return _SUGGEST[type(param)](trial, name, param)
+
+
+def _sample_keys(trial: Any, prefix: str, sec: SectionSpace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, param in sec.params.items():
+        needs = sec.schema.keys[key].needs
+        if needs and not values.get(needs):
+            continue  # e.g. no conv front-end: its kernel is not a parameter of this trial
+        values[key] = suggest(trial, f"{prefix}{key}", param)
+    return values
+
+
+def sample_arch(space: Space, trial: Any) -> Arch:
+    """Sample an architecture from `space` through `trial` (an Optuna Trial or FixedTrial)."""
+    body: dict[str, Any] = {}
+    for name, sec in space.sections.items():
+        if sec.depth is None:
+            body[name] = _sample_keys(trial, f"{name}.", sec)
+            continue
+        depth = suggest(trial, f"{name}.depth", sec.depth)
+        body[name] = [_sample_keys(trial, f"{name}.{i}.", sec) for i in range(depth)]
+    train = body.pop("train")
+    return Arch(family=space.family, sections=body, train=train)
+
+
+def random_archs(space: Space, n: int, seed: int = 0) -> list[Arch]:
+    """`n` architectures drawn at random through the same code path as a search (for `validate`)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    return [sample_arch(space, study.ask()) for _ in range(n)]

@@ -1,0 +1,258 @@
+"""The store: storage URLs (masked in all output), studies, leaderboard rows and checkpoints.
+
+Studies live in Optuna's RDB storage over SQLAlchemy (default `sqlite:///studies/nas.db`).
+Checkpoints are safetensors files in Optuna's file-system artifact store (by default an
+`artifacts/` folder beside the SQLite file), and are loaded without unpickling anything.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from nas.arch import Arch
+from nas.errors import NasError, StoreError, nearest
+
+DEFAULT_STORAGE = "sqlite:///studies/nas.db"
+ENV_STORAGE = "NAS_STORAGE"
+ENV_ARTIFACTS = "NAS_ARTIFACTS"
+DEFAULT_ARTIFACTS = "studies/artifacts"
+OPTUNA_TABLES = {"studies", "trials", "version_info"}
+
+
+def storage_url(url: str | None = None) -> str:
+    """The URL to use: explicit, else $NAS_STORAGE, else the default SQLite file."""
+    return url or os.environ.get(ENV_STORAGE) or DEFAULT_STORAGE
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, safe to print or log."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparseable storage URL>"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _check_sqlite_file(path: Path, create: bool) -> None:
+    """Refuse, before Optuna touches it, a file that is not an Optuna store (it would add tables)."""
+    if not path.exists() or path.stat().st_size == 0:
+        if not create:
+            raise StoreError(f"{path}: no store here yet (run `nas search` first, or pass --storage)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path.parent}: cannot create the studies folder ({exc.strerror})") from None
+        if not os.access(path.parent, os.W_OK):
+            raise StoreError(f"{path.parent}: folder is not writable")
+        return
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError:
+        raise StoreError(f"{path}: not an SQLite database (corrupt, or some other kind of file)") from None
+    if not OPTUNA_TABLES <= tables:
+        raise StoreError(f"{path}: an SQLite database, but not a nas/Optuna store (no studies table)")
+
+
+def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
+    """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
+    import optuna
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    url = storage_url(url)
+    masked = mask_url(url)
+    try:
+        path = _sqlite_path(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(f"--storage: cannot parse storage URL {masked!r} (expected e.g. sqlite:///studies/nas.db)") from None
+    engine_kwargs: dict[str, Any] = {}
+    if path is not None:
+        _check_sqlite_file(path, create)
+        engine_kwargs = {"connect_args": {"timeout": 60}}
+    kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
+    if heartbeat:
+        kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
+                      failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+    try:
+        return optuna.storages.RDBStorage(url, **kwargs)
+    except ImportError as exc:
+        raise StoreError(f"{masked}: database driver not installed ({exc.name or exc})") from None
+    except (SQLAlchemyError, ValueError, RuntimeError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"{masked}: cannot open storage ({reason.replace(url, masked)})") from None
+
+
+def artifact_dir(url: str | None = None, override: str | None = None) -> Path:
+    """Where checkpoints go: --artifacts, $NAS_ARTIFACTS, `artifacts/` beside an SQLite file."""
+    chosen = override or os.environ.get(ENV_ARTIFACTS)
+    if chosen:
+        return Path(chosen)
+    path = _sqlite_path(storage_url(url))
+    return path.parent / "artifacts" if path is not None else Path(DEFAULT_ARTIFACTS)
+
+
+def artifact_store(url: str | None = None, override: str | None = None) -> Any:
+    from optuna.artifacts import FileSystemArtifactStore
+
+    base = artifact_dir(url, override)
+    base.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(base_path=str(base))
+
+
+def study_names(storage: Any) -> list[str]:
+    import optuna
+
+    return [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+
+
+def load_study(name: str | None, storage: Any) -> Any:
+    """Load a study by name; with no name, the store's only study (or the error lists them)."""
+    import optuna
+
+    names = study_names(storage)
+    if not names:
+        raise StoreError("the store has no studies yet (run `nas search` first)")
+    if name is None:
+        if len(names) > 1:
+            raise StoreError(f"--study: the store has several studies, name one: {', '.join(names)}")
+        name = names[0]
+    if name not in names:
+        raise StoreError(f"--study: no study named '{name}'{nearest(name, names)}")
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def save_checkpoint(trial: Any, state: dict[str, Any], store: Any) -> str:
+    """Write a state dict as safetensors into the artifact store; returns the artifact id."""
+    from optuna.artifacts import upload_artifact
+    from safetensors.torch import save_file
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"trial-{trial.number}.safetensors")
+        save_file(tensors, path)
+        return upload_artifact(artifact_store=store, file_path=path, study_or_trial=trial)
+
+
+def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
+    """Load a trial's weights (safetensors: no pickles). StoreError when it has none."""
+    from optuna.artifacts import download_artifact
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    artifact_id = trial.user_attrs.get("checkpoint")
+    if not artifact_id:
+        raise StoreError(f"trial {trial.number}: has no checkpoint (state {trial.state.name.lower()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "weights.safetensors")
+        try:
+            download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=path)
+            return load_file(path)
+        except (FileNotFoundError, OSError) as exc:
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store ({exc})") from None
+        except SafetensorError as exc:
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is unreadable ({exc})") from None
+
+
+def trial_arch(trial: Any) -> Arch:
+    """The stored architecture of a trial (raises StoreError if it has none)."""
+    raw = trial.user_attrs.get("arch")
+    if raw is None:
+        raise StoreError(f"trial {trial.number}: has no stored architecture")
+    try:
+        return Arch.from_dict(raw)
+    except NasError as exc:
+        raise StoreError(f"trial {trial.number}: {exc}") from None
+
+
+def find_trial(study: Any, number: int) -> Any:
+    for t in study.get_trials(deepcopy=False):
+        if t.number == number:
+            return t
+    raise StoreError(f"--trial: study '{study.study_name}' has no trial {number} (it has {len(study.trials)})")
+
+
+def _finite(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def trial_row(trial: Any) -> dict[str, Any]:
+    """One leaderboard row of plain JSON values."""
+    from nas.models import summarize
+
+    attrs = trial.user_attrs
+    try:
+        summary = summarize(Arch.from_dict(attrs["arch"])) if "arch" in attrs else ""
+    except (NasError, KeyError, TypeError):
+        summary = "<unreadable architecture>"
+    curve = attrs.get("curve") or []
+    value = trial.value if trial.values and len(trial.values) == 1 else None
+    return {
+        "trial": trial.number,
+        "state": trial.state.name.lower(),
+        "value": _finite(value),
+        "values": [_finite(v) for v in trial.values] if trial.values else None,
+        "test": _finite(attrs.get("test")),
+        "params": attrs.get("params"),
+        "seconds": _finite(attrs.get("train_seconds")),
+        "epochs": len(curve),
+        "device": attrs.get("device"),
+        "summary": summary,
+        "reason": attrs.get("fail_reason") or trial.system_attrs.get("fail_reason"),
+    }
+
+
+def leaderboard(study: Any, top: int | None = None, include_all: bool = False) -> list[dict[str, Any]]:
+    """Completed trials best first (by the study's direction), ranked; then the rest with `include_all`."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    done = [t for t in trials if t.state == TrialState.COMPLETE and t.values and _finite(t.values[0]) is not None]
+    maximize = study.directions[0].name == "MAXIMIZE"
+    done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], t.number))
+    rows = [{"rank": i + 1, **trial_row(t)} for i, t in enumerate(done)]
+    if top is not None:
+        rows = rows[:top]
+    if include_all:
+        ranked = {t.number for t in done}
+        rows += [{"rank": None, **trial_row(t)} for t in trials if t.number not in ranked]
+    return rows
+
+
+def study_summaries(storage: Any) -> list[dict[str, Any]]:
+    """One row per study: name, trial counts by state, best value, metric and creation time."""
+    import optuna
+    from optuna.trial import TrialState
+
+    rows = []
+    for s in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=s.study_name, storage=storage)
+        trials = study.get_trials(deepcopy=False)
+        count = lambda st: sum(t.state == st for t in trials)  # noqa: E731
+        best = None
+        if len(study.directions) == 1 and count(TrialState.COMPLETE):
+            best = _finite(study.best_value)
+        info = study.user_attrs.get("nas", {})
+        rows.append({
+            "study": s.study_name, "task": info.get("task"), "dataset": info.get("dataset"),
+            "metric": info.get("metric"), "complete": count(TrialState.COMPLETE),
+            "pruned": count(TrialState.PRUNED), "failed": count(TrialState.FAIL),
+            "running": count(TrialState.RUNNING), "best": best,
+            "created": s.datetime_start.isoformat(timespec="seconds") if s.datetime_start else None,
+        })
+    return rows

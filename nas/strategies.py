@@ -1,0 +1,106 @@
+"""Samplers and pruners by name (dict dispatch). Optuna does the work; this only configures it."""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from nas.errors import UsageError, nearest
+from nas.space import Choice, Space
+
+
+def _categorical_params(space: Space) -> list[str]:
+    names = []
+    for sec in space.sections.values():
+        for key, p in sec.params.items():
+            if isinstance(p, Choice) and any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in p.options):
+                names.append(f"{sec.name}.{key}")
+    return names
+
+
+def _tpe(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    return optuna.samplers.TPESampler(
+        seed=seed, multivariate=True, group=True, constant_liar=True,
+        n_startup_trials=max(5, min(10, trials // 3)), warn_independent_sampling=False,
+    )
+
+
+def _random(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def _gp(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    return optuna.samplers.GPSampler(seed=seed, n_startup_trials=max(5, min(10, trials // 3)),
+                                     warn_independent_sampling=False)
+
+
+def _cmaes(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    categorical = _categorical_params(space)
+    if categorical:
+        raise UsageError(
+            f"--sampler cmaes: CMA-ES handles only numeric ranges, but the space has categorical "
+            f"choices ({', '.join(categorical[:3])}{', ...' if len(categorical) > 3 else ''}); use tpe, gp, random, qmc or nsga2"
+        )
+    return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+
+
+def _qmc(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    return optuna.samplers.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False,
+                                      warn_asynchronous_seeding=False)
+
+
+def _nsga2(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    import optuna
+
+    return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(8, min(50, trials // 3)))
+
+
+SAMPLERS: dict[str, Callable[[int, Space, int, int], Any]] = {
+    "tpe": _tpe, "random": _random, "gp": _gp, "cmaes": _cmaes, "qmc": _qmc, "nsga2": _nsga2,
+}
+
+
+def make_sampler(name: str, seed: int, space: Space, n_objectives: int = 1, trials: int = 20) -> Any:
+    if name not in SAMPLERS:
+        raise UsageError(f"--sampler: unknown sampler '{name}'{nearest(name, SAMPLERS)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Optuna's ExperimentalWarning for multivariate/group TPE
+        return SAMPLERS[name](seed, space, n_objectives, trials)
+
+
+def _median(epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(1, epochs // 4))
+
+
+def _hyperband(epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
+
+
+def _no_pruning(epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.NopPruner()
+
+
+PRUNERS: dict[str, Callable[[int], Any]] = {"median": _median, "hyperband": _hyperband, "none": _no_pruning}
+
+
+def make_pruner(name: str, epochs: int) -> Any:
+    """A pruner for epoch-wise reports; `epochs` is the largest number of epochs a trial runs."""
+    if name not in PRUNERS:
+        raise UsageError(f"--pruner: unknown pruner '{name}'{nearest(name, PRUNERS)}")
+    return PRUNERS[name](epochs)

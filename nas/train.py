@@ -1,0 +1,140 @@
+"""fit(): train one model on TaskData. Knows nothing of Optuna; the search hooks in via on_epoch.
+
+Small datasets live on the device as tensors and batches are index slices of a per-epoch
+permutation (no DataLoader: for in-memory data it only adds overhead). On CUDA: bf16 autocast,
+channels_last for images, and no host sync per step (divergence is checked once per epoch);
+on the CPU the per-step finiteness check is free and stops a diverging trial at its first bad step.
+"""
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nas.arch import Arch
+from nas.data import TaskData
+from nas.errors import DivergedError
+from nas.metrics import autocast, score
+
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "adam": lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
+    "adamw": lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
+    "sgd": lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd, momentum=0.9, nesterov=True),
+    "rmsprop": lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+}
+
+# name -> factory(optimizer, lr, total_steps): stepped once per batch
+SCHEDULERS: dict[str, Callable[[torch.optim.Optimizer, float, int], Any]] = {
+    "none": lambda opt, lr, steps: None,
+    "cosine": lambda opt, lr, steps: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)),
+    "onecycle": lambda opt, lr, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1)),
+}
+
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "classification": F.cross_entropy,
+    "regression": lambda out, y: F.mse_loss(out.squeeze(-1), y),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The training knobs of an architecture (its `train` section)."""
+
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    epochs: int = 10
+    scheduler: str = "none"
+
+    @classmethod
+    def from_arch(cls, arch: Arch) -> TrainConfig:
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in arch.train.items() if k in known})
+
+
+@dataclass
+class FitResult:
+    """Best validation value, the epoch it came from, the whole curve and the best weights (CPU)."""
+
+    best_value: float
+    best_epoch: int
+    curve: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch so that a trial's initial weights and batches repeat."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _better(a: float, b: float, direction: str) -> bool:
+    return a > b if direction == "maximize" else a < b
+
+
+def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.optim.Optimizer,
+                 sched: Any, gen: torch.Generator, epoch: int) -> None:
+    X, y = data.train.X, data.train.y
+    n, device = X.shape[0], X.device
+    loss_fn, sync_each_step = LOSSES[data.kind], device.type != "cuda"
+    model.train()
+    perm = torch.randperm(n, device=device, generator=gen)
+    total = torch.zeros((), device=device)
+    for step, start in enumerate(range(0, n, cfg.batch_size)):
+        idx = perm[start : start + cfg.batch_size]
+        if idx.numel() < 2 < n:
+            continue  # a batch of one breaks batch norm and adds only noise
+        with autocast(device):
+            loss = loss_fn(model(X[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if sync_each_step and not torch.isfinite(loss):
+            raise DivergedError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
+        opt.step()
+        if sched is not None:
+            sched.step()
+        total += loss.detach()
+    if not torch.isfinite(total):
+        raise DivergedError(f"loss became {total.item()} in epoch {epoch + 1}")
+
+
+def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
+        on_epoch: Callable[[int, float], None] | None = None) -> FitResult:
+    """Train `model` (already on the data's device) and return the best validation result.
+
+    `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
+    (the search raises optuna.TrialPruned there) to stop training early.
+    """
+    device = data.train.X.device
+    if device.type == "cuda" and data.train.X.dim() == 4:
+        model = model.to(memory_format=torch.channels_last)
+    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg.lr, cfg.weight_decay)
+    steps = cfg.epochs * -(-len(data.train) // cfg.batch_size)
+    sched = SCHEDULERS[cfg.scheduler](opt, cfg.lr, steps)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    result = FitResult(best_value=float("nan"), best_epoch=-1)
+    started = time.perf_counter()
+    for epoch in range(cfg.epochs):
+        _train_epoch(model, data, cfg, opt, sched, gen, epoch)
+        value = score(model, data.val, data)
+        result.curve.append(value)
+        if result.best_epoch < 0 or _better(value, result.best_value, data.direction):
+            result.best_value, result.best_epoch = value, epoch
+            result.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        if on_epoch is not None:
+            on_epoch(epoch, value)
+    result.seconds = time.perf_counter() - started
+    if result.state:
+        model.load_state_dict(result.state)
+    return result
