@@ -3,7 +3,6 @@ nothing with --quiet. They implement `nas.search.SearchObserver`.
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.console import Console

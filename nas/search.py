@@ -5,9 +5,8 @@ observer receives progress events; the CLI renders them, a script can ignore the
 """
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nas.arch import Arch
@@ -168,7 +167,7 @@ def check_compatible(study: Any, info: dict[str, Any]) -> None:
     old = study.user_attrs.get("nas")
     if old is None:
         return
-    how = f"pass --study NEW to start a new study, or run with the study's original settings"
+    how = "pass --study NEW to start a new study, or run with the study's original settings"
     for key, flag in (("task", "--task"), ("dataset", "--dataset"), ("seed", "--seed")):
         if old.get(key) != info[key]:
             raise StoreError(f"study '{study.study_name}' was created with {flag} {old.get(key)}, not {info[key]}; {how}")

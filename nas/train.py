@@ -7,7 +7,6 @@ on the CPU the per-step finiteness check is free and stops a diverging trial at 
 """
 from __future__ import annotations
 
-import copy
 import random
 import time
 from collections.abc import Callable

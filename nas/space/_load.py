@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from nas.errors import SpaceError, nearest
-from nas.space._grammar import Choice, Fixed, GrammarError, Param, Range, parse_value, to_raw
+from nas.space._grammar import Choice, Fixed, GrammarError, Param, parse_value, to_raw
 from nas.space._schema import FAMILIES, Key, Section, coerce
 
 TOP_KEYS = ("family", "name", "description")

@@ -7,11 +7,11 @@ that the builders implement exactly these names.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from nas.errors import nearest
-from nas.space._grammar import Choice, Fixed, GrammarError, Param, Range
+from nas.space._grammar import Choice, Fixed, GrammarError, Param
 
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "elu", "leaky_relu", "hardswish")
 NORMS = ("batch", "layer", "none")

@@ -1,0 +1,16 @@
+"""The CLI's commands, one module per concern; each is a thin adapter over the library.
+
+`register` is the one list of commands: add a module here and a line below.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(app: Any) -> None:
+    from nas.commands import results, search, validate
+
+    app.command()(search.search)
+    app.command()(validate.validate)
+    app.command()(results.leaderboard)
+    app.command()(results.studies)

@@ -1,0 +1,44 @@
+"""`nas validate`: check a space file and show what it samples."""
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from nas.commands._common import console
+from nas.errors import UsageError
+
+def validate(
+    path: str = typer.Argument(..., help="Space YAML file to check (or a shipped space name)."),
+    samples: int = typer.Option(3, "--samples", help="How many random architectures to show."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the shown samples."),
+) -> None:
+    """Check a space file: free parameters, size of the space, and a few sampled architectures."""
+    from nas.search import resolve_space
+    from nas.space import format_size
+    from nas.sample import random_archs
+
+    if samples < 0:
+        raise UsageError(f"--samples: must be 0 or more, got {samples}")
+    space = resolve_space("", path, None)
+    free = space.free_parameters()
+    console.print(f"{space.source}: valid {space.family} space", highlight=False)
+    console.print(f"  {len(free)} free parameters: {', '.join(free)}", highlight=False)
+    console.print(f"  size: {format_size(*space.size())}", highlight=False)
+    if samples:
+        _show_samples(space, random_archs(space, samples, seed))
+
+
+def _show_samples(space: Any, archs: list[Any]) -> None:
+    from nas.models import build_model, count_params, summarize
+
+    shapes = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,)}  # the built-in datasets' inputs
+    table = Table(title=f"sampled architectures (parameters for input {shapes[space.family]}, 10 outputs)")
+    for col in ("#", "architecture", "parameters", "training"):
+        table.add_column(col)
+    for i, arch in enumerate(archs):
+        params = count_params(build_model(arch, shapes[space.family], 10))
+        train = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in arch.train.items())
+        table.add_row(str(i), summarize(arch), f"{params:,}", train)
+    console.print(table)
