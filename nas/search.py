@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from nas.arch import Arch
-from nas.data import TaskData, load_data
+from nas.data import DataSpec, TaskData, load_data
 from nas.errors import StoreError, TrialError, UsageError
 from nas.space import Fixed, Space, load_space, shipped_space
 
@@ -210,7 +210,8 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     _check_config(cfg)
     device = resolve_device(cfg.device)
     space = resolve_space(cfg.task, cfg.space, cfg.epochs)
-    data = load_data(cfg.task, cfg.dataset, cfg.seed)
+    data_spec = DataSpec(task=cfg.task, dataset=cfg.dataset, seed=cfg.seed)
+    data = load_data(data_spec)
     try:
         check_input(space.family, data.input_shape)
     except Exception as exc:
@@ -219,7 +220,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     make_sampler(cfg.sampler, cfg.seed, space, 1, cfg.trials)  # refuse a bad sampler before touching the store
     storage = open_storage(cfg.storage, create=True)
     name = cfg.study or f"{cfg.task}-{data.name}"
-    info = {"task": cfg.task, "dataset": data.name, "seed": cfg.seed, "space": space.to_dict(),
+    info = {"task": cfg.task, "dataset": data.name, "seed": cfg.seed, "data_spec": data_spec.to_dict(), "space": space.to_dict(),
             "data": data.describe(), "metric": data.metric, "direction": data.direction, "version": __version__}
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
     if existing is not None:

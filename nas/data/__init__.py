@@ -1,5 +1,12 @@
-"""Datasets -> TaskData: built-ins (shipped by scikit-learn) and, later, the user's files."""
+"""Datasets -> TaskData: built-ins (shipped by scikit-learn) and, later, the user's files.
+
+`DataSpec` is the plain-JSON description of where the data comes from (stored with every
+study, so retrain and rerun reload exactly the same split); `load_data(spec)` builds TaskData.
+"""
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,7 +18,7 @@ from nas.errors import DataError, UsageError, nearest
 
 TASKS = ("image", "sequence", "tabular")
 
-__all__ = ["BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Split", "TaskData",
+__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Split", "TaskData",
            "apply_standardize", "fit_standardize", "load_data", "prepare"]
 
 
@@ -27,6 +34,8 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     tr, va, te = split_indices(raw.y, classification, seed, raw.source)
     prep = fit_standardize(raw.X[tr].astype(np.float32) * raw.scale, task)
     prep = {"scale": raw.scale, **prep}
+    if raw.columns:
+        prep["columns"] = list(raw.columns)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
@@ -40,14 +49,38 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
                     preprocessing=prep, source=raw.source)
 
 
-def load_data(task: str, dataset: str | None = None, seed: int = 0) -> TaskData:
-    """Load a built-in dataset for `task` (its default when `dataset` is None)."""
+@dataclass(frozen=True)
+class DataSpec:
+    """Where a study's data comes from: a built-in `dataset`, or a user file `path` (--data)."""
+
+    task: str = "image"
+    dataset: str | None = None
+    path: str | None = None
+    target: str | None = None
+    window: int | None = None
+    image_size: int | None = None
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+def load_data(spec: DataSpec) -> TaskData:
+    """Load the data a spec describes (the task's default built-in when nothing is named)."""
+    task = spec.task
     if task not in TASKS:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")
-    name = dataset or DEFAULT_DATASET[task]
+    if spec.path is not None:
+        raise UsageError("--data: user data files are not supported yet")
+    name = spec.dataset or DEFAULT_DATASET[task]
     if name not in BUILTINS:
         raise UsageError(f"--dataset: unknown dataset '{name}'{nearest(name, BUILTINS)}")
     entry = BUILTINS[name]
     if entry.task != task:
         raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {task} (use --task {entry.task})")
-    return prepare(entry.load(), name, task, seed)
+    return prepare(entry.load(), name, task, spec.seed)

@@ -21,6 +21,7 @@ class Raw:
     class_names: list[str]
     source: str
     scale: float = 1.0
+    columns: list[str] | None = None  # feature names of a table, in order (CSV prediction needs them)
 
 
 def _digits_image() -> Raw:
@@ -47,7 +48,8 @@ def _sklearn_table(loader_name: str, kind: str) -> Callable[[], Raw]:
 
         d = getattr(sklearn.datasets, loader_name)()
         names = [str(c) for c in getattr(d, "target_names", [])] if kind == "classification" else []
-        return Raw(d.data.astype(np.float32), d.target, kind, names, f"scikit-learn {loader_name}")
+        return Raw(d.data.astype(np.float32), d.target, kind, names, f"scikit-learn {loader_name}",
+                   columns=[str(c) for c in d.feature_names])
 
     return load
 

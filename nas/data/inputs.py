@@ -1,0 +1,81 @@
+"""New raw inputs for prediction: read a file the way training data was read, then replay the
+stored preprocessing. `info` is `TaskData.describe()` (kept in the study and in export bundles).
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nas.data._task import apply_standardize
+from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
+from nas.errors import DataError
+
+
+def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "X" not in z.files:
+                raise DataError(f"{path}: no array named 'X' (found: {', '.join(z.files) or 'none'})")
+            X = np.asarray(z["X"], dtype=np.float32)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: unreadable .npz file ({exc})") from None
+    return X, [str(i) for i in range(len(X))]
+
+
+def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    columns = info.get("preprocessing", {}).get("columns")
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path}: unreadable CSV file ({exc})") from None
+    if not rows:
+        raise DataError(f"{path}: no rows")
+    columns = columns or [c for c in rows[0] if c]
+    missing = [c for c in columns if c not in rows[0]]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
+    try:
+        X = np.array([[float(r[c]) for c in columns] for r in rows], dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{path}: non-numeric value in a feature column ({exc})") from None
+    return X, [str(i) for i in range(len(X))]
+
+
+def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    shape = info["input_shape"]
+    if len(shape) != 3:
+        raise DataError(f"{paths[0]}: images given, but the model takes inputs of shape {tuple(shape)}")
+    X = np.stack([read_image(p, (shape[1], shape[2]), shape[0]) for p in paths])
+    return X, [p.name for p in paths]
+
+
+READERS: dict[str, Callable[[Path, dict[str, Any]], tuple[np.ndarray, list[str]]]] = {
+    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
+}
+
+
+def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    """Model-ready float32 inputs and one name per row (file name or row index)."""
+    path = Path(path)
+    if path.is_dir():
+        files = image_files(path)
+        if not files:
+            raise DataError(f"{path}: folder has no image files")
+        X, names = _images(files, info)
+    elif not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    elif path.suffix.lower() not in READERS:
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv or an image)")
+    else:
+        X, names = READERS[path.suffix.lower()](path, info)
+    expected = tuple(info["input_shape"])
+    if tuple(X.shape[1:]) != expected:
+        raise DataError(f"{path}: inputs have shape {tuple(X.shape[1:])}, the model expects {expected}")
+    if not np.isfinite(X).all():
+        raise DataError(f"{path}: inputs contain NaN or infinite values")
+    return apply_standardize(X, info.get("preprocessing", {}), info["task"]), names
