@@ -188,6 +188,11 @@ def _counts(study: Any) -> dict[str, int]:
 
 
 def _check_config(cfg: SearchConfig) -> None:
+    from nas.data import TASKS
+    from nas.errors import nearest
+
+    if cfg.task not in TASKS:
+        raise UsageError(f"--task: unknown task '{cfg.task}'{nearest(cfg.task, TASKS)}")
     if cfg.trials < 1:
         raise UsageError(f"--trials: must be at least 1, got {cfg.trials}")
     if cfg.epochs is not None and cfg.epochs < 1:
