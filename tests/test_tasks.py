@@ -110,3 +110,10 @@ def test_datasets_lists_builtins(run_cli) -> None:
     assert rows["diabetes"]["kind"] == "regression" and rows["digits_seq"]["shape"] == [8, 8]
     table = run_cli("datasets").stdout
     assert "breast_cancer" in table and "scikit-learn" in table
+
+
+def test_search_help_lists_data_flags(run_cli) -> None:
+    r = run_cli("search", "--help")
+    assert r.exit_code == 0
+    for flag in ("--data", "--target", "--window", "--image-size", "--kind"):
+        assert flag in r.stdout

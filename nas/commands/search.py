@@ -8,8 +8,8 @@ import typer
 from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, quiet_optuna
 
 def search(
-    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) [default: inferred from --data / --dataset, else image]."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset [default: the task's: digits, digits_seq, breast_cancer]."),
+    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = typer.Option(20, "--trials", help="Total finished trials wanted in the study (earlier runs count)."),
     timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m: no new trial starts after it."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override the space's training epochs."),
@@ -22,11 +22,11 @@ def search(
     sampler: str = typer.Option("tpe", "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
-    data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X, y or X_train/y_train/X_val/y_val[/X_test/y_test]) or a .csv."),
+    data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train, X_val, y_val and optionally X_test, y_test) or a .csv."),
     target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window)."),
     window: Optional[int] = typer.Option(None, "--window", help="CSV series: steps per input window; the target one step later is forecast."),
-    image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N [default: their common size]."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression [default: inferred from the target]."),
+    image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.progress import make_observer
