@@ -222,10 +222,10 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     _check_config(cfg)
     device = resolve_device(cfg.device)
     space = resolve_space(cfg.task, cfg.space, cfg.epochs)
-    data_spec = DataSpec(task=cfg.task, dataset=cfg.dataset, seed=cfg.seed, kind=cfg.kind,
-                         path=str(Path(cfg.data).resolve()) if cfg.data else None, target=cfg.target,
-                         window=cfg.window, image_size=cfg.image_size)
-    data = load_data(data_spec)
+    data_spec = DataSpec(task=cfg.task, dataset=cfg.dataset, seed=cfg.seed, kind=cfg.kind, path=cfg.data,
+                         target=cfg.target, window=cfg.window, image_size=cfg.image_size)
+    data = load_data(data_spec)  # errors name the path as typed; the study stores it absolute
+    data_spec = replace(data_spec, path=str(Path(cfg.data).resolve())) if cfg.data else data_spec
     try:
         check_input(space.family, data.input_shape)
     except Exception as exc:

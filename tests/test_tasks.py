@@ -51,7 +51,7 @@ def _best_predictions(workdir: Path, new_inputs: Path) -> tuple[np.ndarray, dict
     model.load_state_dict(load_checkpoint(study.best_trial, artifact_store(None, None)))
     X, _ = load_inputs(new_inputs, info)
     with torch.no_grad():
-        return model.eval()(torch.from_numpy(X)).numpy(), info
+        return model.eval()(torch.from_numpy(X)).numpy(), {**info, "spec": study.user_attrs["nas"]["data_spec"]}
 
 
 def test_sequence_search_default_data_shows_metrics_and_baseline(workdir: Path, run_cli) -> None:
@@ -79,6 +79,7 @@ def test_user_csv_table_search_then_predict(workdir: Path, run_cli) -> None:
     new = write_csv(workdir / "new.csv", ["colour", "x", "n"], [["red", 0.5, 3], ["blue", -1.0, 90]])
     out, info = _best_predictions(workdir, new)
     assert out.shape == (2, 2) and info["class_names"] == ["no", "yes"]
+    assert info["spec"]["path"] == str(path.resolve()) and info["spec"]["target"] == "label"  # retrain reloads it
 
 
 def test_user_image_folder_search_then_predict(workdir: Path, run_cli, tiny_space: Path) -> None:
