@@ -52,3 +52,14 @@ def test_regression_baseline_is_in_target_units() -> None:
     base = fit_baseline(data)
     assert base["model"] == "linear regression"
     assert 40 < base["test"]["rmse"] < 70 and 0.2 < base["test"]["r2"] < 0.7  # diabetes: ~55 RMSE, R² ~0.45
+
+
+def test_series_builtin_without_statsmodels_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from nas.errors import DataError
+
+    monkeypatch.setitem(sys.modules, "statsmodels", None)  # import statsmodels -> ImportError
+    monkeypatch.setitem(sys.modules, "statsmodels.api", None)
+    with pytest.raises(DataError, match=r"sunspots.*pip install 'nas\[series\]'"):
+        load_data(DataSpec(task="sequence", dataset="sunspots"))

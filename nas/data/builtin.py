@@ -75,24 +75,24 @@ def _sklearn_table(loader_name: str, kind: str) -> Callable[[], Raw]:
     return load
 
 
-def _statsmodels() -> object:
+def _statsmodels(name: str) -> object:
     from nas.errors import DataError
 
     try:
         import statsmodels.api as sm
     except ImportError:
-        raise DataError("this dataset ships with statsmodels: pip install 'nas[series]'") from None
+        raise DataError(f"--dataset {name}: ships with statsmodels, which is not installed: pip install 'nas[series]'") from None
     return sm
 
 
 def _sunspots() -> Series:
-    data = _statsmodels().datasets.sunspots.load_pandas().data  # type: ignore[attr-defined]
+    data = _statsmodels("sunspots").datasets.sunspots.load_pandas().data  # type: ignore[attr-defined]
     return Series(data[["SUNACTIVITY"]].to_numpy(np.float32), ["SUNACTIVITY"], "SUNACTIVITY",
                   "statsmodels sunspots: yearly sunspot activity 1700-2008")
 
 
 def _co2() -> Series:
-    data = _statsmodels().datasets.co2.load_pandas().data  # type: ignore[attr-defined]
+    data = _statsmodels("co2").datasets.co2.load_pandas().data  # type: ignore[attr-defined]
     monthly = data["co2"].resample("MS").mean().interpolate()  # weekly with gaps -> monthly, gaps filled
     return Series(monthly.to_numpy(np.float32)[:, None], ["co2"], "co2",
                   "statsmodels co2: Mauna Loa CO2 (ppm), weekly 1958-2001 averaged by month")
