@@ -26,6 +26,7 @@ def _arrays(split: Split) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _model(data: TaskData, rows: int, features: int) -> tuple[str, Any]:
+    """The plain model for the task kind, and its name for the summary."""
     from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 
     if data.kind == "classification":

@@ -100,6 +100,7 @@ class DataSpec:
 
 
 def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
+    """A built-in by name (the task's default if none): its name, raw data and default window."""
     name = spec.dataset or DEFAULT_DATASET[spec.task]
     if name not in BUILTINS:
         raise UsageError(f"--dataset: unknown dataset '{name}'{nearest(name, BUILTINS)}")

@@ -41,6 +41,7 @@ def image_layout(X: np.ndarray) -> np.ndarray:
 
 
 def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead."""
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: np.asarray(z[k]) for k in z.files}
@@ -91,6 +92,7 @@ def search_task(task: str | None, path: str | None, dataset: str | None, window:
 
 
 def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
+    """An npz input array as float32 in the layout the task needs; DataError for text, wrong rank, NaN/inf."""
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"{path}: {name} is not numeric (dtype {X.dtype})")
     X = X.astype(np.float32)
@@ -137,6 +139,7 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
 
 
 def _table(path: Path, spec: DataSpec) -> Raw:
+    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split."""
     columns = read_csv(path)
     y, kind, names = encode_target(path, f"column '{spec.target}'",
                                    pick_target(path, columns, spec.target), spec.kind)
@@ -157,6 +160,7 @@ def _table(path: Path, spec: DataSpec) -> Raw:
 
 
 def _series(path: Path, spec: DataSpec) -> Series:
+    """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
     columns = read_csv(path)
     pick_target(path, columns, spec.target)
     if as_numbers(columns[spec.target]) is None:

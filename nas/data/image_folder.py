@@ -59,6 +59,7 @@ def common_size(files: list[Path], image_size: int | None, root: Path) -> tuple[
 
 
 def load_image_folder(root: Path, image_size: int | None) -> Raw:
+    """All images of all class folders as (N, C, H, W) values 0-255 (scaled to 0-1 before standardising)."""
     classes = class_folders(root)
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
