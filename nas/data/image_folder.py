@@ -10,19 +10,19 @@ from pathlib import Path
 import numpy as np
 
 from nas.data.builtin import Raw
-from nas.data.images import image_channels, image_files, read_image
+from nas.data.images import GRAY_MODES, image_files, read_image
 from nas.errors import DataError, UsageError
 
 MIN_PER_CLASS = 3  # one image each for train, validation and test
 
 
-def _image_size(path: Path) -> tuple[int, int]:
-    """(H, W) from the file header (no decoding)."""
+def _probe(path: Path) -> tuple[tuple[int, int], bool]:
+    """(H, W) and whether the image is in colour, from the file header (no decoding)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            return img.size[1], img.size[0]
+            return (img.size[1], img.size[0]), img.mode not in GRAY_MODES
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
 
@@ -42,15 +42,16 @@ def class_folders(root: Path) -> dict[str, list[Path]]:
     return classes
 
 
-def common_size(files: list[Path], image_size: int | None, root: Path) -> tuple[int, int]:
+def common_size(probes: dict[Path, tuple[tuple[int, int], bool]], image_size: int | None,
+                root: Path) -> tuple[int, int]:
     """--image-size, or the one size all images share; DataError when sizes differ and none is given."""
     if image_size is not None:
         if image_size < 4:
             raise UsageError(f"--image-size: must be at least 4, got {image_size}")
         return image_size, image_size
     sizes: dict[tuple[int, int], Path] = {}
-    for f in files:
-        sizes.setdefault(_image_size(f), f)
+    for f, (size, _) in probes.items():
+        sizes.setdefault(size, f)
     if len(sizes) > 1:
         (a, fa), (b, fb) = list(sizes.items())[:2]
         raise DataError(f"{root}: images differ in size ({a[1]}x{a[0]} {fa.relative_to(root)}, "
@@ -63,8 +64,9 @@ def load_image_folder(root: Path, image_size: int | None) -> Raw:
     classes = class_folders(root)
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
-    size = common_size(files, image_size, root)
-    channels = 3 if any(image_channels(f) == 3 for f in files) else 1
+    probes = {f: _probe(f) for f in files}
+    size = common_size(probes, image_size, root)
+    channels = 3 if any(colour for _, colour in probes.values()) else 1
     X = np.stack([read_image(f, size, channels) for f in files])
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(X, labels, "classification", list(classes), f"{root} (image folder, {len(files)} {mode} images "
