@@ -68,6 +68,8 @@ def test_tabular_regression_reports_rmse_mae_r2(workdir: Path, run_cli) -> None:
     assert r.exit_code == 0, r.stderr or r.exception
     assert "study 'tabular-diabetes'" in r.stdout  # the task follows the built-in
     assert "RMSE" in r.stdout and "R²" in r.stdout and "baseline linear regression" in r.stdout
+    board = run_cli("leaderboard").stdout
+    assert "other test metrics" in board and "MAE" in board and "R²" in board
 
 
 def test_user_csv_table_search_then_predict(workdir: Path, run_cli) -> None:
