@@ -63,7 +63,12 @@ def test_sequence_search_default_data_shows_metrics_and_baseline(workdir: Path, 
     assert set(rows[0]["test_metrics"]) == {"accuracy", "f1_macro"}
 
 
-def test_tabular_regression_reports_rmse_mae_r2(workdir: Path, run_cli) -> None:
+def test_tabular_regression_reports_rmse_mae_r2(workdir: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    import nas.commands.results
+
+    monkeypatch.setattr(nas.commands.results, "console", Console(width=200))  # no folded table cells
     r = run_cli("search", "--dataset", "diabetes", "--space", _space(workdir, TINY_MLP), "--trials", 2, "-q")
     assert r.exit_code == 0, r.stderr or r.exception
     assert "study 'tabular-diabetes'" in r.stdout  # the task follows the built-in
