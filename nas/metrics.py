@@ -51,3 +51,38 @@ METRICS: dict[str, Callable[[torch.Tensor, torch.Tensor, TaskData], float]] = {
 def score(model: torch.nn.Module, split: Split, data: TaskData) -> float:
     """The task's metric (accuracy or RMSE) of `model` on one split."""
     return METRICS[data.metric](predict(model, split.X), split.y, data)
+
+
+# Metrics shown next to the searched one (test split, target units): scikit-learn on numpy arrays,
+# so the plain baseline (nas.baseline) is scored by exactly the same functions as the trials.
+def classification_report(y: Any, pred: Any) -> dict[str, float]:
+    """Accuracy and macro-F1 (the mean of per-class F1: a 95/5 majority guess scores ~0.49, not 0.95)."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {"accuracy": float(accuracy_score(y, pred)), "f1_macro": float(f1_score(y, pred, average="macro"))}
+
+
+def regression_report(y: Any, pred: Any) -> dict[str, float]:
+    """RMSE, MAE and R² in target units."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    return {"rmse": float(mean_squared_error(y, pred) ** 0.5), "mae": float(mean_absolute_error(y, pred)),
+            "r2": float(r2_score(y, pred))}
+
+
+def report(model: torch.nn.Module, split: Split, data: TaskData) -> dict[str, float]:
+    """Every metric shown for the task kind on one split: accuracy + macro-F1, or RMSE + MAE + R²."""
+    out = predict(model, split.X).cpu()
+    y = split.y.cpu().numpy()
+    if data.kind == "classification":
+        return classification_report(y, out.argmax(dim=1).numpy())
+    mean, std = data.target_scale
+    return regression_report(y * std + mean, out.squeeze(-1).numpy() * std + mean)
+
+
+METRIC_LABELS = {"accuracy": "accuracy", "f1_macro": "macro-F1", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
+
+
+def format_metrics(values: dict[str, float]) -> str:
+    """'accuracy 0.9561, macro-F1 0.9530' for summaries."""
+    return ", ".join(f"{METRIC_LABELS.get(k, k)} {v:.4f}" for k, v in values.items())

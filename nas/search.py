@@ -26,7 +26,7 @@ class TrialFailed(TrialError):
 class SearchConfig:
     """Everything `nas search` takes. Defaults are the CLI's defaults."""
 
-    task: str = "image"
+    task: str | None = None  # None: inferred from --data / --dataset, else image
     dataset: str | None = None
     space: str | None = None
     trials: int = 20
@@ -39,6 +39,11 @@ class SearchConfig:
     artifacts: str | None = None
     sampler: str = "tpe"
     pruner: str = "median"
+    data: str | None = None  # the user's data file or folder (--data)
+    target: str | None = None
+    window: int | None = None
+    image_size: int | None = None
+    kind: str | None = None
 
 
 @dataclass
@@ -56,6 +61,7 @@ class SearchResult:
     best: dict[str, Any] | None = None
     interrupted: bool = False
     stopped_reason: str | None = None
+    baseline: dict[str, Any] | None = None
 
 
 class SearchObserver:
@@ -125,7 +131,7 @@ class Objective:
     def _train(self, trial: Any, arch: Arch, seed: int) -> float:
         import optuna
 
-        from nas.metrics import score
+        from nas.metrics import report, score
         from nas.models import build_model, count_params
         from nas.store import save_checkpoint
         from nas.train import TrainConfig, fit, seed_everything
@@ -148,7 +154,7 @@ class Objective:
         checkpoint = save_checkpoint(trial, result.state, self.store)
         for key, value in {"curve": result.curve, "best_epoch": result.best_epoch, "test": test,
                            "train_seconds": result.seconds, "device": str(self.device),
-                           "checkpoint": checkpoint}.items():
+                           "checkpoint": checkpoint, "test_metrics": report(model, self.data.test, self.data)}.items():
             trial.set_user_attr(key, value)
         return result.best_value
 
@@ -203,6 +209,8 @@ def _check_config(cfg: SearchConfig) -> None:
 
 def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> SearchResult:
     """Create or resume the study and run trials until `cfg.trials` are finished or time is up."""
+    from pathlib import Path
+
     import optuna
 
     from nas import __version__
@@ -211,12 +219,18 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     from nas.store import artifact_store, leaderboard, mask_url, open_storage, storage_url, study_names
     from nas.strategies import make_pruner, make_sampler
 
+    from nas.baseline import fit_baseline
+    from nas.data.files import search_task
+
     observer = observer or SearchObserver()
+    cfg = replace(cfg, task=search_task(cfg.task, cfg.data, cfg.dataset, cfg.window))
     _check_config(cfg)
     device = resolve_device(cfg.device)
     space = resolve_space(cfg.task, cfg.space, cfg.epochs)
-    data_spec = DataSpec(task=cfg.task, dataset=cfg.dataset, seed=cfg.seed)
-    data = load_data(data_spec)
+    data_spec = DataSpec(task=cfg.task, dataset=cfg.dataset, seed=cfg.seed, kind=cfg.kind, path=cfg.data,
+                         target=cfg.target, window=cfg.window, image_size=cfg.image_size)
+    data = load_data(data_spec)  # errors name the path as typed; the study stores it absolute
+    data_spec = replace(data_spec, path=str(Path(cfg.data).resolve())) if cfg.data else data_spec
     try:
         check_input(space.family, data.input_shape)
     except Exception as exc:
@@ -237,10 +251,12 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
     if existing is None:
         study.set_user_attr("nas", info)
+    if "baseline" not in study.user_attrs:
+        study.set_user_attr("baseline", fit_baseline(data))
     counts = _counts(study)
     done = counts["complete"] + counts["pruned"]
     result = SearchResult(study=name, storage=mask_url(storage_url(cfg.storage)), metric=data.metric,
-                          direction=data.direction, total=cfg.trials)
+                          direction=data.direction, total=cfg.trials, baseline=study.user_attrs.get("baseline"))
     observer.search_started(name, result.storage, done, cfg.trials, data, device)
     data = data.to(device)
     objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer)

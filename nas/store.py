@@ -208,6 +208,7 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "value": _finite(value),
         "values": [_finite(v) for v in trial.values] if trial.values else None,
         "test": _finite(attrs.get("test")),
+        "test_metrics": attrs.get("test_metrics"),
         "params": attrs.get("params"),
         "seconds": _finite(attrs.get("train_seconds")),
         "epochs": len(curve),

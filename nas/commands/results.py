@@ -18,6 +18,7 @@ def leaderboard(
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON for scripts."),
 ) -> None:
     """Rank the completed trials of a study by validation metric."""
+    from nas.metrics import format_metrics
     from nas.progress import fmt
     from nas.store import leaderboard as rank
     from nas.store import load_study, open_storage
@@ -32,11 +33,12 @@ def leaderboard(
         return
     metric = loaded.user_attrs.get("nas", {}).get("metric", "value")
     table = Table(title=f"study {loaded.study_name}")
-    cols = ["rank", "trial", f"val {metric}", f"test {metric}", "params", "seconds", "architecture"]
+    cols = ["rank", "trial", f"val {metric}", f"test {metric}", "other test metrics", "params", "seconds", "architecture"]
     for col in cols + (["state", "reason"] if all_ else []):
         table.add_column(col, overflow="fold")
     for r in rows:
-        cells = [str(r["rank"] or "-"), str(r["trial"]), fmt(r["value"]), fmt(r["test"]),
+        also = {k: v for k, v in (r.get("test_metrics") or {}).items() if k != metric}
+        cells = [str(r["rank"] or "-"), str(r["trial"]), fmt(r["value"]), fmt(r["test"]), format_metrics(also) or "-",
                  f"{r['params']:,}" if r["params"] is not None else "-", fmt(r["seconds"], 1), r["summary"]]
         table.add_row(*cells, *([r["state"], r["reason"] or ""] if all_ else []))
     console.print(table)

@@ -8,8 +8,8 @@ import typer
 from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, quiet_optuna
 
 def search(
-    task: str = typer.Option("image", "--task", help="image (CNN), sequence (RNN) or tabular (MLP)."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset [default: the task's: digits, digits_seq, breast_cancer]."),
+    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = typer.Option(20, "--trials", help="Total finished trials wanted in the study (earlier runs count)."),
     timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m: no new trial starts after it."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override the space's training epochs."),
@@ -22,6 +22,11 @@ def search(
     sampler: str = typer.Option("tpe", "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
+    data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train, X_val, y_val and optionally X_test, y_test) or a .csv."),
+    target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window)."),
+    window: Optional[int] = typer.Option(None, "--window", help="CSV series: steps per input window; the target one step later is forecast."),
+    image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.progress import make_observer
@@ -31,7 +36,8 @@ def search(
     cfg = SearchConfig(task=task, dataset=dataset, space=space, trials=trials,
                        timeout=parse_duration(timeout) if timeout else None, epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
-                       sampler=sampler, pruner=pruner)
+                       sampler=sampler, pruner=pruner, data=data, target=target, window=window,
+                       image_size=image_size, kind=kind)
     result = run_search(cfg, make_observer(console, quiet))
     _print_summary(result)
     if result.interrupted:
@@ -55,3 +61,16 @@ def _print_summary(result: Any) -> None:
     console.print(f"best trial {best['trial']}: {best['summary']}", highlight=False)
     console.print(f"  validation {result.metric} {fmt(best['value'])}, test {result.metric} {fmt(best['test'])}, "
                   f"{best['params']:,} parameters, {fmt(best['seconds'], 1)}s training", highlight=False)
+    _print_baseline(best, result.baseline)
+
+
+def _print_baseline(best: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    """The best trial's test metrics next to the plain baseline measured on the same split."""
+    from nas.metrics import format_metrics
+
+    if best.get("test_metrics"):
+        console.print(f"  test {format_metrics(best['test_metrics'])}", highlight=False)
+    if baseline:
+        ref = baseline["reference"]
+        console.print(f"baseline {baseline['model']}: test {format_metrics(baseline['test'])} "
+                      f"({ref['model']}: {format_metrics(ref['test'])})", highlight=False)

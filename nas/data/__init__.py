@@ -1,4 +1,4 @@
-"""Datasets -> TaskData: built-ins (shipped by scikit-learn) and, later, the user's files.
+"""Datasets -> TaskData: built-ins (shipped by scikit-learn / statsmodels) and the user's files.
 
 `DataSpec` is the plain-JSON description of where the data comes from (stored with every
 study, so retrain and rerun reload exactly the same split); `load_data(spec)` builds TaskData.
@@ -6,47 +6,75 @@ study, so retrain and rerun reload exactly the same split); `load_data(spec)` bu
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from nas.data._split import split_indices
+from nas.data._split import ordered_split, split_indices
 from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize
-from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw
+from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw, Series
+from nas.data.files import infer_task, load_file
+from nas.data.tables import fit_categories, one_hot, windows
 from nas.errors import DataError, UsageError, nearest
 
 TASKS = ("image", "sequence", "tabular")
 
-__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Split", "TaskData",
-           "apply_standardize", "fit_standardize", "load_data", "prepare"]
+__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Series", "Split", "TaskData",
+           "apply_standardize", "fit_standardize", "infer_task", "load_data", "prepare", "series_raw"]
 
 
 def _targets(y: np.ndarray, kind: str) -> torch.Tensor:
     return torch.as_tensor(y, dtype=torch.long if kind == "classification" else torch.float32)
 
 
+def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fit preprocessing on the training rows: standardise numbers, one-hot text columns."""
+    prep: dict[str, Any] = {"scale": raw.scale, **fit_standardize(raw.X[train].astype(np.float32) * raw.scale, task)}
+    X = apply_standardize(raw.X, prep, task)
+    if raw.categorical:
+        categories = fit_categories(raw.source.split(" (")[0], raw.categorical, train)
+        hot = one_hot(raw.categorical, categories, len(raw.X))
+        X = np.concatenate([X, hot], axis=1)
+        # One-hot columns are left as 0/1: identity statistics, so apply_standardize replays the whole row.
+        prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1],
+                    categories=categories)
+    if raw.columns is not None:
+        prep["columns"] = list(raw.columns)
+    return X, {**prep, **raw.extra}
+
+
 def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
-    """Split raw arrays, fit preprocessing on the training split only, and build tensors."""
+    """Split raw arrays (or take the given split), fit preprocessing on the training split only,
+    and build tensors."""
     if len(raw.X) != len(raw.y):
         raise DataError(f"{raw.source}: X has {len(raw.X)} rows but y has {len(raw.y)}")
     classification = raw.kind == "classification"
-    tr, va, te = split_indices(raw.y, classification, seed, raw.source)
-    prep = fit_standardize(raw.X[tr].astype(np.float32) * raw.scale, task)
-    prep = {"scale": raw.scale, **prep}
-    if raw.columns:
-        prep["columns"] = list(raw.columns)
+    tr, va, te = raw.splits if raw.splits is not None else split_indices(raw.y, classification, seed, raw.source)
+    X, prep = _features(raw, tr, task)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
         prep.update(target_mean=mean, target_std=std)
         y = (y - mean) / std
-    X = apply_standardize(raw.X, prep, task)
     split = lambda i: Split(torch.from_numpy(np.ascontiguousarray(X[i])), _targets(y[i], raw.kind))  # noqa: E731
     out_dim = len(raw.class_names) if classification else 1
     return TaskData(name=name, task=task, kind=raw.kind, input_shape=tuple(X.shape[1:]), out_dim=out_dim,
                     train=split(tr), val=split(va), test=split(te), class_names=raw.class_names,
                     preprocessing=prep, source=raw.source)
+
+
+def series_raw(series: Series, window: int) -> Raw:
+    """Windows of `window` steps (all columns) -> the target one step later, split in time order."""
+    if window < 1:
+        raise UsageError(f"--window: must be at least 1, got {window}")
+    if window >= len(series.values):
+        raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
+    target = series.values[:, series.columns.index(series.target)]
+    X, y = windows(series.values, target, window)
+    return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
+               splits=ordered_split(len(X), series.source), extra={"window": window, "target": series.target})
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,7 @@ class DataSpec:
     window: int | None = None
     image_size: int | None = None
     seed: int = 0
+    kind: str | None = None  # classification | regression; inferred from the target when None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,17 +99,34 @@ class DataSpec:
         return cls(**{k: v for k, v in raw.items() if k in known})
 
 
+def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
+    """A built-in by name (the task's default if none): its name, raw data and default window."""
+    name = spec.dataset or DEFAULT_DATASET[spec.task]
+    if name not in BUILTINS:
+        raise UsageError(f"--dataset: unknown dataset '{name}'{nearest(name, BUILTINS)}")
+    entry = BUILTINS[name]
+    if entry.task != spec.task:
+        raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {spec.task} (use --task {entry.task})")
+    for flag in ("target", "image_size", "kind") + (() if entry.window else ("window",)):
+        if getattr(spec, flag) is not None:
+            raise UsageError(f"--{flag.replace('_', '-')}: applies to --data files, not the built-in dataset '{name}'")
+    return name, entry.load(), entry.window
+
+
 def load_data(spec: DataSpec) -> TaskData:
     """Load the data a spec describes (the task's default built-in when nothing is named)."""
     task = spec.task
     if task not in TASKS:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")
+    if spec.kind is not None and spec.kind not in KINDS:
+        raise UsageError(f"--kind: unknown kind '{spec.kind}'{nearest(spec.kind, KINDS)}")
     if spec.path is not None:
-        raise UsageError("--data: user data files are not supported yet")
-    name = spec.dataset or DEFAULT_DATASET[task]
-    if name not in BUILTINS:
-        raise UsageError(f"--dataset: unknown dataset '{name}'{nearest(name, BUILTINS)}")
-    entry = BUILTINS[name]
-    if entry.task != task:
-        raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {task} (use --task {entry.task})")
-    return prepare(entry.load(), name, task, spec.seed)
+        if spec.dataset is not None:
+            raise UsageError("--data and --dataset: pass one of them, not both")
+        path = Path(spec.path).resolve()
+        name, raw, window = path.stem if path.is_file() else path.name, load_file(spec), None
+    else:
+        name, raw, window = _builtin(spec)
+    if isinstance(raw, Series):
+        raw = series_raw(raw, int(spec.window or window or 0))
+    return prepare(raw, name, task, spec.seed)

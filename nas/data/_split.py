@@ -31,3 +31,12 @@ def split_indices(
     except ValueError as exc:
         raise DataError(f"{source}: cannot split {n} rows: {exc}") from None
     return np.sort(train), np.sort(val), np.sort(test)
+
+
+def ordered_split(n: int, source: str = "data") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chronological 60 / 20 / 20 split for series: the model is tested on the future, never the past."""
+    if n < 10:
+        raise DataError(f"{source}: only {n} windows; need at least 10 for train / validation / test splits")
+    a, b = round(n * (1 - VAL_FRACTION - TEST_FRACTION)), round(n * (1 - TEST_FRACTION))
+    idx = np.arange(n)
+    return idx[:a], idx[a:b], idx[b:]

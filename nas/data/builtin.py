@@ -1,19 +1,27 @@
-"""Built-in datasets that ship inside installed packages (scikit-learn): nothing is downloaded.
+"""Built-in datasets that ship inside installed packages (scikit-learn, optionally statsmodels):
+nothing is downloaded.
 
-Each loader returns raw arrays (X, y) and a description; `nas.data.load_data` splits and
-standardises them the same way it does the user's own files.
+Each loader returns raw arrays (`Raw`: X, y) or a raw time series (`Series`, cut into windows
+later because the window length is a flag); `nas.data.load_data` splits and standardises them
+the same way it does the user's own files.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class Raw:
-    """Raw arrays before splitting. `scale` multiplies inputs before standardising."""
+    """Raw arrays before splitting. `scale` multiplies inputs before standardising.
+
+    `splits` are given train / validation / test row indices (a user's own split, or the
+    chronological split of a series); None means a seeded 60/20/20 split (stratified for classes).
+    `categorical` holds the text columns of a CSV table; they are one-hot encoded with the
+    categories seen in the training split, after the split is known.
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -22,6 +30,19 @@ class Raw:
     source: str
     scale: float = 1.0
     columns: list[str] | None = None  # feature names of a table, in order (CSV prediction needs them)
+    splits: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    categorical: dict[str, np.ndarray] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # more preprocessing to store (window, target)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A multivariate time series (T, F) whose column `target` is forecast one step ahead."""
+
+    values: np.ndarray
+    columns: list[str]
+    target: str
+    source: str
 
 
 def _digits_image() -> Raw:
@@ -54,22 +75,62 @@ def _sklearn_table(loader_name: str, kind: str) -> Callable[[], Raw]:
     return load
 
 
+def _statsmodels(name: str) -> object:
+    from nas.errors import DataError
+
+    try:
+        import statsmodels.api as sm
+    except ImportError:
+        raise DataError(f"--dataset {name}: ships with statsmodels, which is not installed: pip install 'nas[series]'") from None
+    return sm
+
+
+def _sunspots() -> Series:
+    data = _statsmodels("sunspots").datasets.sunspots.load_pandas().data  # type: ignore[attr-defined]
+    return Series(data[["SUNACTIVITY"]].to_numpy(np.float32), ["SUNACTIVITY"], "SUNACTIVITY",
+                  "statsmodels sunspots: yearly sunspot activity 1700-2008")
+
+
+def _co2() -> Series:
+    data = _statsmodels("co2").datasets.co2.load_pandas().data  # type: ignore[attr-defined]
+    monthly = data["co2"].resample("MS").mean().interpolate()  # weekly with gaps -> monthly, gaps filled
+    return Series(monthly.to_numpy(np.float32)[:, None], ["co2"], "co2",
+                  "statsmodels co2: Mauna Loa CO2 (ppm), weekly 1958-2001 averaged by month")
+
+
 @dataclass(frozen=True)
 class BuiltinDataset:
+    """A built-in dataset and what `nas datasets` shows without loading it (a test checks it)."""
+
     task: str
-    load: Callable[[], Raw]
+    load: Callable[[], Raw | Series]
     summary: str
+    kind: str
+    shape: tuple[int, ...]  # one example, as the model sees it (with the default window for series)
+    rows: int
+    source: str
+    window: int | None = None  # default window of a series (--window overrides)
+    extra: str | None = None  # the optional dependency group it needs
 
 
 BUILTINS: dict[str, BuiltinDataset] = {
-    "digits": BuiltinDataset("image", _digits_image, "handwritten digits, 1797 images 8x8, 10 classes"),
-    "digits_seq": BuiltinDataset("sequence", _digits_sequence, "digits as sequences, 1797 x 8 steps x 8 features, 10 classes"),
+    "digits": BuiltinDataset("image", _digits_image, "handwritten digits, 1797 images 8x8, 10 classes",
+                             "classification", (1, 8, 8), 1797, "scikit-learn"),
+    "digits_seq": BuiltinDataset("sequence", _digits_sequence, "digits as sequences, 1797 x 8 steps x 8 features, 10 classes",
+                                 "classification", (8, 8), 1797, "scikit-learn"),
     "breast_cancer": BuiltinDataset("tabular", _sklearn_table("load_breast_cancer", "classification"),
-                                    "breast cancer diagnosis, 569 rows x 30 features, 2 classes"),
+                                    "breast cancer diagnosis, 569 rows x 30 features, 2 classes",
+                                    "classification", (30,), 569, "scikit-learn"),
     "wine": BuiltinDataset("tabular", _sklearn_table("load_wine", "classification"),
-                           "wine cultivars, 178 rows x 13 features, 3 classes"),
+                           "wine cultivars, 178 rows x 13 features, 3 classes", "classification", (13,), 178,
+                           "scikit-learn"),
     "diabetes": BuiltinDataset("tabular", _sklearn_table("load_diabetes", "regression"),
-                               "diabetes progression, 442 rows x 10 features, regression"),
+                               "diabetes progression, 442 rows x 10 features, regression", "regression", (10,), 442,
+                               "scikit-learn"),
+    "sunspots": BuiltinDataset("sequence", _sunspots, "yearly sunspot activity 1700-2008, forecast next year",
+                               "regression", (12, 1), 297, "statsmodels", window=12, extra="series"),
+    "co2": BuiltinDataset("sequence", _co2, "monthly Mauna Loa CO2 1958-2001, forecast next month",
+                          "regression", (24, 1), 502, "statsmodels", window=24, extra="series"),
 }
 
 DEFAULT_DATASET: dict[str, str] = {"image": "digits", "sequence": "digits_seq", "tabular": "breast_cancer"}

@@ -13,6 +13,7 @@ from nas.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MODES = {1: "L", 3: "RGB"}
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # Pillow modes read as one channel
 
 
 def image_files(folder: Path) -> list[Path]:
@@ -26,7 +27,7 @@ def image_channels(path: Path) -> int:
 
     try:
         with Image.open(path) as img:
-            return 1 if img.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
+            return 1 if img.mode in GRAY_MODES else 3
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
 

@@ -3,7 +3,6 @@ stored preprocessing. `info` is `TaskData.describe()` (kept in the study and in 
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize
+from nas.data.files import image_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
+from nas.data.tables import numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -23,26 +24,31 @@ def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
             X = np.asarray(z["X"], dtype=np.float32)
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: unreadable .npz file ({exc})") from None
+    if info["task"] == "image":
+        X = image_layout(X)
     return X, [str(i) for i in range(len(X))]
 
 
 def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
-    columns = info.get("preprocessing", {}).get("columns")
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: unreadable CSV file ({exc})") from None
-    if not rows:
-        raise DataError(f"{path}: no rows")
-    columns = columns or [c for c in rows[0] if c]
-    missing = [c for c in columns if c not in rows[0]]
+    """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
+    a series cut into windows: one prediction per full window, the last one past the end."""
+    prep = info.get("preprocessing", {})
+    table = read_csv(path)
+    categories: dict[str, list[str]] = prep.get("categories", {})
+    columns = prep.get("columns") or [c for c in table if c not in categories and c != prep.get("target")]
+    missing = [c for c in [*columns, *categories] if c not in table]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
-    try:
-        X = np.array([[float(r[c]) for c in columns] for r in rows], dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{path}: non-numeric value in a feature column ({exc})") from None
+    numbers = [numeric_column(path, c, table[c]) for c in columns]
+    rows = len(next(iter(table.values())))
+    X = np.stack(numbers, axis=1).astype(np.float32) if numbers else np.zeros((rows, 0), np.float32)
+    if "window" in prep:
+        window = int(prep["window"])
+        if rows < window:
+            raise DataError(f"{path}: {rows} rows; the model reads windows of {window} steps")
+        X, _ = windows(X, None, window)
+        return X, [f"step {i + window}" for i in range(len(X))]
+    X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
     return X, [str(i) for i in range(len(X))]
 
 

@@ -1,0 +1,209 @@
+"""The user's own data (`--data PATH`): an image folder, a .npz file or a CSV file -> Raw / Series.
+
+Every problem with a file is a one-line DataError naming the file and what is wrong; flags that
+do not fit the file (a --window for images, --image-size for a table) are UsageErrors.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nas.data.builtin import Raw, Series
+from nas.data.tables import encode_target, numeric_column, pick_target, read_csv, as_numbers
+from nas.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from nas.data import DataSpec
+
+SPLIT_KEYS = ("train", "val", "test")
+
+
+def check_path(path: Path) -> None:
+    """DataError for a path that is missing or empty."""
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_dir() and not any(path.iterdir()):
+        raise DataError(f"{path}: folder is empty")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: file is empty")
+
+
+def image_layout(X: np.ndarray) -> np.ndarray:
+    """Images as (N, C, H, W): (N, H, W) gains a channel axis; channels-last (N, H, W, 1|3) is moved."""
+    if X.ndim == 3:
+        return X[:, None]
+    if X.ndim == 4 and X.shape[1] not in (1, 3) and X.shape[3] in (1, 3):
+        return X.transpose(0, 3, 1, 2)
+    return X
+
+
+def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: np.asarray(z[k]) for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(f"{path}: unreadable .npz file ({str(exc).splitlines()[0]})") from None
+    if "X" in arrays and "y" in arrays:
+        return {"X": arrays["X"], "y": arrays["y"]}
+    if all(k in arrays for k in ("X_train", "y_train", "X_val", "y_val")):
+        return {k: arrays[k] for k in arrays if k.split("_")[-1] in SPLIT_KEYS and k[:2] in ("X_", "y_")}
+    found = ", ".join(sorted(arrays)) or "none"
+    raise DataError(f"{path}: expected arrays X and y, or X_train, y_train, X_val, y_val [X_test, y_test] (found: {found})")
+
+
+def _npz_task(path: Path, ndim: int) -> str:
+    """The task an X array of this rank means; a 3-D X (N x H x W or N x T x F) is ambiguous."""
+    tasks = {2: "tabular", 4: "image"}
+    if ndim not in tasks:
+        if ndim == 3:
+            raise UsageError(f"--task: {path} holds 3-D inputs (images N x H x W or sequences N x T x F); "
+                             f"pass --task image or --task sequence")
+        raise DataError(f"{path}: X has {ndim} dimensions; expected 2 (tables), 3 (sequences) or 4 (images)")
+    return tasks[ndim]
+
+
+def infer_task(path: str, window: int | None) -> str:
+    """The task a data path implies: folders are images, CSVs tables (series with --window)."""
+    p = Path(path)
+    check_path(p)
+    if p.is_dir():
+        return "image"
+    if p.suffix.lower() == ".csv":
+        return "sequence" if window else "tabular"
+    if p.suffix.lower() == ".npz":
+        arrays = _npz_arrays(p)
+        return _npz_task(p, (arrays.get("X") if "X" in arrays else arrays["X_train"]).ndim)
+    raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz or .csv)")
+
+
+def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None) -> str:
+    """--task, or the one the data implies: the built-in's task, the file's, else image."""
+    from nas.data.builtin import BUILTINS
+
+    if task:
+        return task
+    if path:
+        return infer_task(path, window)
+    return BUILTINS[dataset].task if dataset in BUILTINS else "image"
+
+
+def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
+    """An npz input array as float32 in the layout the task needs; DataError for text, wrong rank, NaN/inf."""
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+        raise DataError(f"{path}: {name} is not numeric (dtype {X.dtype})")
+    X = X.astype(np.float32)
+    if task == "image":
+        X = image_layout(X)
+    ranks = {"image": 4, "sequence": 3}
+    if task in ranks and X.ndim != ranks[task]:
+        raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs "
+                        f"{'N x C x H x W or N x H x W' if task == 'image' else 'N x T x F'}")
+    if not np.isfinite(X).all():
+        raise DataError(f"{path}: {name} contains NaN or infinite values")
+    return X
+
+
+def load_npz(path: Path, spec: DataSpec) -> Raw:
+    """X and y (split by nas), or X_train/y_train, X_val/y_val[, X_test/y_test] used as given."""
+    arrays = _npz_arrays(path)
+    parts = ["X"] if "X" in arrays else [f"X_{s}" for s in SPLIT_KEYS if f"X_{s}" in arrays]
+    X, y = [], []
+    for key in parts:
+        ykey = "y" + key[1:]
+        if ykey not in arrays:
+            raise DataError(f"{path}: has {key} but no {ykey}")
+        xs, ys = _features(path, key, arrays[key], spec.task), arrays[ykey].reshape(len(arrays[ykey]), -1)
+        if len(xs) != len(ys):
+            raise DataError(f"{path}: {key} has {len(xs)} rows but {ykey} has {len(ys)}")
+        if ys.shape[1] != 1:
+            raise DataError(f"{path}: {ykey} must hold one target per row, got shape {arrays[ykey].shape}")
+        if len(xs) == 0:
+            raise DataError(f"{path}: {key} has no rows")
+        X.append(xs)
+        y.append(ys[:, 0])
+    if len({x.shape[1:] for x in X}) > 1:
+        raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
+    labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
+    splits, source = None, f"{path}"
+    if len(X) > 1:
+        ends = np.cumsum([len(x) for x in X])
+        idx = [np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends)]
+        # Without X_test the validation split doubles as the test split (said in the source line).
+        splits = (idx[0], idx[1], idx[2] if len(idx) > 2 else idx[1])
+        source += " (its own split" + ("" if len(idx) > 2 else "; no X_test, so test = validation") + ")"
+    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits)
+
+
+def _table(path: Path, spec: DataSpec) -> Raw:
+    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split."""
+    columns = read_csv(path)
+    y, kind, names = encode_target(path, f"column '{spec.target}'",
+                                   pick_target(path, columns, spec.target), spec.kind)
+    numeric, text = {}, {}
+    for name, values in columns.items():
+        if name == spec.target:
+            continue
+        numbers = as_numbers(values)
+        if numbers is None:
+            text[name] = values
+        else:
+            numeric[name] = numeric_column(path, name, values)
+    if not numeric and not text:
+        raise DataError(f"{path}: no feature columns besides the target '{spec.target}'")
+    X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
+    return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
+               categorical=text, extra={"target": spec.target})
+
+
+def _series(path: Path, spec: DataSpec) -> Series:
+    """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
+    columns = read_csv(path)
+    pick_target(path, columns, spec.target)
+    if as_numbers(columns[spec.target]) is None:
+        raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
+    numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
+    values = np.stack([numeric_column(path, n, v) for n, v in numeric.items()], axis=1).astype(np.float32)
+    return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')")
+
+
+def load_csv(path: Path, spec: DataSpec) -> Raw | Series:
+    """A table (--target) or, with --window, a series whose --target is forecast one step ahead."""
+    if spec.kind == "classification" and spec.window:
+        raise UsageError("--kind: forecasting a series (--window) is regression")
+    return _series(path, spec) if spec.window else _table(path, spec)
+
+
+def load_folder(path: Path, spec: DataSpec) -> Raw:
+    from nas.data.image_folder import load_image_folder
+
+    return load_image_folder(path, spec.image_size)
+
+
+LOADERS: dict[str, Callable[[Path, "DataSpec"], Raw | Series]] = {".npz": load_npz, ".csv": load_csv}
+
+
+def load_file(spec: DataSpec) -> Raw | Series:
+    """Read the file or folder at `spec.path` (flags that do not apply to it are refused)."""
+    path = Path(str(spec.path))
+    check_path(path)
+    kind = "folder" if path.is_dir() else path.suffix.lower()
+    if kind != "folder" and kind not in LOADERS:
+        raise DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz or .csv)")
+    allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}}[kind]
+    for flag in ("target", "window", "image_size", "kind"):
+        if getattr(spec, flag) is not None and flag not in allowed:
+            raise UsageError(f"--{flag.replace('_', '-')}: does not apply to {path} "
+                             f"({'an image folder' if kind == 'folder' else kind + ' file'})")
+    if kind == "folder":
+        if spec.task != "image":
+            raise UsageError(f"--task: {path} is a folder of images; use --task image")
+        return load_folder(path, spec)
+    if kind == ".csv" and spec.task == "image":
+        raise UsageError(f"--task: {path} is a CSV file; use --task tabular (or sequence with --window)")
+    if kind == ".csv" and spec.task == "sequence" and not spec.window:
+        raise UsageError(f"--window: a sequence task on the CSV series {path} needs --window W (steps per input)")
+    return LOADERS[kind](path, spec)

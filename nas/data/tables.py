@@ -1,0 +1,125 @@
+"""CSV files: read columns, tell numeric from text columns, encode targets and categories.
+
+Shared by training (`nas.data.files`) and prediction (`nas.data.inputs`), so a table is
+encoded the same way both times. One-hot categories are fitted on the training split only.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from nas.errors import DataError, UsageError, nearest
+
+MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free text, not a category
+MAX_CLASSES_FROM_NUMBERS = 20  # integer targets with at most this many values are classes
+
+
+def read_csv(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a CSV file with a header row, as arrays of stripped strings, in file order."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path}: unreadable CSV file ({exc})") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise DataError(f"{path}: empty CSV file")
+    header = [h.strip() for h in rows[0]]
+    if len(rows) < 2:
+        raise DataError(f"{path}: has a header but no data rows")
+    if len(set(header)) != len(header) or "" in header:
+        raise DataError(f"{path}: the header row has empty or repeated column names")
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) != len(header):
+            raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
+    body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
+    return {name: body[:, j] for j, name in enumerate(header)}
+
+
+def as_numbers(values: np.ndarray) -> np.ndarray | None:
+    """The column as float64, or None when some non-empty value is not a number."""
+    try:
+        return np.array([float(v) if v else np.nan for v in values], dtype=np.float64)
+    except ValueError:
+        return None
+
+
+def numeric_column(path: Path, name: str, values: np.ndarray) -> np.ndarray:
+    """A feature column that must be numeric and finite (DataError names the first bad row)."""
+    numbers = as_numbers(values)
+    if numbers is None:
+        bad = next(v for v in values if as_numbers(np.array([v])) is None)
+        raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
+    bad_rows = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad_rows):
+        raise DataError(f"{path}: column '{name}' has a missing, NaN or infinite value (data row {bad_rows[0] + 1})")
+    return numbers
+
+
+def pick_target(path: Path, columns: dict[str, np.ndarray], target: str | None) -> np.ndarray:
+    """The target column; UsageError when --target is missing or names no column (nearest names)."""
+    if not target:
+        raise UsageError(f"--target: {path} is a CSV file; name its target column (one of: {', '.join(list(columns)[:10])})")
+    if target not in columns:
+        raise DataError(f"{path}: no column '{target}'{nearest(target, columns)}")
+    return columns[target]
+
+
+def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) -> tuple[np.ndarray, str, list[str]]:
+    """Targets -> (class indices or floats, kind, class names). Kind is inferred unless given:
+    text or few distinct integers are classes, other numbers are a regression target."""
+    numbers = y.astype(np.float64) if np.issubdtype(y.dtype, np.number) or y.dtype == bool else as_numbers(y)
+    if kind == "regression" or (kind is None and numbers is not None and not _looks_like_classes(numbers)):
+        if numbers is None:
+            raise DataError(f"{path}: {what} is not numeric, so it cannot be a regression target (use --kind classification)")
+        if not np.isfinite(numbers).all():
+            raise DataError(f"{path}: {what} has missing, NaN or infinite values")
+        return numbers.astype(np.float32), "regression", []
+    if numbers is not None and not np.isfinite(numbers).all():
+        raise DataError(f"{path}: {what} has missing, NaN or infinite values")
+    labels = numbers if numbers is not None else y
+    classes, index = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise DataError(f"{path}: {what} has a single class ({classes[0]}); need at least 2")
+    names = [_class_name(c) for c in classes]
+    return index.astype(np.int64), "classification", names
+
+
+def _looks_like_classes(numbers: np.ndarray) -> bool:
+    finite = numbers[np.isfinite(numbers)]
+    return bool(np.all(finite == np.round(finite))) and len(np.unique(finite)) <= MAX_CLASSES_FROM_NUMBERS
+
+
+def _class_name(value: object) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def fit_categories(path: Path, text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, list[str]]:
+    """Categories of each text column, as seen in the training rows (sorted)."""
+    categories = {}
+    for name, values in text.items():
+        seen = sorted(set(values[train].tolist()))
+        if len(seen) > MAX_CATEGORIES:
+            raise DataError(f"{path}: text column '{name}' has {len(seen)} distinct values (an id or free text?); "
+                            f"drop it or encode it as numbers")
+        categories[name] = seen
+    return categories
+
+
+def one_hot(text: dict[str, np.ndarray], categories: dict[str, list[str]], rows: int) -> np.ndarray:
+    """One indicator column per (column, category); a category not seen in training is all zeros."""
+    blocks = [(text[name][:, None] == np.array(cats, dtype=str)[None, :]) for name, cats in categories.items()]
+    return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((rows, 0), np.float32)
+
+
+def windows(values: np.ndarray, target: np.ndarray | None, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sliding windows (N, window, F) and the target one step after each (N,).
+    Without a target (prediction), also the last window, which forecasts past the end."""
+    stop = len(values) - window + (1 if target is None else 0)
+    X = np.stack([values[i : i + window] for i in range(stop)]) if stop > 0 else np.zeros((0, window, values.shape[1]))
+    y = target[window:] if target is not None else np.zeros(0)
+    return X.astype(np.float32), y

@@ -1,0 +1,205 @@
+"""The user's own data files: each format loads, and every bad-data case is a one-line DataError
+naming the file. The tests write their own small files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nas.data import DataSpec, load_data
+from nas.errors import DataError, UsageError
+
+
+def write_pngs(folder: Path, count: int, size: tuple[int, int] = (8, 8), mode: str = "L", seed: int = 0) -> None:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        shape = (size[1], size[0]) + ((3,) if mode == "RGB" else ())
+        Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode).save(folder / f"{i}.png")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    path.write_text("\n".join([",".join(header)] + [",".join(map(str, r)) for r in rows]) + "\n")
+    return path
+
+
+def table_rows(n: int = 40, seed: int = 0) -> list[list[object]]:
+    rng = np.random.default_rng(seed)
+    colours = ["red", "green", "blue"]
+    return [[round(float(rng.normal()), 3), colours[i % 3], int(rng.integers(0, 100)), "yes" if i % 2 else "no"]
+            for i in range(n)]
+
+
+def spec(path: Path, task: str, **kw: object) -> DataSpec:
+    return DataSpec(task=task, path=str(path), **kw)
+
+
+# ---- formats that load -------------------------------------------------------------------------
+
+def test_image_folder_loads_rgb_when_any_image_is_colour(tmp_path: Path) -> None:
+    write_pngs(tmp_path / "cats", 5)
+    write_pngs(tmp_path / "dogs", 5, mode="RGB", seed=1)
+    data = load_data(spec(tmp_path, "image"))
+    assert data.input_shape == (3, 8, 8)
+    assert data.class_names == ["cats", "dogs"] and data.kind == "classification"
+    assert sum(map(len, (data.train, data.val, data.test))) == 10
+
+
+def test_image_folder_mixed_sizes_are_resized_with_image_size(tmp_path: Path) -> None:
+    write_pngs(tmp_path / "a", 5, size=(8, 8))
+    write_pngs(tmp_path / "b", 5, size=(12, 10))
+    with pytest.raises(DataError, match=r"differ in size.*--image-size"):
+        load_data(spec(tmp_path, "image"))
+    data = load_data(spec(tmp_path, "image", image_size=6))
+    assert data.input_shape == (1, 6, 6)
+
+
+def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    arrays = {f"{a}_{s}": (rng.normal(size=(n, 5)) if a == "X" else rng.integers(0, 2, n))
+              for s, n in (("train", 30), ("val", 7), ("test", 9)) for a in ("X", "y")}
+    np.savez(tmp_path / "d.npz", **arrays)
+    data = load_data(spec(tmp_path / "d.npz", "tabular"))
+    assert (len(data.train), len(data.val), len(data.test)) == (30, 7, 9)
+    assert data.test.y.tolist() == arrays["y_test"].tolist()
+
+
+def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))
+    data = load_data(spec(tmp_path / "d.npz", "image"))
+    assert data.input_shape == (1, 6, 6) and data.kind == "regression" and data.metric == "rmse"
+
+
+def test_csv_table_one_hot_uses_training_categories_only(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    data = load_data(spec(path, "tabular", target="label"))
+    prep = data.preprocessing
+    assert prep["columns"] == ["x", "n"] and prep["categories"] == {"colour": ["blue", "green", "red"]}
+    assert data.input_shape == (5,) and data.class_names == ["no", "yes"]
+    train = data.train.X.numpy()
+    assert np.allclose(train[:, :2].mean(axis=0), 0, atol=1e-5)  # numeric: standardised on train
+    assert set(np.unique(train[:, 2:])) <= {0.0, 1.0}  # one-hot: left as 0/1
+
+
+def test_csv_numeric_target_kind_inferred_and_overridden(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    assert load_data(spec(path, "tabular", target="x")).kind == "regression"
+    assert load_data(spec(path, "tabular", target="n", kind="regression")).kind == "regression"
+
+
+def test_csv_series_windows_split_in_time_order(tmp_path: Path) -> None:
+    rows = [[f"2020-01-{i:02d}", float(i), float(i % 7)] for i in range(1, 31)]
+    path = write_csv(tmp_path / "s.csv", ["date", "value", "other"], rows)
+    data = load_data(spec(path, "sequence", target="value", window=5))
+    assert data.input_shape == (5, 2) and data.kind == "regression"
+    assert sum(map(len, (data.train, data.val, data.test))) == 25
+    mean, std = data.target_scale
+    test_y = data.test.y.numpy() * std + mean
+    assert np.allclose(test_y, np.arange(26, 31))  # the last windows are tested: the future
+
+
+# ---- bad data: one line naming the file --------------------------------------------------------
+
+def _error(exc: pytest.ExceptionInfo[BaseException], path: Path) -> str:
+    message = str(exc.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "missing_folder"])
+def test_missing_path(tmp_path: Path, name: str) -> None:
+    with pytest.raises(DataError, match="no such file") as exc:
+        load_data(spec(tmp_path / name, "tabular", target="y"))
+    _error(exc, tmp_path / name)
+
+
+def test_empty_file_and_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("")
+    with pytest.raises(DataError, match="empty") as exc:
+        load_data(spec(tmp_path / "e.csv", "tabular", target="y"))
+    _error(exc, tmp_path / "e.csv")
+    (tmp_path / "imgs").mkdir()
+    with pytest.raises(DataError, match="empty"):
+        load_data(spec(tmp_path / "imgs", "image"))
+
+
+def test_class_folder_with_too_few_images(tmp_path: Path) -> None:
+    write_pngs(tmp_path / "a", 5)
+    write_pngs(tmp_path / "b", 1)
+    with pytest.raises(DataError, match="has 1 image") as exc:
+        load_data(spec(tmp_path, "image"))
+    _error(exc, tmp_path / "b")
+
+
+def test_unreadable_image(tmp_path: Path) -> None:
+    write_pngs(tmp_path / "a", 4)
+    write_pngs(tmp_path / "b", 4)
+    (tmp_path / "b" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match="unreadable image") as exc:
+        load_data(spec(tmp_path, "image"))
+    _error(exc, tmp_path / "b" / "broken.png")
+
+
+def test_npz_length_mismatch_and_nan(tmp_path: Path) -> None:
+    np.savez(tmp_path / "m.npz", X=np.zeros((20, 3)), y=np.zeros(19))
+    with pytest.raises(DataError, match="20 rows but y has 19") as exc:
+        load_data(spec(tmp_path / "m.npz", "tabular"))
+    _error(exc, tmp_path / "m.npz")
+    X = np.ones((20, 3))
+    X[4, 1] = np.inf
+    np.savez(tmp_path / "n.npz", X=X, y=np.arange(20) % 2)
+    with pytest.raises(DataError, match="NaN or infinite"):
+        load_data(spec(tmp_path / "n.npz", "tabular"))
+
+
+def test_csv_nan_feature_names_column_and_row(tmp_path: Path) -> None:
+    rows = table_rows()
+    rows[3][0] = "nan"
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], rows)
+    with pytest.raises(DataError, match=r"column 'x' has a missing, NaN or infinite value \(data row 4\)") as exc:
+        load_data(spec(path, "tabular", target="label"))
+    _error(exc, path)
+
+
+def test_non_numeric_regression_target(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    with pytest.raises(DataError, match="not numeric.*regression") as exc:
+        load_data(spec(path, "tabular", target="label", kind="regression"))
+    _error(exc, path)
+    with pytest.raises(DataError, match="not numeric.*regression"):
+        load_data(spec(path, "sequence", target="colour", window=3))
+
+
+def test_target_column_that_does_not_exist_names_nearest(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    with pytest.raises(DataError, match="no column 'lable'.*did you mean 'label'") as exc:
+        load_data(spec(path, "tabular", target="lable"))
+    _error(exc, path)
+    with pytest.raises(UsageError, match="--target"):
+        load_data(spec(path, "tabular"))
+
+
+def test_too_few_rows_for_the_split(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows(6))
+    with pytest.raises(DataError, match="only 6 rows") as exc:
+        load_data(spec(path, "tabular", target="x"))
+    _error(exc, path)
+    series = write_csv(tmp_path / "s.csv", ["v"], [[i] for i in range(12)])
+    with pytest.raises(DataError, match="only 7 windows"):
+        load_data(spec(series, "sequence", target="v", window=5))
+
+
+def test_flags_that_do_not_fit_the_data(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    with pytest.raises(UsageError, match="--image-size"):
+        load_data(spec(path, "tabular", target="label", image_size=8))
+    with pytest.raises(UsageError, match="--window"):
+        load_data(spec(path, "sequence", target="x"))
+    with pytest.raises(UsageError, match="--target"):
+        load_data(DataSpec(task="tabular", dataset="wine", target="x"))
+    with pytest.raises(UsageError, match="--data and --dataset"):
+        load_data(DataSpec(task="tabular", dataset="wine", path=str(path), target="label"))
