@@ -14,3 +14,7 @@ def register(app: Any) -> None:
     app.command()(validate.validate)
     app.command()(results.leaderboard)
     app.command()(results.studies)
+    from nas.commands import export
+    app.command()(export.export)
+    app.command()(export.predict)
+    app.command()(export.retrain)
