@@ -153,7 +153,11 @@ def study_data(study: Any) -> tuple[dict[str, Any], TaskData]:
     return info, data
 
 
-def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPLETE",)) -> Any:
+STATE_WORDS = {"PRUNED": "was pruned", "FAIL": "failed", "RUNNING": "is still running", "WAITING": "is waiting"}
+
+
+def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPLETE",),
+               refusal: str = "kept no checkpoint to export") -> Any:
     """Trial `number`, or the best by validation metric; StoreError if it is in another state."""
     from nas.store import find_trial, leaderboard
 
@@ -165,8 +169,9 @@ def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPL
     trial = find_trial(study, number)
     if trial.state.name not in states:
         done = [r["trial"] for r in leaderboard(study, top=10)]
-        raise StoreError(f"--trial: trial {number} of study '{study.study_name}' is {trial.state.name.lower()} "
-                         f"and kept no checkpoint; completed trials: {', '.join(map(str, done)) or 'none'}")
+        word = STATE_WORDS.get(trial.state.name, trial.state.name.lower())
+        raise StoreError(f"--trial: trial {number} of study '{study.study_name}' {word}, so it {refusal}; "
+                         f"best completed trials: {', '.join(map(str, done)) or 'none'}")
     return trial
 
 

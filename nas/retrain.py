@@ -44,7 +44,7 @@ def retrain(study: Any, number: int | None, epochs: int | None, formats: tuple[s
     if epochs is not None and epochs < 1:
         raise UsageError(f"--epochs: must be at least 1, got {epochs}")
     info, data = study_data(study)
-    trial = pick_trial(study, number, states=("COMPLETE", "PRUNED"))
+    trial = pick_trial(study, number, ("COMPLETE", "PRUNED"), "cannot be retrained (pick a completed or pruned trial)")
     arch = trial_arch(trial)
     arch = arch.with_train(epochs=int(epochs)) if epochs is not None else arch
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}-retrained"
