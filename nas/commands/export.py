@@ -12,10 +12,10 @@ from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
 from nas.errors import UsageError
 
 ArtifactsOpt = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS",
-                            help="Checkpoint folder [default: artifacts/ beside the SQLite file].")
+                            help="Checkpoint folder (default: artifacts/ beside the SQLite file).")
 FormatOpt = typer.Option("all", "--format", help="torchscript, onnx, state-dict or all; arch.json + "
                          "model.safetensors are always written (nas predict loads those).")
-OutOpt = typer.Option(None, "--out", help="Bundle folder [default: bundles/<study>-trial<N>...].")
+OutOpt = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>, or bundles/<study>-top<K>).")
 ForceOpt = typer.Option(False, "--force", help="Replace an existing bundle at --out.")
 JsonOpt = typer.Option(False, "--json", help="Print the bundle's manifest as JSON.")
 
@@ -24,9 +24,9 @@ def export(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = ArtifactsOpt,
-    trial: Optional[int] = typer.Option(None, "--trial", help="Trial to export [default: the best by validation metric]."),
+    trial: Optional[int] = typer.Option(None, "--trial", help="Trial to export (default: the best by validation metric)."),
     fmt: str = FormatOpt,
-    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Export the top K trials as one model averaging their probabilities."),
+    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Export the top K trials as one model averaging their probabilities (outputs, for regression)."),
     out: Optional[Path] = OutOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
@@ -58,7 +58,8 @@ def _print_members(manifest: dict[str, Any]) -> None:
     from nas.progress import fmt
 
     metric, metrics = manifest["metric"], manifest["metrics"]
-    table = Table(title=f"ensemble of {len(metrics['members'])} (probabilities averaged)")
+    averaged = "probabilities" if manifest["kind"] == "classification" else "outputs"
+    table = Table(title=f"ensemble of {len(metrics['members'])} ({averaged} averaged)")
     for col in ("trial", f"val {metric}", f"test {metric}", "params", "architecture"):
         table.add_column(col)
     for m in metrics["members"]:
@@ -67,8 +68,10 @@ def _print_members(manifest: dict[str, Any]) -> None:
                   "mean of the above", style="bold")
     console.print(table)
     best = metrics["best_single"]
+    diff = metrics["test"] - best["test"]
+    verdict = "same" if diff == 0 else "better" if (diff > 0) == (manifest["direction"] == "maximize") else "worse"
     console.print(f"ensemble test {metric} {fmt(metrics['test'])} vs best single (trial {best['trial']}) "
-                  f"{fmt(best['test'])}: {metrics['test'] - best['test']:+.4f}", highlight=False)
+                  f"{fmt(best['test'])}: {diff:+.4f} ({verdict})", highlight=False)
 
 
 def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
@@ -122,10 +125,10 @@ def predict(
 def retrain(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
-    trial: Optional[int] = typer.Option(None, "--trial", help="Trial whose architecture to retrain [default: the best]."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs [default: the trial's]."),
+    trial: Optional[int] = typer.Option(None, "--trial", help="Trial whose architecture to retrain (default: the best)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the trial's)."),
     fmt: str = FormatOpt,
-    out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder [default: bundles/<study>-trial<N>-retrained]."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>-retrained)."),
     force: bool = ForceOpt,
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the result."),
