@@ -283,8 +283,10 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
         check_destination(out, force)
     info, data = study_data(study)
     trial = pick_trial(study, number)
-    model, arch = trial_model(trial, store, data)
     attrs = trial.user_attrs
+    if attrs.get("test") is None:
+        raise StoreError(f"--trial: trial {trial.number} has no recorded test metric to check the bundle against")
+    model, arch = trial_model(trial, store, data)
     c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch),
                   metrics={"val": trial.value, "test": attrs.get("test")},
                   source={"study": study.study_name, "trial": trial.number, "seed": attrs.get("seed"),
@@ -310,7 +312,8 @@ def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | No
     rows = leaderboard(study, top=k)
     if len(rows) < k:
         raise UsageError(f"--ensemble: study '{study.study_name}' has {len(rows)} completed trial(s), fewer than {k}")
-    members = [trial_model(find_trial(study, r["trial"]), store, data) for r in rows]
+    trials = [find_trial(study, r["trial"]) for r in rows]
+    members = [trial_model(t, store, data) for t in trials]
     model = Ensemble([m for m, _ in members], data.kind).eval()
     val, test = score(model, data.val, data), score(model, data.test, data)
     best = rows[0]
@@ -321,6 +324,6 @@ def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | No
                            "members": [{"trial": r["trial"], "val": r["value"], "test": r["test"],
                                         "params": r["params"], "summary": r["summary"]} for r in rows]},
                   source={"study": study.study_name, "trials": [r["trial"] for r in rows],
-                          "seeds": [find_trial(study, r["trial"]).user_attrs.get("seed") for r in rows]})
+                          "seeds": [t.user_attrs.get("seed") for t in trials]})
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-top{k}"
     return ExportResult(out, write_bundle(c, info, data, formats, out, force))

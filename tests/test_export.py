@@ -160,3 +160,18 @@ def _single(study: TinyStudy, number: int, tmp_path: Path) -> Path:
     out = tmp_path / f"t{number}"
     assert cli("export", *study.args(), "--trial", number, "--format", "state-dict", "--out", out).exit_code == 0
     return out
+
+
+def test_predict_needs_neither_optuna_nor_the_store(bundle: Path, tmp_path: Path) -> None:
+    """A fresh interpreter: predicting imports no Optuna, SQLAlchemy or ONNX code at all."""
+    import subprocess
+    import sys
+
+    np.savez(tmp_path / "x.npz", X=np.zeros((3, 1, 8, 8), dtype=np.float32))
+    code = ("import sys; from nas.cli import app; app(['predict', sys.argv[1], sys.argv[2]], standalone_mode=False); "
+            "print(sorted(m for m in ('optuna', 'sqlalchemy', 'onnx', 'onnxruntime') if m in sys.modules))")
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code, str(bundle), str(tmp_path / "x.npz")], cwd=tmp_path,
+                          capture_output=True, text=True, env={"PYTHONPATH": str(repo), "PATH": ""}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]" and len(proc.stdout.splitlines()) == 5
