@@ -209,11 +209,15 @@ def _rebuild(bundle: Path, manifest: dict[str, Any]) -> Any:
         raise BundleError(f"{bundle / MANIFEST}: unknown model type {kind!r}")
     try:
         raw = json.loads((bundle / ARCH).read_text(encoding="utf-8"))
-        return MODEL_TYPES[kind](raw, manifest["data"])
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BundleError(f"{bundle / ARCH}: unreadable ({str(exc).splitlines()[0]})") from None
+    try:
+        return MODEL_TYPES[kind](raw, manifest["data"])
     except NasError as exc:
         raise BundleError(f"{bundle / ARCH}: {exc}") from None
+    except (TypeError, KeyError, ValueError, RuntimeError) as exc:  # e.g. an edited manifest's input_shape
+        raise BundleError(f"{bundle}: arch.json and the manifest do not describe a buildable model "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
 
 
 def load_bundle(bundle: str | Path, device: Any = "cpu") -> Bundle:

@@ -123,11 +123,19 @@ def test_predict_rejects_what_is_not_a_bundle(tmp_path: Path) -> None:
     one_line_error(cli("predict", tmp_path, tmp_path), "no manifest.json")
 
 
+def _edit_manifest(bundle: Path, change) -> None:  # noqa: ANN001
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    change(manifest)
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+
+
 @pytest.mark.parametrize("damage, fragment", [
     (lambda b: (b / "model.safetensors").write_bytes((b / "model.safetensors").read_bytes()[:-100]), "truncated"),
     (lambda b: (b / "model.onnx").write_bytes(b"x" + (b / "model.onnx").read_bytes()[1:]), "modified after export"),
     (lambda b: (b / "arch.json").unlink(), "missing from the bundle"),
     (lambda b: (b / "manifest.json").write_text((b / "manifest.json").read_text()[:200]), "truncated JSON"),
+    (lambda b: _edit_manifest(b, lambda m: m["data"].update(input_shape=["a", 8, 8])), "not describe a buildable model"),
+    (lambda b: _edit_manifest(b, lambda m: m.update(version=99)), "bundle version 99"),
 ])
 def test_tampered_or_truncated_bundle(copy: Path, tmp_path: Path, damage, fragment: str) -> None:
     np.savez(tmp_path / "x.npz", X=np.zeros((1, 1, 8, 8), dtype=np.float32))
