@@ -30,6 +30,10 @@ class UsageError(NasError):
     """A command-line value is out of range or inconsistent with another."""
 
 
+class BundleError(NasError):
+    """An export bundle is missing, tampered with, truncated, or fails its export-time checks."""
+
+
 class TrialError(Exception):
     """A single trial failed (diverged, out of memory, bad architecture); the search goes on."""
 

@@ -109,11 +109,13 @@ def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.
 
 
 def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
-        on_epoch: Callable[[int, float], None] | None = None) -> FitResult:
+        on_epoch: Callable[[int, float], None] | None = None, keep_best: bool = True) -> FitResult:
     """Train `model` (already on the data's device) and return the best validation result.
 
     `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
     (the search raises optuna.TrialPruned there) to stop training early.
+    `keep_best=False` keeps the last epoch's weights instead: retraining on train + validation
+    has no held-out split to pick an epoch with.
     """
     device = data.train.X.device
     if device.type == "cuda" and data.train.X.dim() == 4:
@@ -128,7 +130,7 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
         _train_epoch(model, data, cfg, opt, sched, gen, epoch)
         value = score(model, data.val, data)
         result.curve.append(value)
-        if result.best_epoch < 0 or _better(value, result.best_value, data.direction):
+        if not keep_best or result.best_epoch < 0 or _better(value, result.best_value, data.direction):
             result.best_value, result.best_epoch = value, epoch
             result.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         if on_epoch is not None:

@@ -8,10 +8,13 @@ from typing import Any
 
 
 def register(app: Any) -> None:
-    from nas.commands import data, results, search, validate
+    from nas.commands import data, export, results, search, validate
 
     app.command()(search.search)
     app.command()(validate.validate)
     app.command()(results.leaderboard)
     app.command()(results.studies)
     app.command()(data.datasets)
+    app.command()(export.export)
+    app.command()(export.predict)
+    app.command()(export.retrain)

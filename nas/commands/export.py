@@ -1,0 +1,159 @@
+"""`nas export`, `nas predict` and `nas retrain`: ship the searched model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
+from nas.errors import UsageError
+
+ArtifactsOpt = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS",
+                            help="Checkpoint folder (default: artifacts/ beside the SQLite file).")
+FormatOpt = typer.Option("all", "--format", help="torchscript, onnx, state-dict or all; arch.json + "
+                         "model.safetensors are always written (nas predict loads those).")
+OutOpt = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>, or bundles/<study>-top<K>).")
+ForceOpt = typer.Option(False, "--force", help="Replace an existing bundle at --out.")
+JsonOpt = typer.Option(False, "--json", help="Print the bundle's manifest as JSON.")
+
+
+def export(
+    study: Optional[str] = StudyOpt,
+    storage: Optional[str] = StorageOpt,
+    artifacts: Optional[str] = ArtifactsOpt,
+    trial: Optional[int] = typer.Option(None, "--trial", help="Trial to export (default: the best by validation metric)."),
+    fmt: str = FormatOpt,
+    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Export the top K trials as one model averaging their probabilities (outputs, for regression)."),
+    out: Optional[Path] = OutOpt,
+    force: bool = ForceOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write a checked, self-describing bundle (model files, arch.json, manifest.json) for a trial."""
+    from nas.export import export_ensemble, export_trial, select_formats
+    from nas.store import artifact_store, load_study, open_storage
+
+    formats = select_formats(fmt)
+    if ensemble is not None and trial is not None:
+        raise UsageError("--ensemble takes the top K trials; it cannot be combined with --trial")
+    quiet_optuna()
+    loaded = load_study(study, open_storage(storage, create=False))
+    store = artifact_store(storage, artifacts)
+    if ensemble is not None:
+        result = export_ensemble(loaded, ensemble, formats, out, force, store)
+    else:
+        result = export_trial(loaded, trial, formats, out, force, store)
+    if as_json:
+        typer.echo(json.dumps(result.manifest, indent=2))
+        return
+    if ensemble is not None:
+        _print_members(result.manifest)
+    _print_bundle(result.path, result.manifest)
+
+
+def _print_members(manifest: dict[str, Any]) -> None:
+    """Leaderboard-style: each member, then the ensemble, on validation and test."""
+    from nas.progress import fmt
+
+    metric, metrics = manifest["metric"], manifest["metrics"]
+    averaged = "probabilities" if manifest["kind"] == "classification" else "outputs"
+    table = Table(title=f"ensemble of {len(metrics['members'])} ({averaged} averaged)")
+    for col in ("trial", f"val {metric}", f"test {metric}", "params", "architecture"):
+        table.add_column(col)
+    for m in metrics["members"]:
+        table.add_row(str(m["trial"]), fmt(m["val"]), fmt(m["test"]), f"{m['params']:,}", m["summary"])
+    table.add_row("ensemble", fmt(metrics["val"]), fmt(metrics["test"]), f"{manifest['model']['params']:,}",
+                  "mean of the above", style="bold")
+    console.print(table)
+    best = metrics["best_single"]
+    diff = metrics["test"] - best["test"]
+    verdict = "same" if diff == 0 else "better" if (diff > 0) == (manifest["direction"] == "maximize") else "worse"
+    console.print(f"ensemble test {metric} {fmt(metrics['test'])} vs best single (trial {best['trial']}) "
+                  f"{fmt(best['test'])}: {diff:+.4f} ({verdict})", highlight=False)
+
+
+def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
+    from nas.progress import fmt
+
+    checks, metric = manifest["checks"], manifest["metric"]
+    source = manifest["source"]
+    if "trial" in source:
+        what = f"trial {source['trial']}: {manifest['model']['summary']}"
+    else:
+        what = f"trials {', '.join(map(str, source['trials']))} averaged"
+    console.print(f"wrote bundle {path} (study '{source['study']}', {what})", highlight=False)
+    repro = checks["test_reproduced"]
+    how = "exactly" if repro["exact"] else "as " + fmt(repro["test"])
+    console.print(f"  test {metric} {fmt(manifest['metrics']['test'])}, reproduced from the bundle {how} "
+                  f"on {repro['device']}", highlight=False)
+    for name in ("torchscript", "onnx"):
+        if f"{name}_max_abs_diff" in checks:
+            console.print(f"  {name}: max |diff| to PyTorch {checks[f'{name}_max_abs_diff']:.2g} on "
+                          f"{checks['parity_rows']} validation inputs (limit {checks['parity_tolerance']:g})", highlight=False)
+    files = ", ".join(f"{name} ({entry['bytes'] / 1024:.1f} KiB)" for name, entry in manifest["files"].items())
+    console.print(f"  files: manifest.json, {files}", highlight=False)
+
+
+def predict(
+    bundle: Path = typer.Argument(..., help="Bundle folder written by `nas export` or `nas retrain`."),
+    inputs: Path = typer.Argument(..., help="An image, a folder of images, a .npz with an X array, or a .csv."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the predictions to this file instead of stdout."),
+    fmt: str = typer.Option("csv", "--format", help="csv or json."),
+    device: str = typer.Option("cpu", "--device", help="cpu, auto, cuda or cuda:N."),
+) -> None:
+    """Predict new inputs with a bundle alone: class and probability, or value, per input."""
+    from nas.bundle import load_bundle
+    from nas.device import resolve_device
+    from nas.predict import check_format, predict_inputs, render
+
+    check_format(fmt)
+    where = resolve_device(device)
+    rows = predict_inputs(load_bundle(bundle, where), inputs, where)
+    text = render(rows, fmt)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+    console.print(f"wrote {len(rows)} prediction(s) to {out}", highlight=False)
+
+
+def retrain(
+    study: Optional[str] = StudyOpt,
+    storage: Optional[str] = StorageOpt,
+    trial: Optional[int] = typer.Option(None, "--trial", help="Trial whose architecture to retrain (default: the best)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the trial's)."),
+    fmt: str = FormatOpt,
+    out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>-retrained)."),
+    force: bool = ForceOpt,
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the result."),
+) -> None:
+    """Retrain an architecture from scratch on train + validation, report test, write a bundle."""
+    from nas.device import resolve_device
+    from nas.export import select_formats
+    from nas.progress import fmt as show
+    from nas.retrain import retrain as run
+    from nas.store import load_study, open_storage
+
+    formats = select_formats(fmt)
+    where = resolve_device(device)
+    quiet_optuna()
+    loaded = load_study(study, open_storage(storage, create=False))
+    metric = loaded.user_attrs.get("nas", {}).get("metric", "metric")
+
+    def on_epoch(epoch: int, value: float) -> None:
+        if not quiet:
+            console.print(f"epoch {epoch + 1}: train+val {metric} {value:.4f}", highlight=False)
+
+    result = run(loaded, trial, epochs, formats, out, force, where, on_epoch)
+    x = result.extra
+    console.print(f"retrained trial {result.manifest['source']['trial']} for {x['epochs']} epochs on train+val "
+                  f"in {x['seconds']:.1f}s: test {metric} {show(x['test'])} (search: {show(x['search_test'])})",
+                  highlight=False)
+    _print_bundle(result.path, result.manifest)
+

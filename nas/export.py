@@ -1,0 +1,329 @@
+"""Export: a trial's checkpoint, or the top K fused into one model, -> a verified bundle.
+
+The bundle layout is in `nas.bundle`. Checks run before the bundle is renamed into place, and
+any failure aborts the export with a one-line BundleError and leaves nothing behind:
+- TorchScript and ONNX (onnxruntime) outputs equal the PyTorch model's within 1e-4 on a batch
+  of validation data whose size differs from the traced example, so a batch size baked into
+  the trace or a missing dynamic axis fails the export instead of the user's deployment;
+- the bundle, reloaded from its own files exactly as `nas predict` loads it, reproduces the
+  recorded test metric exactly (re-measured on the kind of device it was recorded on; when that
+  is a GPU this machine lacks, within 1%, since CUDA evaluates under bf16 autocast).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nas.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
+                        save_weights, staging, write_manifest)
+from nas.data import Split, TaskData
+from nas.errors import BundleError, StoreError, UsageError, nearest
+
+PARITY_TOLERANCE = 1e-4
+CROSS_DEVICE_TOLERANCE = 0.01  # relative: a metric recorded under CUDA bf16, re-measured in float32
+TRACE_ROWS = 2
+CHECK_ROWS = 256
+BUNDLES_DIR = "bundles"
+
+
+# ---------------------------------------------------------------- exported artefacts
+
+
+def _save_torchscript(model: nn.Module, example: torch.Tensor, path: Path) -> None:
+    """Tracing is exact for every family: forward has no data-dependent branches (the RNN's
+    `if frontend` is fixed per model), and the parity check below runs a different batch size."""
+    torch.jit.trace(model, example, check_trace=False).save(str(path))
+
+
+def _run_torchscript(path: Path, X: torch.Tensor) -> np.ndarray:
+    module = torch.jit.load(str(path), map_location="cpu")  # the file this export just wrote
+    with torch.no_grad():
+        return module(X).numpy()
+
+
+def _save_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> None:
+    """The TorchScript-based exporter: the dynamo one needs onnxscript, which nas does not ship."""
+    torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+
+
+def _run_onnx(path: Path, X: torch.Tensor) -> np.ndarray:
+    import onnx
+    import onnxruntime as ort
+
+    onnx.checker.check_model(str(path))
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": X.numpy()})[0]
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """One exported format: its file name, how to write it, how to run it for the parity check."""
+
+    file: str
+    save: Callable[[nn.Module, torch.Tensor, Path], None]
+    run: Callable[[Path, torch.Tensor], np.ndarray]
+    needs: tuple[str, ...] = ()
+
+
+ARTEFACTS: dict[str, Artefact] = {
+    "torchscript": Artefact(TORCHSCRIPT, _save_torchscript, _run_torchscript),
+    "onnx": Artefact(ONNX, _save_onnx, _run_onnx, needs=("onnx", "onnxruntime")),
+}
+# --format value -> the artefacts written besides arch.json + model.safetensors (always there)
+FORMATS: dict[str, tuple[str, ...]] = {
+    "state-dict": (), "torchscript": ("torchscript",), "onnx": ("onnx",), "all": ("torchscript", "onnx"),
+}
+
+
+def select_formats(name: str) -> tuple[str, ...]:
+    """The artefacts of a --format value; UsageError for unknown names or missing packages."""
+    import importlib.util
+
+    if name not in FORMATS:
+        raise UsageError(f"--format: unknown format '{name}'{nearest(name, FORMATS)}")
+    for artefact in FORMATS[name]:
+        missing = [m for m in ARTEFACTS[artefact].needs if importlib.util.find_spec(m) is None]
+        if missing:
+            raise UsageError(f"--format {name}: needs {', '.join(missing)} (pip install 'nas[export]')")
+    return FORMATS[name]
+
+
+def _write_artefact(name: str, folder: Path, model: nn.Module, example: torch.Tensor,
+                    X: torch.Tensor, expected: np.ndarray) -> float:
+    """Write one artefact, run it on validation inputs, return its max |difference| to PyTorch."""
+    artefact = ARTEFACTS[name]
+    try:
+        artefact.save(model, example, folder / artefact.file)
+        got = artefact.run(folder / artefact.file, X)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure must abort the export in one line
+        raise BundleError(f"export to {name} failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+    diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("inf")
+    if not diff <= PARITY_TOLERANCE:
+        raise BundleError(f"export check failed: {name} output differs from PyTorch by {diff:.3g} "
+                          f"(> {PARITY_TOLERANCE:g}) on {len(X)} validation inputs")
+    return diff
+
+
+# ---------------------------------------------------------------- what a bundle is made of
+
+
+@dataclass
+class Candidate:
+    """A model to bundle (CPU) and what its manifest says. `metrics["test"]` must be reproduced."""
+
+    model: nn.Module
+    arch_json: dict[str, Any]
+    type: str  # single | ensemble
+    family: str
+    summary: str
+    metrics: dict[str, Any]
+    source: dict[str, Any]
+    recorded_device: str = "cpu"
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    manifest: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def study_data(study: Any) -> tuple[dict[str, Any], TaskData]:
+    """The study's stored description and its data, reloaded; StoreError if the data changed."""
+    from nas.data import DataSpec, load_data
+
+    info = study.user_attrs.get("nas")
+    if not isinstance(info, dict) or not isinstance(info.get("data_spec"), dict) or "data" not in info:
+        raise StoreError(f"study '{study.study_name}': no stored data description (made by an older nas?)")
+    data = load_data(DataSpec.from_dict(info["data_spec"]))
+    stored = info["data"].get("fingerprint")
+    if data.fingerprint() != stored:
+        raise StoreError(f"study '{study.study_name}': its data changed since the search (split fingerprint "
+                         f"{data.fingerprint()}, stored {stored}); its metrics cannot be reproduced")
+    return info, data
+
+
+STATE_WORDS = {"PRUNED": "was pruned", "FAIL": "failed", "RUNNING": "is still running", "WAITING": "is waiting"}
+
+
+def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPLETE",),
+               refusal: str = "kept no checkpoint to export") -> Any:
+    """Trial `number`, or the best by validation metric; StoreError if it is in another state."""
+    from nas.store import find_trial, leaderboard
+
+    if number is None:
+        rows = leaderboard(study, top=1)
+        if not rows:
+            raise StoreError(f"study '{study.study_name}' has no completed trial yet (run `nas search`)")
+        number = rows[0]["trial"]
+    trial = find_trial(study, number)
+    if trial.state.name not in states:
+        done = [r["trial"] for r in leaderboard(study, top=10)]
+        word = STATE_WORDS.get(trial.state.name, trial.state.name.lower())
+        raise StoreError(f"--trial: trial {number} of study '{study.study_name}' {word}, so it {refusal}; "
+                         f"best completed trials: {', '.join(map(str, done)) or 'none'}")
+    return trial
+
+
+def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Any]:
+    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+    from nas.models import build_model
+    from nas.store import load_checkpoint, trial_arch
+
+    arch = trial_arch(trial)
+    model = build_model(arch, data.input_shape, data.out_dim)
+    try:
+        model.load_state_dict(load_checkpoint(trial, store), strict=True)
+    except RuntimeError as exc:
+        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
+    return model.eval(), arch
+
+
+# ---------------------------------------------------------------- writing and checking
+
+
+def _versions(formats: tuple[str, ...]) -> dict[str, str]:
+    import optuna
+
+    from nas import __version__
+
+    versions = {"nas": __version__, "torch": torch.__version__, "optuna": optuna.__version__}
+    if "onnx" in formats:
+        import onnx
+        import onnxruntime
+
+        versions.update(onnx=onnx.__version__, onnxruntime=onnxruntime.__version__)
+    return versions
+
+
+def _output(c: Candidate, kind: str) -> str:
+    if kind == "regression":
+        return "standardised value: multiply by data.preprocessing.target_std, add target_mean"
+    return "log of the averaged class probabilities" if c.type == "ensemble" else "class logits (softmax gives probabilities)"
+
+
+def _manifest(c: Candidate, info: dict[str, Any], data: TaskData, formats: tuple[str, ...],
+              checks: dict[str, Any]) -> dict[str, Any]:
+    from nas.models import count_params
+
+    return {
+        "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "task": info["task"], "kind": data.kind, "metric": data.metric, "direction": data.direction,
+        "input_shape": list(data.input_shape), "class_names": list(data.class_names),
+        "model": {"type": c.type, "family": c.family, "summary": c.summary, "params": count_params(c.model),
+                  "output": _output(c, data.kind), "formats": ["state-dict", *formats]},
+        "metrics": c.metrics, "source": c.source,
+        "fingerprint": info["data"].get("fingerprint"), "data": info["data"],
+        "versions": _versions(formats), "checks": checks,
+    }
+
+
+def _measure_device(recorded: str) -> tuple[torch.device, float]:
+    """Where to re-measure the test metric, and the relative tolerance that device allows."""
+    kind = str(recorded or "cpu").split(":")[0]
+    if kind == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda"), 0.0
+    return torch.device("cpu"), 0.0 if kind == "cpu" else CROSS_DEVICE_TOLERANCE
+
+
+def _reproduce(folder: Path, c: Candidate, data: TaskData) -> dict[str, Any]:
+    """Reload the bundle as `nas predict` does and re-measure the test metric."""
+    from nas.metrics import score
+
+    device, tolerance = _measure_device(c.recorded_device)
+    bundle = load_bundle(folder, device)
+    got = score(bundle.model, Split(data.test.X.to(device), data.test.y.to(device)), data)
+    want = c.metrics.get("test")
+    if want is None or abs(got - want) > tolerance * max(1.0, abs(want)):
+        raise BundleError(f"export check failed: the bundle scores test {data.metric} {got:.6f}, "
+                          f"but {want if want is None else f'{want:.6f}'} was recorded")
+    return {"test": got, "device": str(device), "exact": got == want}
+
+
+def write_bundle(c: Candidate, info: dict[str, Any], data: TaskData, formats: tuple[str, ...],
+                 out: Path, force: bool) -> dict[str, Any]:
+    """Write, check, and only then rename the bundle into `out`; returns its manifest."""
+    model = c.model.cpu().eval()
+    X, example = data.val.X[:CHECK_ROWS].cpu(), data.val.X[:TRACE_ROWS].cpu()
+    with torch.no_grad():
+        expected = model(X).numpy()
+    with staging(out, force) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer / exporter deprecation chatter; the checks decide
+        save_weights(tmp, model, c.arch_json)
+        checks: dict[str, Any] = {"parity_tolerance": PARITY_TOLERANCE, "parity_rows": len(X)}
+        for name in formats:
+            checks[f"{name}_max_abs_diff"] = _write_artefact(name, tmp, model, example, X, expected)
+        manifest = _manifest(c, info, data, formats, checks)
+        write_manifest(tmp, manifest)
+        checks["test_reproduced"] = _reproduce(tmp, c, data)
+        write_manifest(tmp, manifest)
+    return manifest
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: Path | None,
+                 force: bool, store: Any) -> ExportResult:
+    """Bundle trial `number` (default: the best by validation metric)."""
+    from nas.models import summarize
+
+    if out is not None:
+        check_destination(out, force)
+    info, data = study_data(study)
+    trial = pick_trial(study, number)
+    attrs = trial.user_attrs
+    if attrs.get("test") is None:
+        raise StoreError(f"--trial: trial {trial.number} has no recorded test metric to check the bundle against")
+    model, arch = trial_model(trial, store, data)
+    c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch),
+                  metrics={"val": trial.value, "test": attrs.get("test")},
+                  source={"study": study.study_name, "trial": trial.number, "seed": attrs.get("seed"),
+                          "epochs": len(attrs.get("curve") or []), "best_epoch": attrs.get("best_epoch"),
+                          "device": attrs.get("device")},
+                  recorded_device=str(attrs.get("device") or "cpu"))
+    out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}"
+    return ExportResult(out, write_bundle(c, info, data, formats, out, force))
+
+
+def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | None,
+                    force: bool, store: Any) -> ExportResult:
+    """Bundle the top-K trials as one model that averages their probabilities (or values)."""
+    from nas.metrics import score
+    from nas.models.ensemble import Ensemble
+    from nas.store import find_trial, leaderboard
+
+    if k < 2:
+        raise UsageError(f"--ensemble: K must be at least 2, got {k}")
+    if out is not None:
+        check_destination(out, force)
+    info, data = study_data(study)
+    rows = leaderboard(study, top=k)
+    if len(rows) < k:
+        raise UsageError(f"--ensemble: study '{study.study_name}' has {len(rows)} completed trial(s), fewer than {k}")
+    trials = [find_trial(study, r["trial"]) for r in rows]
+    members = [trial_model(t, store, data) for t in trials]
+    model = Ensemble([m for m, _ in members], data.kind).eval()
+    val, test = score(model, data.val, data), score(model, data.test, data)
+    best = rows[0]
+    c = Candidate(model, {"ensemble": [a.to_dict() for _, a in members]}, "ensemble", members[0][1].family,
+                  " + ".join(f"trial {r['trial']}" for r in rows),
+                  metrics={"val": val, "test": test,
+                           "best_single": {"trial": best["trial"], "val": best["value"], "test": best["test"]},
+                           "members": [{"trial": r["trial"], "val": r["value"], "test": r["test"],
+                                        "params": r["params"], "summary": r["summary"]} for r in rows]},
+                  source={"study": study.study_name, "trials": [r["trial"] for r in rows],
+                          "seeds": [t.user_attrs.get("seed") for t in trials]})
+    out = out or Path(BUNDLES_DIR) / f"{study.study_name}-top{k}"
+    return ExportResult(out, write_bundle(c, info, data, formats, out, force))

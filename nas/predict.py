@@ -1,0 +1,78 @@
+"""`nas predict`: a bundle + new raw inputs -> one row per input (class and probability, or value).
+
+Only the bundle is read (no study, no store). Inputs are read and preprocessed by
+`nas.data.inputs.load_inputs` with the bundle's stored data description, exactly as the
+training data was.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nas.bundle import Bundle
+from nas.errors import UsageError, nearest
+
+
+def _class_rows(out: torch.Tensor, names: list[str], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """Classification: the most probable class and its probability (softmax of the output)."""
+    probs = torch.softmax(out, dim=1)
+    best, index = probs.max(dim=1)
+    classes = info.get("class_names") or [str(i) for i in range(probs.shape[1])]
+    return [{"input": n, "class": classes[int(i)], "probability": round(float(p), 6)}
+            for n, i, p in zip(names, index, best)]
+
+
+def _value_rows(out: torch.Tensor, names: list[str], info: dict[str, Any]) -> list[dict[str, Any]]:
+    """Regression: the output turned back from standardised units into target units."""
+    prep = info.get("preprocessing", {})
+    mean, std = float(prep.get("target_mean", 0.0)), float(prep.get("target_std", 1.0))
+    values = out.reshape(len(names), -1)[:, 0] * std + mean
+    return [{"input": n, "value": float(v)} for n, v in zip(names, values)]
+
+
+ROWS: dict[str, Callable[[torch.Tensor, list[str], dict[str, Any]], list[dict[str, Any]]]] = {
+    "classification": _class_rows,
+    "regression": _value_rows,
+}
+
+
+def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> list[dict[str, Any]]:
+    """Read `inputs` (image, image folder, .npz, .csv), preprocess, run the model, one row each."""
+    from nas.data.inputs import load_inputs
+    from nas.metrics import predict
+
+    X, names = load_inputs(inputs, bundle.data)
+    out = predict(bundle.model, torch.from_numpy(X).to(device)).cpu()
+    return ROWS[bundle.data["kind"]](out, names, bundle.data)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["input"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[list[dict[str, Any]]], str]] = {"csv": _csv, "json": _json}
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in RENDERERS:
+        raise UsageError(f"--format: unknown output format '{fmt}'{nearest(fmt, RENDERERS)}")
+
+
+def render(rows: list[dict[str, Any]], fmt: str) -> str:
+    """The rows as CSV (header + one line per input) or a JSON list."""
+    check_format(fmt)
+    return RENDERERS[fmt](rows)
