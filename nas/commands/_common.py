@@ -13,8 +13,8 @@ err_console = Console(stderr=True)
 
 # Options shared by several commands, defined once.
 StorageOpt = typer.Option(None, "--storage", envvar="NAS_STORAGE", show_envvar=True,
-                          help="SQLAlchemy URL of the study store [default: sqlite:///studies/nas.db].")
-StudyOpt = typer.Option(None, "--study", help="Study name [default: <task>-<dataset>, or the store's only study].")
+                          help="SQLAlchemy URL of the study store (default: sqlite:///studies/nas.db).")
+StudyOpt = typer.Option(None, "--study", help="Study name (default: <task>-<dataset>, or the store's only study).")
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
 
