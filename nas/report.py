@@ -156,8 +156,8 @@ td:last-child{{text-align:left}} .note{{color:#a50}}</style></head><body>
 
 def write_report(study: Any, out: str | Path, storage: str = "sqlite:///studies/nas.db") -> Report:
     """Draw the figures and the HTML page into `out` (created); UsageError when it cannot be."""
-    if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
-        raise StoreError(f"--study: study '{study.study_name}' has no completed trial to report on yet")
+    if not any(r.value is not None for r in records(study)):
+        raise StoreError(f"--study: study '{study.study_name}' has no trained, completed trial to report on yet")
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
