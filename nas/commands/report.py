@@ -11,7 +11,7 @@ from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
 def report(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
-    out: Optional[str] = typer.Option(None, "--out", help="Output folder [default: reports/<study>]."),
+    out: Optional[str] = typer.Option(None, "--out", help="Output folder (default: reports/<study>)."),
 ) -> None:
     """Write PNG plots and one HTML page (history, Pareto fronts, importances, curves, leaderboard)."""
     from nas.report import write_report

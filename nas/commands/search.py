@@ -19,7 +19,7 @@ def search(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS", help="Checkpoint folder [default: artifacts/ beside the SQLite file]."),
-    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2 [default: tpe; nsga2 with several objectives]."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none (several objectives: any but none stops clearly dominated trials)."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Comma list, the task's metric first: e.g. accuracy,params (also flops, latency) for a Pareto search."),
     max_params: Optional[float] = typer.Option(None, "--max-params", help="Reject, untrained, any candidate with more parameters."),
