@@ -24,6 +24,22 @@ def _pyplot() -> Any:
     return plt
 
 
+def _log_x(ax: Any) -> None:
+    """Log x axis labelled on the decades, plus 2x and 5x when it spans under ~1.5 decades
+    (matplotlib's own minor labels collide there)."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    low, high = ax.get_xlim()
+    if low > 0 and math.log10(high / low) < 1.5:
+        ax.xaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
@@ -81,7 +97,7 @@ def pareto(records: Sequence[Any], metric: str, maximize: bool, path: Path) -> P
         for r in done:
             if (r.value, float(r.costs[cost])) in front:
                 ax.annotate(str(r.number), (float(r.costs[cost]), r.value), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        ax.set_xscale("log")
+        _log_x(ax)
         ax.set(xlabel=f"{COST_AXES[cost]} (log scale)", ylabel=f"validation {metric}", title=f"{metric} vs {COST_TITLES[cost]}")
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="best", fontsize=8)
@@ -106,7 +122,7 @@ def size_scatter(records: Sequence[Any], metric: str, maximize: bool, path: Path
         ax.scatter([r.costs["params"] for r in pruned], [pick(r.curve) for r in pruned], marker="x",
                    color="tab:red", s=25, label="pruned: best epoch before stop")
         ax.legend(loc="best", fontsize=8)
-    ax.set_xscale("log")
+    _log_x(ax)
     ax.set(xlabel="parameters (log scale)", ylabel=f"validation {metric}", title=f"{metric} vs model size")
     ax.grid(alpha=0.3, which="both")
     return _save(fig, path)
