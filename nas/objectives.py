@@ -82,9 +82,14 @@ class Limits:
                 for attr, limit in self.items().items()}
 
     def reason(self, costs: dict[str, Any]) -> str | None:
-        broken = [f"{attr} {costs[attr]:,.4g} > {LIMIT_FLAGS[attr]} {limit:,.4g}"
+        broken = [f"{attr} {_num(costs[attr])} > {LIMIT_FLAGS[attr]} {_num(limit)}"
                   for attr, limit in self.items().items() if limit is not None and costs[attr] > limit]
         return "; ".join(broken) or None
+
+
+def _num(value: float) -> str:
+    """12,345 for whole numbers, 0.4321 otherwise: limits and costs as a user reads them."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
 
 
 LIMIT_FLAGS = {"params": "--max-params", "flops": "--max-flops", "latency_ms": "--max-latency-ms"}
@@ -170,19 +175,23 @@ def dominated(value: float, costs: dict[str, Any], goals: Goals, completed: list
 def assess(trial: Any, model: Any, data: Any, device: Any, goals: Goals) -> tuple[dict[str, Any], str | None]:
     """Measure a built, untrained model's costs, store them on the trial, check the limits.
 
-    Returns the costs and the reason the candidate breaks a limit (None when it fits). Optuna
+    Returns the costs and the reason the candidate breaks a limit (None when it fits); a rejected
+    candidate skips the batch-N latency timing, so rejecting it takes tens of milliseconds. Optuna
     constraints are set whenever any limit is given, for all three costs, so every trial of a
     constrained study carries the same constraint keys (GP needs that).
     """
-    from nas.costs import measure
+    from nas.costs import measure, with_batch_latency
 
-    costs = measure(model, data.input_shape, device, goals.latency_batch).to_attrs()
+    measured = measure(model, data.input_shape, device, batch=None)
+    reason = goals.limits.reason(measured.to_attrs())
+    if reason is None:  # the batch timing is the slow part: only for candidates that will train
+        measured = with_batch_latency(measured, model, data.input_shape, device, goals.latency_batch)
+    costs = measured.to_attrs()
     for key, value in costs.items():
         trial.set_user_attr(key, value)
     if goals.limits.any:
         for attr, violation in goals.limits.violations(costs).items():
             trial.set_constraint(attr, violation)
-    reason = goals.limits.reason(costs)
     if reason:
         trial.set_user_attr("rejected", reason)
     return costs, reason

@@ -39,6 +39,7 @@ def test_latency_and_measure() -> None:
     costs = measure(model, (20,), torch.device("cpu"), batch=8)
     assert costs.params == 20 * 64 + 64 + 64 * 3 + 3 and costs.latency_batch == 8
     assert set(costs.to_attrs()) == {"params", "flops", "latency_ms", "latency_ms_batch", "latency_batch"}
+    assert set(measure(model, (20,), torch.device("cpu"), batch=None).to_attrs()) == {"params", "flops", "latency_ms"}
 
 
 def test_tight_limit_rejects_candidates_without_training(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
@@ -50,8 +51,41 @@ def test_tight_limit_rejects_candidates_without_training(workdir, run_cli, tiny_
     study = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db")
     for t in study.trials:
         assert t.user_attrs["rejected"].startswith("params ") and "> --max-params 1" in t.user_attrs["rejected"]
-        assert not {"train_seconds", "curve", "checkpoint", "test"} & set(t.user_attrs)  # never trained
+        assert not {"train_seconds", "curve", "checkpoint", "test", "latency_ms_batch"} & set(t.user_attrs)  # never trained
+        assert t.user_attrs["flops"] > 0 and t.user_attrs["latency_ms"] > 0
         assert t.constraints["params"] > 0 and t.values == [0.0]
     board = run_cli("leaderboard", "--all", "--json").json()
     assert [r["rank"] for r in board] == [None] * 4 and {r["state"] for r in board} == {"rejected"}
     assert run_cli("leaderboard", "--json").json() == []
+
+
+class _Trial:
+    """Records what `assess` stores, like an Optuna trial would."""
+
+    def __init__(self) -> None:
+        self.user_attrs: dict[str, object] = {}
+        self.constraints: dict[str, float] = {}
+
+    def set_user_attr(self, key: str, value: object) -> None:
+        self.user_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        self.constraints[key] = value
+
+
+def test_assess_rejects_a_big_model_in_milliseconds() -> None:
+    import time
+    from types import SimpleNamespace
+
+    from nas.objectives import Goals, Limits, assess, parse_objectives
+
+    count_flops(nn.Linear(2, 2), (2,))  # the flop counter's one-off start-up is not the check's cost
+    big = nn.Sequential(nn.Linear(1000, 2000), nn.ReLU(), nn.Linear(2000, 10))
+    goals = Goals(parse_objectives(None, "accuracy", "maximize"), Limits(max_params=10_000), latency_batch=256)
+    trial = _Trial()
+    started = time.perf_counter()
+    costs, reason = assess(trial, big, SimpleNamespace(input_shape=(1000,)), torch.device("cpu"), goals)
+    assert time.perf_counter() - started < 0.5
+    assert reason == "params 2,022,010 > --max-params 10,000" == trial.user_attrs["rejected"]
+    assert trial.constraints == {"params": pytest.approx(2_022_010 / 10_000 - 1), "flops": -1.0, "latency_ms": -1.0}
+    assert "latency_ms_batch" not in trial.user_attrs and trial.user_attrs["flops"] == 2 * (1000 * 2000 + 2000 * 10)
