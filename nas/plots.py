@@ -16,7 +16,12 @@ DPI = 110
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from nas.errors import UsageError
+
+        raise UsageError("nas report: matplotlib is not installed (pip install 'nas[report]')") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
