@@ -62,9 +62,20 @@ def _search(run_cli, tiny_space, *extra: str):  # noqa: ANN001, ANN202
     return run_cli("search", "--space", tiny_space, "--trials", 4, "--epochs", 1, "-q", *extra)
 
 
-def test_multi_objective_search_end_to_end(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+def test_multi_objective_search_end_to_end(workdir, run_cli, tiny_space, monkeypatch) -> None:  # noqa: ANN001
+    import nas.strategies
+
+    made: list[tuple[str, int]] = []
+    original = nas.strategies.make_sampler
+
+    def spy(name, seed, space, n_objectives=1, trials=20):  # noqa: ANN001, ANN202
+        made.append((name, n_objectives))
+        return original(name, seed, space, n_objectives, trials)
+
+    monkeypatch.setattr(nas.strategies, "make_sampler", spy)
     result = _search(run_cli, tiny_space, "--objectives", "accuracy,params")
     assert result.exit_code == 0, result.stderr
+    assert made and set(made) == {("nsga2", 2)}  # NSGA-II by default with two objectives
     import optuna
 
     study = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db")
