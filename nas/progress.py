@@ -50,9 +50,9 @@ class PlainObserver(SearchObserver):
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
-        if row["state"] in ("complete", "pruned"):
+        if row["state"] in ("complete", "pruned", "rejected"):
             self.done += 1
-        detail = row["reason"] if row["state"] == "fail" else f"{self.metric} {fmt(row['value'])}"
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {fmt(row['value'])}"
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
@@ -82,9 +82,9 @@ class RichObserver(PlainObserver):
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
-        if row["state"] in ("complete", "pruned"):
+        if row["state"] in ("complete", "pruned", "rejected"):
             self.done += 1
-        detail = row["reason"] if row["state"] == "fail" else fmt(row["value"])
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else fmt(row["value"])
         self.progress.console.print(f"  trial {row['trial']:>3} {row['state']:<8} {detail}  {row['summary']}",
                                     highlight=False)
         self.progress.update(self.trials_task, completed=self.done,

@@ -37,13 +37,19 @@ class SearchConfig:
     study: str | None = None
     storage: str | None = None
     artifacts: str | None = None
-    sampler: str = "tpe"
+    sampler: str | None = None  # None: tpe for one objective, nsga2 for several
     pruner: str = "median"
     data: str | None = None  # the user's data file or folder (--data)
     target: str | None = None
     window: int | None = None
     image_size: int | None = None
     kind: str | None = None
+    # issue 6: objectives, cost limits, latency batch (see nas/objectives.py)
+    objectives: str | None = None
+    max_params: float | None = None
+    max_flops: float | None = None
+    max_latency_ms: float | None = None
+    latency_batch: int = 64
 
 
 @dataclass
@@ -56,6 +62,7 @@ class SearchResult:
     complete: int = 0
     pruned: int = 0
     failed: int = 0
+    rejected: int = 0
     ran: int = 0
     seconds: float = 0.0
     best: dict[str, Any] | None = None
@@ -101,11 +108,14 @@ class Objective:
     """Called by Optuna once per trial. Every exception but pruning becomes a recorded failure."""
 
     def __init__(self, space: Space, data: TaskData, device: Any, seed: int, store: Any,
-                 observer: SearchObserver) -> None:
+                 observer: SearchObserver, goals: Any = None) -> None:
+        from nas.objectives import Goals, parse_objectives
+
         self.space, self.data, self.device, self.seed = space, data, device, seed
         self.store, self.observer = store, observer
+        self.goals = goals or Goals(parse_objectives(None, data.metric, data.direction))
 
-    def __call__(self, trial: Any) -> float:
+    def __call__(self, trial: Any) -> float | tuple[float, ...]:
         import optuna
 
         from nas.device import free_memory
@@ -128,24 +138,28 @@ class Objective:
         finally:
             free_memory(self.device)
 
-    def _train(self, trial: Any, arch: Arch, seed: int) -> float:
+    def _train(self, trial: Any, arch: Arch, seed: int) -> float | tuple[float, ...]:
         import optuna
 
         from nas.metrics import report, score
         from nas.models import build_model, count_params
+        from nas.objectives import assess
         from nas.store import save_checkpoint
         from nas.train import TrainConfig, fit, seed_everything
 
         seed_everything(seed)
         model = build_model(arch, self.data.input_shape, self.data.out_dim).to(self.device)
         trial.set_user_attr("params", count_params(model))
+        costs, rejected = assess(trial, model, self.data, self.device, self.goals)
+        if rejected:  # never trained: a pessimistic metric + constraints teach the sampler
+            return self.goals.values(self.goals.pessimistic(self.data), costs)
         curve: list[float] = []
+        stop = self._stopper(trial, costs, int(arch.train.get("epochs", 1)))
 
         def on_epoch(epoch: int, value: float) -> None:
             curve.append(value)
             self.observer.epoch_done(trial.number, epoch, value)
-            trial.report(value, epoch)
-            if trial.should_prune():
+            if stop(epoch, curve):
                 trial.set_user_attr("curve", curve)
                 raise optuna.TrialPruned(f"pruned after epoch {epoch + 1} at {value:.4f}")
 
@@ -156,7 +170,33 @@ class Objective:
                            "train_seconds": result.seconds, "device": str(self.device),
                            "checkpoint": checkpoint, "test_metrics": report(model, self.data.test, self.data)}.items():
             trial.set_user_attr(key, value)
-        return result.best_value
+        return self.goals.values(result.best_value, costs)
+
+    def _stopper(self, trial: Any, costs: dict[str, Any], epochs: int) -> Any:
+        """One objective: Optuna's pruner. Several: the dominance rule of nas.objectives.dominated."""
+        if not self.goals.multi:
+            def report(epoch: int, curve: list[float]) -> bool:
+                trial.report(curve[-1], epoch)
+                return bool(trial.should_prune())
+            return report
+        from optuna.trial import TrialState
+
+        from nas.objectives import dominated
+
+        warmup = max(1, epochs // 4)
+        best = max if self.goals.directions[0] == "maximize" else min
+        completed: list[Any] = []
+
+        def rule(epoch: int, curve: list[float]) -> bool:
+            if not self.goals.prune or epoch < warmup or epoch >= epochs - 1:  # the last epoch is paid for
+                return False
+            if not completed:  # read once per trial: the completed trials do not change meanwhile
+                completed.extend(trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+            by = dominated(best(curve), costs, self.goals, completed)
+            if by is not None:
+                trial.set_user_attr("pruned_by", by)
+            return by is not None
+        return rule
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -216,6 +256,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     from nas import __version__
     from nas.device import resolve_device
     from nas.models import check_input
+    from nas.objectives import Limits, check_goals, make_goals
     from nas.store import artifact_store, leaderboard, mask_url, open_storage, storage_url, study_names
     from nas.strategies import make_pruner, make_sampler
 
@@ -236,18 +277,23 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     except Exception as exc:
         raise UsageError(f"--space: {exc}") from None
     pruner = make_pruner(cfg.pruner, max_epochs(space))
-    make_sampler(cfg.sampler, cfg.seed, space, 1, cfg.trials)  # refuse a bad sampler before touching the store
+    goals = make_goals(cfg.objectives, data, Limits(cfg.max_params, cfg.max_flops, cfg.max_latency_ms),
+                       cfg.latency_batch, cfg.pruner)
+    sampler_name = cfg.sampler or ("nsga2" if goals.multi else "tpe")
+    make_sampler(sampler_name, cfg.seed, space, len(goals.directions), cfg.trials)  # refuse a bad sampler before touching the store
     storage = open_storage(cfg.storage, create=True)
     name = cfg.study or f"{cfg.task}-{data.name}"
     info = {"task": cfg.task, "dataset": data.name, "seed": cfg.seed, "data_spec": data_spec.to_dict(), "space": space.to_dict(),
-            "data": data.describe(), "metric": data.metric, "direction": data.direction, "version": __version__}
+            "data": data.describe(), "metric": data.metric, "direction": data.direction, "version": __version__,
+            "objectives": goals.names}
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
     if existing is not None:
         check_compatible(existing, info)
+        check_goals(existing, goals)
     n_before = len(existing.trials) if existing is not None else 0
     # Offset the sampler seed by the trials already there, so a resumed run does not replay them.
-    sampler = make_sampler(cfg.sampler, cfg.seed + n_before, space, 1, cfg.trials)
-    study = optuna.create_study(study_name=name, storage=storage, direction=data.direction,
+    sampler = make_sampler(sampler_name, cfg.seed + n_before, space, len(goals.directions), cfg.trials)
+    study = optuna.create_study(study_name=name, storage=storage, directions=goals.directions,
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
     if existing is None:
         study.set_user_attr("nas", info)
@@ -259,7 +305,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
                           direction=data.direction, total=cfg.trials, baseline=study.user_attrs.get("baseline"))
     observer.search_started(name, result.storage, done, cfg.trials, data, device)
     data = data.to(device)
-    objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer)
+    objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer, goals)
     started, failures = time.perf_counter(), [0]
 
     def on_trial(study: Any, trial: Any) -> None:
@@ -280,6 +326,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
             result.interrupted = True
     counts = _counts(study)
     result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
+    result.rejected = sum(bool(t.user_attrs.get("rejected")) for t in study.get_trials(deepcopy=False))
     result.seconds = time.perf_counter() - started
     rows = leaderboard(study, top=1)
     result.best = rows[0] if rows else None

@@ -201,32 +201,47 @@ def trial_row(trial: Any) -> dict[str, Any]:
     except (NasError, KeyError, TypeError):
         summary = "<unreadable architecture>"
     curve = attrs.get("curve") or []
-    value = trial.value if trial.values and len(trial.values) == 1 else None
+    # the first value is the validation metric, also in a multi-objective study (nas.objectives)
+    value = trial.values[0] if trial.values and not attrs.get("rejected") else None
     return {
         "trial": trial.number,
-        "state": trial.state.name.lower(),
+        "state": "rejected" if attrs.get("rejected") else trial.state.name.lower(),
         "value": _finite(value),
         "values": [_finite(v) for v in trial.values] if trial.values else None,
         "test": _finite(attrs.get("test")),
         "test_metrics": attrs.get("test_metrics"),
         "params": attrs.get("params"),
+        "flops": attrs.get("flops"),  # costs: nas.costs
+        "latency_ms": _finite(attrs.get("latency_ms")),
+        "latency_ms_batch": _finite(attrs.get("latency_ms_batch")),
         "seconds": _finite(attrs.get("train_seconds")),
         "epochs": len(curve),
         "device": attrs.get("device"),
         "summary": summary,
-        "reason": attrs.get("fail_reason") or trial.system_attrs.get("fail_reason"),
+        "reason": attrs.get("fail_reason") or attrs.get("rejected") or trial.system_attrs.get("fail_reason"),
     }
 
 
-def leaderboard(study: Any, top: int | None = None, include_all: bool = False) -> list[dict[str, Any]]:
-    """Completed trials best first (by the study's direction), ranked; then the rest with `include_all`."""
+def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
+                pareto: bool = False) -> list[dict[str, Any]]:
+    """Completed trials best first (by the study's direction), ranked; then the rest with `include_all`.
+
+    `pareto`: only the Pareto-optimal trials (Optuna's `best_trials`, feasible ones only).
+    Trials rejected untrained by a cost limit are never ranked.
+    """
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
-    done = [t for t in trials if t.state == TrialState.COMPLETE and t.values and _finite(t.values[0]) is not None]
+    done = [t for t in trials if t.state == TrialState.COMPLETE and t.values and _finite(t.values[0]) is not None
+            and not t.user_attrs.get("rejected")]
+    if pareto:
+        front = {t.number for t in study.best_trials}
+        done = [t for t in done if t.number in front]
     maximize = study.directions[0].name == "MAXIMIZE"
     done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], t.number))
-    rows = [{"rank": i + 1, **trial_row(t)} for i, t in enumerate(done)]
+    names = study.user_attrs.get("nas", {}).get("objectives")
+    rows = [{"rank": i + 1, **trial_row(t), **({"objectives": dict(zip(names, t.values))} if names else {})}
+            for i, t in enumerate(done)]
     if top is not None:
         rows = rows[:top]
     if include_all:
@@ -247,7 +262,10 @@ def study_summaries(storage: Any) -> list[dict[str, Any]]:
         count = lambda st: sum(t.state == st for t in trials)  # noqa: E731
         best = None
         if len(study.directions) == 1 and count(TrialState.COMPLETE):
-            best = _finite(study.best_value)
+            try:
+                best = _finite(study.best_value)
+            except ValueError:  # every complete trial was rejected by a cost limit (infeasible)
+                best = None
         info = study.user_attrs.get("nas", {})
         rows.append({
             "study": s.study_name, "task": info.get("task"), "dataset": info.get("dataset"),

@@ -43,6 +43,8 @@ def _gp(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
 def _cmaes(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
     import optuna
 
+    if n_objectives > 1:
+        raise UsageError("--sampler cmaes: CMA-ES optimises one objective; use nsga2, tpe, gp, random or qmc with --objectives")
     categorical = _categorical_params(space)
     if categorical:
         raise UsageError(

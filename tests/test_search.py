@@ -9,7 +9,7 @@ import optuna
 import pytest
 
 from nas.models import build_model, count_params
-from nas.store import leaderboard, load_checkpoint, artifact_store, load_study, open_storage, trial_arch
+from nas.store import load_checkpoint, artifact_store, load_study, open_storage, trial_arch
 
 SEARCH = ("search", "--task", "image", "--trials", "3", "--epochs", "1", "--pruner", "none", "--quiet")
 

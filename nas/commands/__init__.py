@@ -8,7 +8,7 @@ from typing import Any
 
 
 def register(app: Any) -> None:
-    from nas.commands import data, export, results, search, validate
+    from nas.commands import data, export, report, results, search, validate
 
     app.command()(search.search)
     app.command()(validate.validate)
@@ -18,3 +18,4 @@ def register(app: Any) -> None:
     app.command()(export.export)
     app.command()(export.predict)
     app.command()(export.retrain)
+    app.command()(report.report)

@@ -19,8 +19,13 @@ def search(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS", help="Checkpoint folder (default: artifacts/ beside the SQLite file)."),
-    sampler: str = typer.Option("tpe", "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2."),
-    pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
+    pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none (several objectives: any but none stops clearly dominated trials)."),
+    objectives: Optional[str] = typer.Option(None, "--objectives", help="Comma list, the task's metric first: e.g. accuracy,params (also flops, latency) for a Pareto search."),
+    max_params: Optional[float] = typer.Option(None, "--max-params", help="Reject, untrained, any candidate with more parameters."),
+    max_flops: Optional[float] = typer.Option(None, "--max-flops", help="Reject, untrained, any candidate above this many FLOPs per sample."),
+    max_latency_ms: Optional[float] = typer.Option(None, "--max-latency-ms", help="Reject, untrained, any candidate slower at batch 1 on the search device."),
+    latency_batch: int = typer.Option(64, "--latency-batch", help="Batch size of the second latency measurement stored on each trial."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
     data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train, X_val, y_val and optionally X_test, y_test) or a .csv."),
     target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window)."),
@@ -37,7 +42,8 @@ def search(
                        timeout=parse_duration(timeout) if timeout else None, epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
-                       image_size=image_size, kind=kind)
+                       image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
+                       max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch)
     result = run_search(cfg, make_observer(console, quiet))
     _print_summary(result)
     if result.interrupted:
@@ -49,6 +55,7 @@ def _print_summary(result: Any) -> None:
 
     console.print(f"study '{result.study}' in {result.storage}: {result.complete} complete, "
                   f"{result.pruned} pruned, {result.failed} failed (target {result.total}); "
+                  + (f"{result.rejected} of the complete rejected by a cost limit, untrained; " if result.rejected else "") +
                   f"{result.ran} trial(s) ran this time in {result.seconds:.1f}s", highlight=False)
     if result.stopped_reason:
         console.print(f"stopped early: {result.stopped_reason}", highlight=False)
