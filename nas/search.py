@@ -39,6 +39,8 @@ class SearchConfig:
     artifacts: str | None = None
     sampler: str = "tpe"
     pruner: str = "median"
+    workers: int = 1  # issue 5: worker processes sharing the study (nas.workers)
+    worker_index: int = 0
 
 
 @dataclass
@@ -56,6 +58,7 @@ class SearchResult:
     best: dict[str, Any] | None = None
     interrupted: bool = False
     stopped_reason: str | None = None
+    signal: int | None = None  # issue 5: SIGINT (2) or SIGTERM (15) when interrupted
 
 
 class SearchObserver:
@@ -98,6 +101,8 @@ class Objective:
                  observer: SearchObserver) -> None:
         self.space, self.data, self.device, self.seed = space, data, device, seed
         self.store, self.observer = store, observer
+        self.before_trial: Any = lambda trial: None  # issue 5: set by nas.workers.run_trials (lease, gate)
+        self.current: int | None = None
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -106,6 +111,8 @@ class Objective:
         from nas.models import summarize
         from nas.sample import sample_arch
 
+        self.current = trial.number
+        self.before_trial(trial)
         arch = sample_arch(self.space, trial)
         seed = trial_seed(self.seed, trial.number)
         trial.set_user_attr("arch", arch.to_dict())
@@ -115,12 +122,18 @@ class Objective:
             return self._train(trial, arch, seed)
         except optuna.TrialPruned:
             raise
+        except KeyboardInterrupt as exc:  # issue 5: Ctrl-C / SIGTERM; the run loop re-queues the configuration
+            trial.set_user_attr("fail_reason", f"interrupted ({exc.args[0] if exc.args else 'SIGINT'}); configuration re-queued")
+            raise
         except Exception as exc:  # noqa: BLE001 - a trial's failure must never stop the search
-            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            reason = failure_reason(exc)
             trial.set_user_attr("fail_reason", reason)
-            raise TrialFailed(reason) from exc
         finally:
             free_memory(self.device)
+        # Raised outside the except block: the traceback (and the tensors its frames hold, e.g. after
+        # an out-of-memory error) is gone, so this second free_memory really frees them.
+        free_memory(self.device)
+        raise TrialFailed(reason)
 
     def _train(self, trial: Any, arch: Arch, seed: int) -> float:
         import optuna
@@ -151,6 +164,15 @@ class Objective:
                            "checkpoint": checkpoint}.items():
             trial.set_user_attr(key, value)
         return result.best_value
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line for the store: out-of-memory errors are named as such (GPU or host)."""
+    import torch
+
+    kinds = {torch.OutOfMemoryError: "out of memory (GPU)", MemoryError: "out of memory (host)"}
+    kind = next((v for k, v in kinds.items() if isinstance(exc, k)), type(exc).__name__)
+    return f"{kind}: {exc}".splitlines()[0][:500]
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -194,19 +216,21 @@ def _check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--epochs: must be at least 1, got {cfg.epochs}")
     if cfg.timeout is not None and cfg.timeout <= 0:
         raise UsageError(f"--timeout: must be positive, got {cfg.timeout}")
+    if not 1 <= cfg.workers <= 256:
+        raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
 
 
-def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> SearchResult:
-    """Create or resume the study and run trials until `cfg.trials` are finished or time is up."""
+def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchResult]:
+    """Validate everything, then create or resume the study (nothing is stored before this passes)."""
     import optuna
 
     from nas import __version__
     from nas.device import resolve_device
     from nas.models import check_input
-    from nas.store import artifact_store, leaderboard, mask_url, open_storage, storage_url, study_names
+    from nas.store import mask_url, open_storage, storage_url, study_names
     from nas.strategies import make_pruner, make_sampler
+    from nas.workers import HEARTBEAT_SECONDS
 
-    observer = observer or SearchObserver()
     _check_config(cfg)
     device = resolve_device(cfg.device)
     space = resolve_space(cfg.task, cfg.space, cfg.epochs)
@@ -218,7 +242,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
         raise UsageError(f"--space: {exc}") from None
     pruner = make_pruner(cfg.pruner, max_epochs(space))
     make_sampler(cfg.sampler, cfg.seed, space, 1, cfg.trials)  # refuse a bad sampler before touching the store
-    storage = open_storage(cfg.storage, create=True)
+    storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
     name = cfg.study or f"{cfg.task}-{data.name}"
     info = {"task": cfg.task, "dataset": data.name, "seed": cfg.seed, "data_spec": data_spec.to_dict(), "space": space.to_dict(),
             "data": data.describe(), "metric": data.metric, "direction": data.direction, "version": __version__}
@@ -226,20 +250,53 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     if existing is not None:
         check_compatible(existing, info)
     n_before = len(existing.trials) if existing is not None else 0
-    # Offset the sampler seed by the trials already there, so a resumed run does not replay them.
-    sampler = make_sampler(cfg.sampler, cfg.seed + n_before, space, 1, cfg.trials)
+    # Offset the sampler seed by the trials already there (a resumed run does not replay them)
+    # and by the worker's index (parallel workers do not propose the same configurations).
+    sampler = make_sampler(cfg.sampler, cfg.seed + n_before + 100_003 * cfg.worker_index, space, 1, cfg.trials)
     study = optuna.create_study(study_name=name, storage=storage, direction=data.direction,
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
-    if existing is None:
-        study.set_user_attr("nas", info)
-    counts = _counts(study)
-    done = counts["complete"] + counts["pruned"]
+    if existing is None or existing.user_attrs.get("nas", {}).get("space") != info["space"]:
+        study.set_user_attr("nas", info)  # new study, or a compatible widening of its space
     result = SearchResult(study=name, storage=mask_url(storage_url(cfg.storage)), metric=data.metric,
                           direction=data.direction, total=cfg.trials)
-    observer.search_started(name, result.storage, done, cfg.trials, data, device)
+    return study, space, data, device, result
+
+
+def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:
+    from nas.store import leaderboard
+
+    counts = _counts(study)
+    result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
+    result.seconds = time.perf_counter() - started
+    rows = leaderboard(study, top=1)
+    result.best = rows[0] if rows else None
+    observer.search_finished(result)
+    return result
+
+
+def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> SearchResult:
+    """Create or resume the study and run trials until `cfg.trials` are finished or time is up.
+
+    Finished means complete or pruned (a pruned trial is a real, if short, result); failed trials
+    (errors, kills) are replaced. With cfg.workers > 1, worker processes share the study.
+    """
+    from nas.store import artifact_store
+    from nas.workers import retry_interrupted, run_trials, signals_interrupt, spawn_workers
+
+    observer = observer or SearchObserver()
+    study, space, data, device, result = _open_study(cfg)
+    counts = _counts(study)
+    observer.search_started(result.study, result.storage, counts["complete"] + counts["pruned"], cfg.trials, data, device)
+    started, n_before = time.perf_counter(), len(study.trials)
+    if cfg.workers > 1:
+        codes = spawn_workers(cfg, quiet=type(observer) is SearchObserver)
+        result.signal = next((c - 128 for c in codes if c in (130, 143)), None)
+        result.interrupted = result.signal is not None
+        result.ran = len(study.trials) - n_before
+        return _finish(study, result, started, observer)
     data = data.to(device)
     objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer)
-    started, failures = time.perf_counter(), [0]
+    failures = [0]
 
     def on_trial(study: Any, trial: Any) -> None:
         from nas.store import trial_row
@@ -249,18 +306,11 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
         observer.trial_finished(trial_row(trial))
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get('fail_reason')})"
-            study.stop()
 
-    if done < cfg.trials:
-        max_trials = optuna.study.MaxTrialsCallback(cfg.trials, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
-        try:
-            study.optimize(objective, timeout=cfg.timeout, catch=(TrialFailed,), callbacks=[max_trials, on_trial])
-        except KeyboardInterrupt:
-            result.interrupted = True
-    counts = _counts(study)
-    result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
-    result.seconds = time.perf_counter() - started
-    rows = leaderboard(study, top=1)
-    result.best = rows[0] if rows else None
-    observer.search_finished(result)
-    return result
+    try:
+        with signals_interrupt():
+            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason)
+    except KeyboardInterrupt as exc:
+        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        retry_interrupted(study, objective.current)
+    return _finish(study, result, started, observer)

@@ -10,6 +10,7 @@ import math
 import os
 import sqlite3
 import tempfile
+import warnings
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,27 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
         raise StoreError(f"{path}: an SQLite database, but not a nas/Optuna store (no studies table)")
 
 
+# issue 5: SQLite tuned for several worker processes (measured in benchmarks/sqlite_storage.py):
+# WAL lets readers run during a write, a long busy timeout makes writers queue instead of failing
+# with "database is locked", and synchronous=NORMAL is crash-safe in WAL mode (a kill loses nothing).
+SQLITE_BUSY_SECONDS = 120
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    for pragma in SQLITE_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def _use_sqlite_pragmas(storage: Any) -> None:
+    """Apply SQLITE_PRAGMAS to every later connection (the pool is emptied so none is missed)."""
+    from sqlalchemy import event
+
+    if not event.contains(storage.engine, "connect", _sqlite_pragmas):
+        event.listen(storage.engine, "connect", _sqlite_pragmas)
+    storage.engine.dispose()
+
+
 def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
     """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
     import optuna
@@ -84,13 +106,20 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
         _check_sqlite_file(path, create)
-        engine_kwargs = {"connect_args": {"timeout": 60}}
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
     kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
-    if heartbeat:
+    if heartbeat:  # issue 5: a dead worker's trial is failed after the grace period and retried
+        from nas.workers import retry_callback
+
         kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
-                      failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+                      heartbeat_stale_trial_callback=retry_callback())
     try:
-        return optuna.storages.RDBStorage(url, **kwargs)
+        with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            storage = optuna.storages.RDBStorage(url, **kwargs)
+        if path is not None:
+            _use_sqlite_pragmas(storage)
+        return storage
     except ImportError as exc:
         raise StoreError(f"{masked}: database driver not installed ({exc.name or exc})") from None
     except (SQLAlchemyError, ValueError, RuntimeError) as exc:

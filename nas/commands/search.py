@@ -22,6 +22,7 @@ def search(
     sampler: str = typer.Option("tpe", "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.progress import make_observer
@@ -31,11 +32,11 @@ def search(
     cfg = SearchConfig(task=task, dataset=dataset, space=space, trials=trials,
                        timeout=parse_duration(timeout) if timeout else None, epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
-                       sampler=sampler, pruner=pruner)
+                       sampler=sampler, pruner=pruner, workers=workers)
     result = run_search(cfg, make_observer(console, quiet))
     _print_summary(result)
-    if result.interrupted:
-        raise typer.Exit(130)
+    if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM
+        raise typer.Exit(128 + (result.signal or 2))
 
 
 def _print_summary(result: Any) -> None:
