@@ -114,7 +114,24 @@ def fail_dead_trials(study: Any) -> list[int]:
         failed.append(t.number)
     with _no_experimental_warning():
         optuna.storages.fail_stale_trials(study)
+    requeue_orphans(study)
     return failed
+
+
+def requeue_orphans(study: Any) -> None:
+    """Re-queue failed trials that were to be retried but whose retry never got stored.
+
+    That happens when a process dies between failing a dead trial and enqueuing its copy (in
+    Optuna's heartbeat check too): such a trial has no reason (heartbeat) or says 're-queued'.
+    """
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    retried = {t.user_attrs.get("retry_of") for t in trials}
+    for t in trials:
+        reason = t.user_attrs.get("fail_reason")
+        if t.state == TrialState.FAIL and t.number not in retried and (reason is None or reason.endswith("re-queued")):
+            retry_callback()(study, t)
 
 
 @contextmanager
