@@ -308,8 +308,10 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get('fail_reason')})"
 
     try:
-        with signals_interrupt():
-            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason)
+        with signals_interrupt() as flag:
+            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason or flag)
+        if flag:  # the signal's exception was swallowed somewhere; the loop stopped between trials
+            result.interrupted, result.signal = True, flag.signum
     except KeyboardInterrupt as exc:
         result.interrupted, result.signal = True, getattr(exc, "signum", 2)
         retry_interrupted(study, objective.current)

@@ -264,23 +264,47 @@ def retry_interrupted(study: Any, number: int | None) -> None:
             retry_callback()(study, study._storage.get_trial(t._trial_id))
 
 
+@dataclass
+class StopFlag:
+    """The signal that asked to stop, if any (kept even when its exception got swallowed)."""
+
+    signum: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.signum is not None
+
+
 @contextmanager
-def signals_interrupt() -> Iterator[None]:
-    """Within: SIGINT and SIGTERM raise Interrupted (once; a second signal waits for the cleanup)."""
+def signals_interrupt() -> Iterator[StopFlag]:
+    """Within: SIGINT and SIGTERM raise Interrupted in the main thread.
+
+    A raise can land where Python swallows it (a weakref callback during garbage collection prints
+    'Exception ignored' and goes on): then the signal is sent again, so it lands somewhere that
+    stops the search, and nothing is printed. The flag keeps the signal for the summary.
+    """
+    import sys
+
+    flag = StopFlag()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield flag
         return
-    caught = (signal.SIGINT, signal.SIGTERM)
 
     def handler(signum: int, _frame: Any) -> None:
-        for s in caught:
-            signal.signal(s, signal.SIG_IGN)
+        flag.signum = flag.signum or signum
         raise Interrupted(signum)
 
-    old = {s: signal.signal(s, handler) for s in caught}
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, Interrupted):  # resend from a thread: not inside this hook
+            threading.Timer(0.01, os.kill, (os.getpid(), info.exc_value.signum)).start()
+        else:
+            old_hook(info)
+
+    old_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    old = {s: signal.signal(s, handler) for s in SIGNAL_EXIT}
     try:
-        yield
+        yield flag
     finally:
+        sys.unraisablehook = old_hook
         for s, h in old.items():
             signal.signal(s, h)
 
