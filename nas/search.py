@@ -229,7 +229,7 @@ def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchRes
     from nas.models import check_input
     from nas.store import mask_url, open_storage, storage_url, study_names
     from nas.strategies import make_pruner, make_sampler
-    from nas.workers import HEARTBEAT_SECONDS
+    from nas.workers import HEARTBEAT_SECONDS, env_worker_index
 
     _check_config(cfg)
     device = resolve_device(cfg.device)
@@ -252,7 +252,8 @@ def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchRes
     n_before = len(existing.trials) if existing is not None else 0
     # Offset the sampler seed by the trials already there (a resumed run does not replay them)
     # and by the worker's index (parallel workers do not propose the same configurations).
-    sampler = make_sampler(cfg.sampler, cfg.seed + n_before + 100_003 * cfg.worker_index, space, 1, cfg.trials)
+    index = cfg.worker_index or env_worker_index()
+    sampler = make_sampler(cfg.sampler, cfg.seed + n_before + 100_003 * index, space, 1, cfg.trials)
     study = optuna.create_study(study_name=name, storage=storage, direction=data.direction,
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
     if existing is None or existing.user_attrs.get("nas", {}).get("space") != info["space"]:

@@ -92,6 +92,25 @@ def _use_sqlite_pragmas(storage: Any) -> None:
     storage.engine.dispose()
 
 
+def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
+    """RDBStorage; on a fresh server, workers starting together race to create the schema: retry."""
+    import time
+
+    import optuna
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
     """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
     import optuna
@@ -114,9 +133,7 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
         kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
                       heartbeat_stale_trial_callback=retry_callback())
     try:
-        with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(url, **kwargs)
+        storage = _rdb_storage(url, kwargs)
         if path is not None:
             _use_sqlite_pragmas(storage)
         return storage

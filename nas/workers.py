@@ -309,6 +309,20 @@ def signals_interrupt() -> Iterator[StopFlag]:
             signal.signal(s, h)
 
 
+# Where a scheduler numbers the processes it launches: each worker's sampler gets its own seed
+# (workers that share a seed would propose the same configurations).
+WORKER_INDEX_VARS = ("NAS_WORKER_INDEX", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "SLURM_PROCID")
+
+
+def env_worker_index() -> int:
+    """This process's worker index from the environment (Slurm array, Kubernetes indexed Job), else 0."""
+    for var in WORKER_INDEX_VARS:
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
 # --- several worker processes on one study ------------------------------------------------------
 
 def worker_threads(n_workers: int) -> int:
@@ -337,7 +351,7 @@ def _worker_main(cfg: Any, index: int, n_workers: int, quiet: bool) -> None:
 
     torch.set_num_threads(worker_threads(n_workers))
     quiet_optuna()
-    cfg = replace(cfg, workers=1, device=worker_device(cfg.device, index))
+    cfg = replace(cfg, workers=1, worker_index=index, device=worker_device(cfg.device, index))
     observer = SearchObserver() if quiet else PlainObserver(Console(soft_wrap=True))
     result = run_search(cfg, observer)
     sys.exit(SIGNAL_EXIT.get(result.signal, 0) if result.signal else 0)
