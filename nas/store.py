@@ -113,7 +113,6 @@ def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
 
 def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
     """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
-    import optuna
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     url = storage_url(url)

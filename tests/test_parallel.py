@@ -33,7 +33,7 @@ def check_study(storage: str, name: str, target: int) -> list:
     return trials
 
 
-def test_four_workers_on_sqlite(workdir: Path, tiny_space: Path) -> None:
+def test_four_workers_on_sqlite(workdir: Path, tiny_space: Path, run_cli) -> None:
     target = 8
     proc = subprocess.run(nas_cmd("search", "--space", tiny_space, "--trials", target, "--workers", 4,
                                   "--pruner", "none", "--sampler", "random"),
@@ -45,6 +45,17 @@ def test_four_workers_on_sqlite(workdir: Path, tiny_space: Path) -> None:
     trials = check_study(f"sqlite:///{workdir}/studies/nas.db", "image-digits", target)
     assert len({t.user_attrs["worker"] for t in trials}) >= 2  # the work really was shared
     assert {t.user_attrs["threads"] for t in trials} == {max(1, (os.cpu_count() or 1) // 4)}
+    # reproducible with workers too: `nas rerun` gets the same validation curve, bitwise on the CPU
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        for number in (0, target - 1):
+            report = run_cli("rerun", "--trial", number, "--json")
+            assert report.exit_code == 0, report.stderr
+            assert report.json()["identical"] and report.json()["max_difference"] == 0.0
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"no PostgreSQL server: set {PG_ENV} (.ci/run starts one)")

@@ -8,9 +8,10 @@ from typing import Any
 
 
 def register(app: Any) -> None:
-    from nas.commands import results, search, validate
+    from nas.commands import rerun, results, search, validate
 
     app.command()(search.search)
     app.command()(validate.validate)
     app.command()(results.leaderboard)
     app.command()(results.studies)
+    app.command()(rerun.rerun)
