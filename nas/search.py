@@ -5,6 +5,7 @@ observer receives progress events; the CLI renders them, a script can ignore the
 """
 from __future__ import annotations
 
+import errno
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -122,6 +123,11 @@ class Objective:
             return self._train(trial, arch, seed)
         except optuna.TrialPruned:
             raise
+        except OSError as exc:  # issue 5: a full or read-only disk stops the search (every trial would fail)
+            if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+                raise StoreError(f"{exc.filename or 'artifact store'}: cannot write a checkpoint ({exc.strerror})") from None
+            reason = failure_reason(exc)
+            trial.set_user_attr("fail_reason", reason)
         except KeyboardInterrupt as exc:  # issue 5: Ctrl-C / SIGTERM; the run loop re-queues the configuration
             trial.set_user_attr("fail_reason", f"interrupted ({exc.args[0] if exc.args else 'SIGINT'}); configuration re-queued")
             raise
@@ -280,11 +286,26 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
 
     Finished means complete or pruned (a pruned trial is a real, if short, result); failed trials
     (errors, kills) are replaced. With cfg.workers > 1, worker processes share the study.
+    A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
     """
+    from optuna.exceptions import StorageInternalError
+    from sqlalchemy.exc import OperationalError
+
+    from nas.store import mask_url, storage_url
+
+    try:
+        return _run_search(cfg, observer or SearchObserver())
+    except (StorageInternalError, OperationalError) as exc:
+        cause = getattr(exc, "orig", None) or getattr(exc.__cause__, "orig", None) or exc.__cause__ or exc
+        url = storage_url(cfg.storage)
+        reason = str(cause).splitlines()[0].replace(url, mask_url(url))
+        raise StoreError(f"{mask_url(url)}: cannot write to the store ({reason}); stored trials are unchanged") from None
+
+
+def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
     from nas.store import artifact_store
     from nas.workers import retry_interrupted, run_trials, signals_interrupt, spawn_workers
 
-    observer = observer or SearchObserver()
     study, space, data, device, result = _open_study(cfg)
     counts = _counts(study)
     observer.search_started(result.study, result.storage, counts["complete"] + counts["pruned"], cfg.trials, data, device)

@@ -62,6 +62,8 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
         if not os.access(path.parent, os.W_OK):
             raise StoreError(f"{path.parent}: folder is not writable")
         return
+    if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise StoreError(f"{path.parent}: the studies folder is read-only (a search must write to {path.name})")
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
