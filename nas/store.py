@@ -67,6 +67,8 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.OperationalError as exc:  # issue 5: e.g. no room for SQLite's -shm file
+        raise StoreError(f"{path}: cannot open the store ({exc}; is the disk full or the folder read-only?)") from None
     except sqlite3.DatabaseError:
         raise StoreError(f"{path}: not an SQLite database (corrupt, or some other kind of file)") from None
     if not OPTUNA_TABLES <= tables:

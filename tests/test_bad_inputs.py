@@ -134,7 +134,10 @@ def mounted(store: Path, tmp_path: Path):  # noqa: ANN201
         return target
 
     yield mount
-    subprocess.run(["umount", str(target)], capture_output=True)
+    import gc
+
+    gc.collect()  # drop the in-process storages that hold files open on the tmpfs
+    subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
 def test_read_only_studies_folder(mounted, run_cli, monkeypatch) -> None:  # noqa: ANN001
