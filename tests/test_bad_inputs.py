@@ -51,7 +51,8 @@ CASES = [
     ("space-bad-range", ["search", "--space", "badrange.yaml"], "badrange.yaml"),
     ("space-list", ["search", "--space", "list.yaml"], "list.yaml"),
     ("space-no-sections", ["search", "--space", "rnn.yaml"], "rnn.yaml"),
-    ("space-changed", ["search", "--space", "narrowed.yaml", "--trials", "3"], "changed"),
+    ("space-narrowed", ["search", "--space", "narrowed.yaml", "--trials", "3"], "blocks.channels: [4, 8] -> [4]"),
+    ("space-choice-added", ["search", "--space", "added.yaml", "--trials", "3"], "cannot add choices"),
     ("seed-changed", ["search", "--space", GOOD_SPACE, "--seed", "1", "--trials", "3"], "--seed"),
     ("storage-garbage", ["leaderboard", "--storage", "not a url"], "storage"),
     ("storage-no-driver", ["leaderboard", "--storage", f"mysql+nodriver://u:{PASSWORD}@h/db"], "storage"),
@@ -84,6 +85,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bad-inputs")
     (root / GOOD_SPACE).write_text(TINY_CNN)
     (root / "narrowed.yaml").write_text(TINY_CNN.replace("channels: [4, 8]", "channels: [4]"))
+    (root / "added.yaml").write_text(TINY_CNN.replace("channels: [4, 8]", "channels: [4, 8, 16]"))
     for name, text in SPACES.items():
         (root / name).write_text(text)
     (root / "corrupt.db").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
