@@ -340,8 +340,15 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
 
     try:
         return _run_search(cfg, observer or SearchObserver())
-    except (StorageInternalError, OperationalError) as exc:
-        cause = getattr(exc, "orig", None) or getattr(exc.__cause__, "orig", None) or exc.__cause__ or exc
+    except Exception as exc:
+        # Optuna can wrap a failed write in its own errors (even an AssertionError while telling).
+        chain = [exc]
+        while chain[-1].__cause__ or chain[-1].__context__:
+            chain.append(chain[-1].__cause__ or chain[-1].__context__)
+        storage_error = next((e for e in chain if isinstance(e, (StorageInternalError, OperationalError))), None)
+        if storage_error is None:
+            raise
+        cause = getattr(storage_error, "orig", None) or getattr(storage_error.__cause__, "orig", None) or storage_error.__cause__ or storage_error
         url = storage_url(cfg.storage)
         reason = str(cause).splitlines()[0].replace(url, mask_url(url))
         raise StoreError(f"{mask_url(url)}: cannot write to the store ({reason}); stored trials are unchanged") from None

@@ -79,8 +79,10 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with a real one-trial study, bad space files, a corrupt and a foreign SQLite file."""
+    from typer.testing import CliRunner
+
+    from nas.cli import app
     from tests.conftest import TINY_CNN
-    from tests.test_faults import nas_cmd, nas_env
 
     root = tmp_path_factory.mktemp("bad-inputs")
     (root / GOOD_SPACE).write_text(TINY_CNN)
@@ -91,9 +93,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "corrupt.db").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
     with sqlite3.connect(root / "other.db") as con:
         con.execute("CREATE TABLE invoices (id INTEGER)")
-    proc = subprocess.run(nas_cmd("search", "--space", GOOD_SPACE, "--trials", 1, "--pruner", "none", "-q"),
-                          cwd=root, env=nas_env(), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    mp = pytest.MonkeyPatch()
+    mp.chdir(root)
+    mp.delenv("NAS_STORAGE", raising=False)
+    mp.delenv("NAS_ARTIFACTS", raising=False)
+    result = CliRunner().invoke(app, ["search", "--space", GOOD_SPACE, "--trials", "1", "--pruner", "none", "-q"])
+    mp.undo()
+    assert result.exit_code == 0, result.stderr
+    import gc
+    from contextlib import closing
+
+    gc.collect()  # close the search's connections, then fold the write-ahead log into the file
+    with closing(sqlite3.connect(root / "studies" / "nas.db")) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return root
 
 

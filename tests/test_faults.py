@@ -65,7 +65,7 @@ def test_sigkill_at_random_points_then_resume_loses_nothing(workdir: Path, tiny_
 
     from nas.store import load_checkpoint
 
-    target, kills, rng = 10, 0, random.Random(5)
+    target, kills, rng = 7, 0, random.Random(5)
     args = nas_cmd("search", "--space", tiny_space, "--trials", target, "--pruner", "none", "--sampler", "random", "-q")
     db = workdir / "studies" / "nas.db"
     for _ in range(8):
