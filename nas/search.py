@@ -366,7 +366,7 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
         codes = spawn_workers(cfg, quiet=type(observer) is SearchObserver)
         result.signal = next((c - 128 for c in codes if c in (130, 143)), None)
         result.interrupted = result.signal is not None
-        result.ran = len(study.trials) - n_before
+        result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
         return _finish(study, result, started, observer)
     data = data.to(device)
     objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer)
