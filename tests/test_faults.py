@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,28 @@ def test_out_of_memory_is_a_recorded_trial_failure(workdir: Path, tiny_space: Pa
     rows = run_cli("leaderboard", "--all", "--json").json()
     reasons = sorted(r["reason"] for r in rows if r["state"] == "fail")
     assert reasons[0].startswith("out of memory (GPU)") and reasons[1].startswith("out of memory (host)")
+
+
+def test_trial_of_a_dead_remote_worker_is_failed_by_heartbeat_and_retried(workdir: Path) -> None:
+    """A worker on another machine cannot be checked by pid: its trial goes stale (no heartbeat)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from nas.store import open_storage
+    from nas.workers import fail_dead_trials
+
+    storage = open_storage("sqlite:///studies/nas.db", create=True, heartbeat=2)  # grace period: 6 s
+    study = optuna.create_study(study_name="remote", storage=storage)
+    warnings.simplefilter("ignore", UserWarning)  # Optuna: heartbeats are "meant for" optimize(); we ask by hand
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    trial.set_user_attr("worker", "some-other-host:4242:99")
+    storage.record_heartbeat(trial._trial_id)
+    assert fail_dead_trials(study) == [] and study.trials[0].state == TrialState.RUNNING  # alive as far as we know
+    time.sleep(7)
+    fail_dead_trials(study)
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    assert states == [TrialState.FAIL, TrialState.WAITING]
+    retry = study.get_trials(deepcopy=False)[1]
+    assert retry.params == study.trials[0].params and retry.user_attrs["retry_of"] == 0
+    assert "worker" not in retry.user_attrs  # the dead lease is not copied
