@@ -28,6 +28,7 @@ from typing import Any
 HEARTBEAT_SECONDS = 5  # Optuna fails a trial whose heartbeat is older than 3x this (store.open_storage)
 POLL_SECONDS = 0.5  # how often a worker with nothing to start looks again
 MAX_RETRIES = 3  # a configuration whose worker died is retried at most this often
+UNLEASED_SECONDS = 120  # a RUNNING trial without a lease this old has no live worker
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _VOLATILE_ATTRS = ("fail_reason", "worker", "checkpoint", "curve", "best_epoch", "test", "train_seconds")
 
@@ -94,6 +95,17 @@ def _is_dead(lease: str) -> bool:
     return bool(started) and _start_time(pid) != started
 
 
+def _unleased(trial: Any) -> str | None:
+    """A lease naming no live process for a RUNNING trial that never took one (a live trial takes
+    it within milliseconds): left over from an older nas or another tool, it would block forever."""
+    import datetime
+
+    started = trial.datetime_start
+    if started is None or (datetime.datetime.now() - started).total_seconds() < UNLEASED_SECONDS:
+        return None
+    return "no lease (no live worker)"
+
+
 def fail_dead_trials(study: Any) -> list[int]:
     """Fail (and re-enqueue) RUNNING trials whose process died: same host at once, others by heartbeat."""
     import optuna
@@ -102,7 +114,11 @@ def fail_dead_trials(study: Any) -> list[int]:
     storage, failed = study._storage, []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         lease = t.user_attrs.get("worker")
-        if not lease or not _is_dead(lease) or lease == worker_id():
+        if lease is None:
+            lease = _unleased(t)
+        elif not _is_dead(lease) or lease == worker_id():
+            continue
+        if lease is None:
             continue
         try:
             storage.set_trial_user_attr(t._trial_id, "fail_reason", f"worker process died ({lease}); configuration re-queued")

@@ -180,3 +180,24 @@ def test_trial_of_a_dead_remote_worker_is_failed_by_heartbeat_and_retried(workdi
     retry = study.get_trials(deepcopy=False)[1]
     assert retry.params == study.trials[0].params and retry.user_attrs["retry_of"] == 0
     assert "worker" not in retry.user_attrs  # the dead lease is not copied
+
+
+def test_running_trial_without_lease_left_by_an_old_run_does_not_block(workdir: Path) -> None:
+    import datetime
+
+    import optuna
+    from optuna.trial import TrialState
+
+    from nas.store import open_storage
+    from nas.workers import UNLEASED_SECONDS, fail_dead_trials
+
+    study = optuna.create_study(study_name="old", storage=open_storage("sqlite:///studies/nas.db", create=True))
+    for _ in range(2):  # a stuck one (from an older nas: no lease), and one that is just starting
+        study.ask().suggest_float("x", 0, 1)
+    old = datetime.datetime.now() - datetime.timedelta(seconds=UNLEASED_SECONDS + 5)
+    with sqlite3.connect(workdir / "studies" / "nas.db") as con:
+        con.execute("UPDATE trials SET datetime_start = ? WHERE number = 0", (old.isoformat(sep=" "),))
+    assert fail_dead_trials(study) == [0]
+    trials = study.get_trials(deepcopy=False)
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
+    assert trials[2].params == trials[0].params
