@@ -35,10 +35,11 @@ def worker(args: tuple[str, str, int]) -> tuple[int, int, list[str]]:
 
     mode, folder, n = args
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    done, errors, messages = 0, 0, []
+    done, errors, messages, study = 0, 0, [], None
     for _ in range(n):
         try:
-            study = optuna.load_study(study_name="bench", storage=make_storage(mode, folder)) if done == 0 else study
+            if study is None:
+                study = optuna.load_study(study_name="bench", storage=make_storage(mode, folder))
             trial = study.ask()
             x = trial.suggest_float("x", -1, 1) + trial.suggest_int("k", 1, 4)
             time.sleep(0.005)
