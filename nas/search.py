@@ -5,6 +5,8 @@ observer receives progress events; the CLI renders them, a script can ignore the
 """
 from __future__ import annotations
 
+import errno
+import json
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -50,6 +52,8 @@ class SearchConfig:
     max_flops: float | None = None
     max_latency_ms: float | None = None
     latency_batch: int = 64
+    workers: int = 1  # issue 5: worker processes sharing the study (nas.workers)
+    worker_index: int = 0
 
 
 @dataclass
@@ -69,6 +73,7 @@ class SearchResult:
     interrupted: bool = False
     stopped_reason: str | None = None
     baseline: dict[str, Any] | None = None
+    signal: int | None = None  # issue 5: SIGINT (2) or SIGTERM (15) when interrupted
 
 
 class SearchObserver:
@@ -114,6 +119,8 @@ class Objective:
         self.space, self.data, self.device, self.seed = space, data, device, seed
         self.store, self.observer = store, observer
         self.goals = goals or Goals(parse_objectives(None, data.metric, data.direction))
+        self.before_trial: Any = lambda trial: None  # issue 5: set by nas.workers.run_trials (lease, gate)
+        self.current: int | None = None
 
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
         import optuna
@@ -122,6 +129,8 @@ class Objective:
         from nas.models import summarize
         from nas.sample import sample_arch
 
+        self.current = trial.number
+        self.before_trial(trial)
         arch = sample_arch(self.space, trial)
         seed = trial_seed(self.seed, trial.number)
         trial.set_user_attr("arch", arch.to_dict())
@@ -131,12 +140,23 @@ class Objective:
             return self._train(trial, arch, seed)
         except optuna.TrialPruned:
             raise
-        except Exception as exc:  # noqa: BLE001 - a trial's failure must never stop the search
-            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        except OSError as exc:  # issue 5: a full or read-only disk stops the search (every trial would fail)
+            if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+                raise StoreError(f"{exc.filename or 'artifact store'}: cannot write a checkpoint ({exc.strerror})") from None
+            reason = failure_reason(exc)
             trial.set_user_attr("fail_reason", reason)
-            raise TrialFailed(reason) from exc
+        except KeyboardInterrupt as exc:  # issue 5: Ctrl-C / SIGTERM; the run loop re-queues the configuration
+            trial.set_user_attr("fail_reason", f"interrupted ({exc.args[0] if exc.args else 'SIGINT'}); configuration re-queued")
+            raise
+        except Exception as exc:  # noqa: BLE001 - a trial's failure must never stop the search
+            reason = failure_reason(exc)
+            trial.set_user_attr("fail_reason", reason)
         finally:
             free_memory(self.device)
+        # Raised outside the except block: the traceback (and the tensors its frames hold, e.g. after
+        # an out-of-memory error) is gone, so this second free_memory really frees them.
+        free_memory(self.device)
+        raise TrialFailed(reason)
 
     def _train(self, trial: Any, arch: Arch, seed: int) -> float | tuple[float, ...]:
         import optuna
@@ -199,6 +219,15 @@ class Objective:
         return rule
 
 
+def failure_reason(exc: BaseException) -> str:
+    """One line for the store: out-of-memory errors are named as such (GPU or host)."""
+    import torch
+
+    kinds = {torch.OutOfMemoryError: "out of memory (GPU)", MemoryError: "out of memory (host)"}
+    kind = next((v for k, v in kinds.items() if isinstance(exc, k)), type(exc).__name__)
+    return f"{kind}: {exc}".splitlines()[0][:500]
+
+
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     if not isinstance(d, dict):
         return {prefix.rstrip("."): d}
@@ -208,22 +237,63 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def check_compatible(study: Any, info: dict[str, Any]) -> None:
-    """Refuse to resume a study with different data, seed or space (say what changed, and how out)."""
+def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
+    """Refuse to resume a study with different data, seed or space (say what changed, and how out).
+
+    A widened space resumes (a range extended, a fixed value opened up to a range or choice that
+    contains it): Optuna accepts wider numeric distributions, and the old trials still inform the
+    sampler. Returns the widened keys. Optuna refuses new choices in a categorical parameter of an
+    existing study, so an added choice is refused here, before a trial fails deep inside Optuna.
+    """
     old = study.user_attrs.get("nas")
     if old is None:
-        return
+        return []
     how = "pass --study NEW to start a new study, or run with the study's original settings"
     for key, flag in (("task", "--task"), ("dataset", "--dataset"), ("seed", "--seed")):
         if old.get(key) != info[key]:
             raise StoreError(f"study '{study.study_name}' was created with {flag} {old.get(key)}, not {info[key]}; {how}")
     if old.get("data", {}).get("fingerprint") != info["data"]["fingerprint"]:
         raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
-    before, after = _flatten(old.get("space", {})), _flatten(info["space"])
+    before, after = _params(old.get("space", {})), _params(info["space"])
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    if changed:
+    refused = [f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in changed if not _widens(before.get(k), after.get(k))]
+    if refused:
         raise StoreError(f"study '{study.study_name}' was created with a different search space "
-                         f"(changed: {', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}); {how}")
+                         f"({'; '.join(refused[:3])}{'; ...' if len(refused) > 3 else ''}); only widened ranges can "
+                         f"resume (Optuna cannot add choices to an existing study); {how}")
+    return changed
+
+
+def _params(space: dict[str, Any]) -> dict[str, Any]:
+    """'section.key' -> raw value (a range dict, a list of choices or a fixed value)."""
+    return {f"{sec}.{k}" if isinstance(body, dict) else sec: v
+            for sec, body in space.items() if sec != "name"
+            for k, v in (body.items() if isinstance(body, dict) else [(None, body)])}
+
+
+def _show(raw: Any) -> str:
+    return "absent" if raw is None else json.dumps(raw)
+
+
+def _widens(old: Any, new: Any) -> bool:
+    """True when every value the old parameter could take is a value of the new one (same kind)."""
+    from nas.space import Choice, Fixed, Range, parse_value
+
+    if old is None or new is None:
+        return False
+    try:
+        a, b = parse_value(old), parse_value(new)
+    except ValueError:
+        return False
+    if isinstance(a, Range) and isinstance(b, Range):
+        same_kind = (a.integer, a.log, a.step) == (b.integer, b.log, b.step)
+        on_grid = not a.step or abs((a.low - b.low) / a.step - round((a.low - b.low) / a.step)) < 1e-9
+        return same_kind and on_grid and b.low <= a.low and b.high >= a.high
+    if isinstance(a, Fixed) and isinstance(b, Choice):
+        return a.value in b.options
+    if isinstance(a, Fixed) and isinstance(b, Range) and isinstance(a.value, (int, float)):
+        return b.low <= a.value <= b.high
+    return False
 
 
 def _counts(study: Any) -> dict[str, int]:
@@ -245,10 +315,12 @@ def _check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--epochs: must be at least 1, got {cfg.epochs}")
     if cfg.timeout is not None and cfg.timeout <= 0:
         raise UsageError(f"--timeout: must be positive, got {cfg.timeout}")
+    if not 1 <= cfg.workers <= 256:
+        raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
 
 
-def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> SearchResult:
-    """Create or resume the study and run trials until `cfg.trials` are finished or time is up."""
+def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchResult, Any]:
+    """Validate everything, then create or resume the study (nothing is stored before this passes)."""
     from pathlib import Path
 
     import optuna
@@ -257,13 +329,13 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     from nas.device import resolve_device
     from nas.models import check_input
     from nas.objectives import Limits, check_goals, make_goals
-    from nas.store import artifact_store, leaderboard, mask_url, open_storage, storage_url, study_names
+    from nas.store import mask_url, open_storage, storage_url, study_names
     from nas.strategies import make_pruner, make_sampler
+    from nas.workers import HEARTBEAT_SECONDS, env_worker_index
 
     from nas.baseline import fit_baseline
     from nas.data.files import search_task
 
-    observer = observer or SearchObserver()
     cfg = replace(cfg, task=search_task(cfg.task, cfg.data, cfg.dataset, cfg.window))
     _check_config(cfg)
     device = resolve_device(cfg.device)
@@ -281,32 +353,93 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
                        cfg.latency_batch, cfg.pruner)
     sampler_name = cfg.sampler or ("nsga2" if goals.multi else "tpe")
     make_sampler(sampler_name, cfg.seed, space, len(goals.directions), cfg.trials)  # refuse a bad sampler before touching the store
-    storage = open_storage(cfg.storage, create=True)
+    storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
     name = cfg.study or f"{cfg.task}-{data.name}"
     info = {"task": cfg.task, "dataset": data.name, "seed": cfg.seed, "data_spec": data_spec.to_dict(), "space": space.to_dict(),
             "data": data.describe(), "metric": data.metric, "direction": data.direction, "version": __version__,
             "objectives": goals.names}
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
+    widened = check_compatible(existing, info) if existing is not None else []
     if existing is not None:
-        check_compatible(existing, info)
         check_goals(existing, goals)
     n_before = len(existing.trials) if existing is not None else 0
-    # Offset the sampler seed by the trials already there, so a resumed run does not replay them.
-    sampler = make_sampler(sampler_name, cfg.seed + n_before, space, len(goals.directions), cfg.trials)
+    # Offset the sampler seed by the trials already there (a resumed run does not replay them)
+    # and by the worker's index (parallel workers do not propose the same configurations).
+    index = cfg.worker_index or env_worker_index()
+    sampler = make_sampler(sampler_name, cfg.seed + n_before + 100_003 * index, space, len(goals.directions), cfg.trials)
+    if widened and isinstance(sampler, optuna.samplers.TPESampler):
+        # Grouped multivariate TPE keeps the ranges of the study's first trials (it would never try
+        # the widened part); univariate TPE reads each range from the current space.
+        sampler = optuna.samplers.TPESampler(seed=cfg.seed + n_before + 100_003 * index, constant_liar=True)
     study = optuna.create_study(study_name=name, storage=storage, directions=goals.directions,
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
-    if existing is None:
-        study.set_user_attr("nas", info)
+    if existing is None or existing.user_attrs.get("nas", {}).get("space") != info["space"]:
+        study.set_user_attr("nas", info)  # new study, or a compatible widening of its space
     if "baseline" not in study.user_attrs:
         study.set_user_attr("baseline", fit_baseline(data))
-    counts = _counts(study)
-    done = counts["complete"] + counts["pruned"]
     result = SearchResult(study=name, storage=mask_url(storage_url(cfg.storage)), metric=data.metric,
                           direction=data.direction, total=cfg.trials, baseline=study.user_attrs.get("baseline"))
-    observer.search_started(name, result.storage, done, cfg.trials, data, device)
+    return study, space, data, device, result, goals
+
+
+def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:
+    from nas.store import leaderboard
+
+    counts = _counts(study)
+    result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
+    result.rejected = sum(bool(t.user_attrs.get("rejected")) for t in study.get_trials(deepcopy=False))
+    result.seconds = time.perf_counter() - started
+    rows = leaderboard(study, top=1)
+    result.best = rows[0] if rows else None
+    observer.search_finished(result)
+    return result
+
+
+def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> SearchResult:
+    """Create or resume the study and run trials until `cfg.trials` are finished or time is up.
+
+    Finished means complete or pruned (a pruned trial is a real, if short, result); failed trials
+    (errors, kills) are replaced. With cfg.workers > 1, worker processes share the study.
+    A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
+    """
+    from optuna.exceptions import StorageInternalError
+    from sqlalchemy.exc import OperationalError
+
+    from nas.store import mask_url, storage_url
+
+    try:
+        return _run_search(cfg, observer or SearchObserver())
+    except Exception as exc:
+        # Optuna can wrap a failed write in its own errors (even an AssertionError while telling).
+        chain = [exc]
+        while chain[-1].__cause__ or chain[-1].__context__:
+            chain.append(chain[-1].__cause__ or chain[-1].__context__)
+        storage_error = next((e for e in chain if isinstance(e, (StorageInternalError, OperationalError))), None)
+        if storage_error is None:
+            raise
+        cause = getattr(storage_error, "orig", None) or getattr(storage_error.__cause__, "orig", None) or storage_error.__cause__ or storage_error
+        url = storage_url(cfg.storage)
+        reason = str(cause).splitlines()[0].replace(url, mask_url(url))
+        raise StoreError(f"{mask_url(url)}: cannot write to the store ({reason}); stored trials are unchanged") from None
+
+
+def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
+    from nas.store import artifact_store
+    from nas.workers import retry_interrupted, run_trials, signals_interrupt, spawn_workers
+
+    study, space, data, device, result, goals = _open_study(cfg)
+    counts = _counts(study)
+    observer.search_started(result.study, result.storage, counts["complete"] + counts["pruned"], cfg.trials, data, device)
+    started, n_before = time.perf_counter(), len(study.trials)
+    if cfg.workers > 1:
+        codes = spawn_workers(cfg, quiet=type(observer) is SearchObserver)
+        result.signal = next((c - 128 for c in codes if c in (130, 143)), None)
+        result.interrupted = result.signal is not None
+        result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
+        return _finish(study, result, started, observer)
     data = data.to(device)
     objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer, goals)
-    started, failures = time.perf_counter(), [0]
+    failures = [0]
 
     def on_trial(study: Any, trial: Any) -> None:
         from nas.store import trial_row
@@ -316,19 +449,13 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
         observer.trial_finished(trial_row(trial))
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get('fail_reason')})"
-            study.stop()
 
-    if done < cfg.trials:
-        max_trials = optuna.study.MaxTrialsCallback(cfg.trials, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
-        try:
-            study.optimize(objective, timeout=cfg.timeout, catch=(TrialFailed,), callbacks=[max_trials, on_trial])
-        except KeyboardInterrupt:
-            result.interrupted = True
-    counts = _counts(study)
-    result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
-    result.rejected = sum(bool(t.user_attrs.get("rejected")) for t in study.get_trials(deepcopy=False))
-    result.seconds = time.perf_counter() - started
-    rows = leaderboard(study, top=1)
-    result.best = rows[0] if rows else None
-    observer.search_finished(result)
-    return result
+    try:
+        with signals_interrupt() as flag:
+            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason or flag)
+        if flag:  # the signal's exception was swallowed somewhere; the loop stopped between trials
+            result.interrupted, result.signal = True, flag.signum
+    except KeyboardInterrupt as exc:
+        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        retry_interrupted(study, objective.current)
+    return _finish(study, result, started, observer)

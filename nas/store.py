@@ -10,6 +10,7 @@ import math
 import os
 import sqlite3
 import tempfile
+import warnings
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -61,18 +62,61 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
         if not os.access(path.parent, os.W_OK):
             raise StoreError(f"{path.parent}: folder is not writable")
         return
+    if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise StoreError(f"{path.parent}: the studies folder is read-only (a search must write to {path.name})")
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.OperationalError as exc:  # issue 5: e.g. no room for SQLite's -shm file
+        raise StoreError(f"{path}: cannot open the store ({exc}; is the disk full or the folder read-only?)") from None
     except sqlite3.DatabaseError:
         raise StoreError(f"{path}: not an SQLite database (corrupt, or some other kind of file)") from None
     if not OPTUNA_TABLES <= tables:
         raise StoreError(f"{path}: an SQLite database, but not a nas/Optuna store (no studies table)")
 
 
+# issue 5: SQLite tuned for several worker processes (measured in benchmarks/sqlite_storage.py):
+# WAL lets readers run during a write, a long busy timeout makes writers queue instead of failing
+# with "database is locked", and synchronous=NORMAL is crash-safe in WAL mode (a kill loses nothing).
+SQLITE_BUSY_SECONDS = 120
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    for pragma in SQLITE_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def _use_sqlite_pragmas(storage: Any) -> None:
+    """Apply SQLITE_PRAGMAS to every later connection (the pool is emptied so none is missed)."""
+    from sqlalchemy import event
+
+    if not event.contains(storage.engine, "connect", _sqlite_pragmas):
+        event.listen(storage.engine, "connect", _sqlite_pragmas)
+    storage.engine.dispose()
+
+
+def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
+    """RDBStorage; on a fresh server, workers starting together race to create the schema: retry."""
+    import time
+
+    import optuna
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
     """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
-    import optuna
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     url = storage_url(url)
@@ -84,13 +128,18 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
         _check_sqlite_file(path, create)
-        engine_kwargs = {"connect_args": {"timeout": 60}}
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
     kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
-    if heartbeat:
+    if heartbeat:  # issue 5: a dead worker's trial is failed after the grace period and retried
+        from nas.workers import retry_callback
+
         kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
-                      failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+                      heartbeat_stale_trial_callback=retry_callback())
     try:
-        return optuna.storages.RDBStorage(url, **kwargs)
+        storage = _rdb_storage(url, kwargs)
+        if path is not None:
+            _use_sqlite_pragmas(storage)
+        return storage
     except ImportError as exc:
         raise StoreError(f"{masked}: database driver not installed ({exc.name or exc})") from None
     except (SQLAlchemyError, ValueError, RuntimeError) as exc:

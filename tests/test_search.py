@@ -113,7 +113,7 @@ def test_changed_space_is_refused_with_what_changed(searched, run_cli, tiny_spac
     tiny_space.write_text(tiny_space.read_text().replace("channels: [4, 8]", "channels: [4, 8, 16]"))
     result = run_cli(*SEARCH, "--space", tiny_space)
     assert result.exit_code == 2
-    assert "changed: blocks.channels" in result.stderr and "--study NEW" in result.stderr
+    assert "blocks.channels: [4, 8] -> [4, 8, 16]" in result.stderr and "--study NEW" in result.stderr
 
 
 def test_leaderboard_order_follows_direction_for_regression(workdir: Path, run_cli, tmp_path: Path) -> None:

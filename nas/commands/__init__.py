@@ -8,7 +8,7 @@ from typing import Any
 
 
 def register(app: Any) -> None:
-    from nas.commands import data, export, report, results, search, validate
+    from nas.commands import data, export, report, rerun, results, search, validate
 
     app.command()(search.search)
     app.command()(validate.validate)
@@ -19,3 +19,4 @@ def register(app: Any) -> None:
     app.command()(export.predict)
     app.command()(export.retrain)
     app.command()(report.report)
+    app.command()(rerun.rerun)

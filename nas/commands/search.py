@@ -32,6 +32,7 @@ def search(
     window: Optional[int] = typer.Option(None, "--window", help="CSV series: steps per input window; the target one step later is forecast."),
     image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.progress import make_observer
@@ -43,11 +44,12 @@ def search(
                        device=device, study=study, storage=storage, artifacts=artifacts,
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
-                       max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch)
+                       max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
+                       workers=workers)
     result = run_search(cfg, make_observer(console, quiet))
     _print_summary(result)
-    if result.interrupted:
-        raise typer.Exit(130)
+    if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM
+        raise typer.Exit(128 + (result.signal or 2))
 
 
 def _print_summary(result: Any) -> None:
