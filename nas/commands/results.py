@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
@@ -19,8 +19,6 @@ def leaderboard(
     pareto: bool = typer.Option(False, "--pareto", help="Only the Pareto-optimal trials (every objective of the study; feasible ones)."),
 ) -> None:
     """Rank the completed trials of a study by validation metric."""
-    from nas.metrics import format_metrics
-    from nas.progress import fmt
     from nas.store import leaderboard as rank
     from nas.store import load_study, open_storage
 
@@ -32,21 +30,46 @@ def leaderboard(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    metric = loaded.user_attrs.get("nas", {}).get("metric", "value")
-    objectives = loaded.user_attrs.get("nas", {}).get("objectives") or [metric]
-    table = Table(title=f"study {loaded.study_name}" + (f": Pareto front of {', '.join(objectives)}" if pareto else ""))
-    cols = ["rank", "trial", f"val {metric}", f"test {metric}", "other test metrics", "params", "flops", "latency ms",
-            "seconds", "architecture"]
-    for col in cols + (["state", "reason"] if all_ else []):
-        table.add_column(col, overflow="fold")
+    console.print(_leaderboard_table(loaded, rows, all_, pareto))
+
+
+def _int(value: Any) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, pareto: bool) -> Table:
+    """Columns that fit: cost columns only for studies that search or limit costs, the other test
+    metrics only on a wide terminal; the architecture summary wraps at its ` | ` separators."""
+    from nas.metrics import format_metrics
+    from nas.progress import fmt
+
+    info = study.user_attrs.get("nas", {})
+    metric = info.get("metric", "value")
+    short = {"accuracy": "acc"}.get(metric, metric)
+    objectives = info.get("objectives") or [metric]
+    costs = len(objectives) > 1 or pareto or any(r.get("rejected") for r in rows)
+    columns: list[tuple[str, Any]] = [
+        ("#", lambda r: str(r["rank"] or "-")), ("trial", lambda r: str(r["trial"])),
+        (f"val {short}", lambda r: fmt(r["value"])), (f"test {short}", lambda r: fmt(r["test"])),
+    ]
+    if console.width >= 120:
+        columns.append(("other test metrics", lambda r: format_metrics(
+            {k: v for k, v in (r.get("test_metrics") or {}).items() if k != metric}) or "-"))
+    columns.append(("params", lambda r: _int(r["params"])))
+    if costs:
+        columns += [("flops", lambda r: _int(r.get("flops"))), ("lat ms", lambda r: fmt(r.get("latency_ms"), 3))]
+    columns += [("train s", lambda r: fmt(r["seconds"], 1)), ("architecture", lambda r: r["summary"])]
+    if all_:
+        columns += [("state", lambda r: r["state"]), ("reason", lambda r: r["reason"] or "")]
+    title = f"study {study.study_name}" + (f": Pareto front of {', '.join(objectives)}" if pareto else "")
+    table = Table(title=title)
+    for name, _ in columns:
+        wraps = name in ("architecture", "reason", "other test metrics")
+        table.add_column(name, no_wrap=not wraps, ratio=3 if name == "architecture" else None,
+                         min_width=16 if name == "architecture" else None)
     for r in rows:
-        also = {k: v for k, v in (r.get("test_metrics") or {}).items() if k != metric}
-        cells = [str(r["rank"] or "-"), str(r["trial"]), fmt(r["value"]), fmt(r["test"]), format_metrics(also) or "-",
-                 f"{r['params']:,}" if r["params"] is not None else "-",
-                 f"{r['flops']:,}" if r.get("flops") is not None else "-", fmt(r.get("latency_ms"), 3),
-                 fmt(r["seconds"], 1), r["summary"]]
-        table.add_row(*cells, *([r["state"], r["reason"] or ""] if all_ else []))
-    console.print(table)
+        table.add_row(*(cell(r) for _, cell in columns))
+    return table
 
 
 def studies(storage: Optional[str] = StorageOpt,
