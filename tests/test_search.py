@@ -69,7 +69,7 @@ def test_leaderboard_is_sorted_by_validation_metric(searched, run_cli) -> None:
     assert [r["rank"] for r in rows] == [1, 2, 3]
     assert all(r["summary"].startswith("conv") for r in rows)
     table = run_cli("leaderboard", "--top", "1")
-    assert table.exit_code == 0 and "rank" in table.stdout and "trial" in table.stdout
+    assert table.exit_code == 0 and "val acc" in table.stdout and "trial" in table.stdout
 
 
 def test_studies_lists_counts_and_best(searched, run_cli) -> None:
