@@ -98,6 +98,9 @@ class Objective:
                  observer: SearchObserver) -> None:
         self.space, self.data, self.device, self.seed = space, data, device, seed
         self.store, self.observer = store, observer
+        from nas.dedup import DuplicateIndex  # issue 7: repeated configurations reuse results
+
+        self.duplicates = DuplicateIndex()
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -110,6 +113,9 @@ class Objective:
         seed = trial_seed(self.seed, trial.number)
         trial.set_user_attr("arch", arch.to_dict())
         trial.set_user_attr("seed", seed)
+        reused = self.duplicates.reuse(trial, arch)  # issue 7: never train the same config twice
+        if reused is not None:
+            return reused
         self.observer.trial_started(trial.number, summarize(arch), int(arch.train.get("epochs", 1)))
         try:
             return self._train(trial, arch, seed)
