@@ -5,6 +5,7 @@ observer receives progress events; the CLI renders them, a script can ignore the
 """
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -127,6 +128,7 @@ class Objective:
             raise TrialFailed(reason) from exc
         finally:
             free_memory(self.device)
+            gc.freeze()  # issue 7: what survived is long-lived (cached trials): later collects skip it
 
     def _train(self, trial: Any, arch: Arch, seed: int) -> float:
         import optuna
@@ -263,6 +265,8 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
             study.optimize(objective, timeout=cfg.timeout, catch=(TrialFailed,), callbacks=[max_trials, on_trial])
         except KeyboardInterrupt:
             result.interrupted = True
+        finally:
+            gc.unfreeze()
     counts = _counts(study)
     result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
     result.seconds = time.perf_counter() - started
