@@ -61,7 +61,7 @@ def quiet() -> None:
     """Silence Optuna's per-trial log lines (the tables are the output)."""
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def parse_quick(argv: Sequence[str] | None = None) -> bool:

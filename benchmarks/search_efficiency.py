@@ -11,13 +11,13 @@ that repeat an earlier finished trial, reused instead of trained) are counted pe
 from __future__ import annotations
 
 try:
-    from benchmarks._common import median, parse_quick, quiet, table
+    from benchmarks._common import median, quiet, table
 except ModuleNotFoundError:  # run as a script
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks._common import median, parse_quick, quiet, table
+    from benchmarks._common import median, quiet, table
 
 import tempfile
 import time
@@ -49,7 +49,7 @@ def _cell(values: list[float]) -> str:
     return f"{median(values):.4f} ({min(values):.3f}-{max(values):.3f})" if values else "-"
 
 
-def main(quick: bool = False) -> list[list[Any]]:
+def main(quick: bool = False, samplers: list[str] | None = None) -> list[list[Any]]:
     import torch
 
     from nas.data import DataSpec, load_data
@@ -63,7 +63,7 @@ def main(quick: bool = False) -> list[list[Any]]:
     data = load_data(DataSpec(task="image", seed=0))
     rows, dup_rows, refused = [], [], []
     with tempfile.TemporaryDirectory() as artifacts:
-        for name in SAMPLERS:
+        for name in samplers or SAMPLERS:
             try:
                 make_sampler(name, 0, load_space(shipped_space("image")), 1, checkpoints[-1])
             except UsageError as exc:
@@ -89,4 +89,10 @@ def main(quick: bool = False) -> list[list[Any]]:
 
 
 if __name__ == "__main__":
-    main(parse_quick())
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--samplers", nargs="+", help="only these samplers (default: all of SAMPLERS)")
+    args = parser.parse_args()
+    main(args.quick, args.samplers)
