@@ -60,25 +60,47 @@ def no_training() -> Any:
         nas.train.fit, nas.metrics.score = saved
 
 
-def _windows(stamps: list[float], edges: list[int]) -> list[float]:
-    """Median ms per trial in each window of trial numbers [edges[i], edges[i+1])."""
-    gaps = [(b - a) * 1000 for a, b in zip(stamps, stamps[1:])]
+COMMITS = [0]  # database transactions (commits, reads included) so far, counted by an SQLAlchemy event on every engine
+
+
+def _count_commits() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "commit", _on_commit):
+        event.listen(Engine, "commit", _on_commit)
+
+
+def _on_commit(conn: Any) -> None:
+    COMMITS[0] += 1
+
+
+def _stamp() -> tuple[float, float, int]:
+    """(wall clock, this process's CPU time, commits so far)."""
+    return time.perf_counter(), time.process_time(), COMMITS[0]
+
+
+def _windows(stamps: list[tuple[float, float, int]], edges: list[int], what: int = 0) -> list[float]:
+    """Median per trial in each window of trial numbers [edges[i], edges[i+1]): wall ms (what=0),
+    CPU ms (1) or database commits (2)."""
+    scale = 1 if what == 2 else 1000
+    gaps = [(b[what] - a[what]) * scale for a, b in zip(stamps, stamps[1:])]
     return [median(gaps[lo:hi]) for lo, hi in zip(edges, edges[1:])]
 
 
-def run_nas(tmp: Path, trials: int) -> list[float]:
+def run_nas(tmp: Path, trials: int) -> list[tuple[float, float, int]]:
     """Per-trial finish times of a real run_search (training stubbed)."""
     from rich.console import Console
 
     from nas.progress import PlainObserver
     from nas.search import SearchConfig, run_search
 
-    stamps: list[float] = []
+    stamps: list[tuple[float, float, int]] = []
 
     class Timed(PlainObserver):
         def trial_finished(self, row: dict[str, Any]) -> None:
             super().trial_finished(row)
-            stamps.append(time.perf_counter())
+            stamps.append(_stamp())
 
     cfg = SearchConfig(task="image", trials=trials, storage=f"sqlite:///{tmp}/nas.db",
                        artifacts=str(tmp / "artifacts"), study="orchestration")
@@ -101,7 +123,7 @@ def profile_resume(tmp: Path, trials: int, more: int) -> str:
     return out.getvalue()
 
 
-def run_optuna(storage: Any, trials: int) -> list[float]:
+def run_optuna(storage: Any, trials: int) -> list[tuple[float, float, int]]:
     """The floor: Optuna alone, same sampler, sampling the same space, a constant-time objective."""
     import optuna
 
@@ -110,7 +132,7 @@ def run_optuna(storage: Any, trials: int) -> list[float]:
     from nas.strategies import make_sampler
 
     space = load_space(shipped_space("image"))
-    stamps: list[float] = []
+    stamps: list[tuple[float, float, int]] = []
     study = optuna.create_study(storage=storage, sampler=make_sampler("tpe", 0, space, 1, trials), direction="maximize")
     rng = random.Random(0)
 
@@ -118,7 +140,7 @@ def run_optuna(storage: Any, trials: int) -> list[float]:
         sample_arch(space, trial)
         return rng.random()
 
-    study.optimize(objective, n_trials=trials, callbacks=[lambda s, t: stamps.append(time.perf_counter())])
+    study.optimize(objective, n_trials=trials, callbacks=[lambda s, t: stamps.append(_stamp())])
     return stamps
 
 
@@ -150,12 +172,18 @@ def main(quick: bool = False) -> list[list[Any]]:
     labels = [f"{lo + 1}-{hi + 1}" for lo, hi in zip(edges, edges[1:])]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        base = _windows(run_optuna(f"sqlite:///{tmp}/floor.db", trials), edges)
-        ours = _windows(run_nas(tmp, trials), edges)
-        rows = [[w, o, b, o - b, o / b] for w, o, b in zip(labels, ours, base)]
-        table(f"2. Orchestration: median ms per trial by window, {trials} trials on SQLite, image space, "
-              "TPE, training stubbed (12 epoch reports, checkpoint, attrs, progress all real)",
-              ["trials", "nas ms", "bare Optuna ms", "nas extra ms", "ratio"], rows)
+        _count_commits()
+        base_stamps = run_optuna(f"sqlite:///{tmp}/floor.db", trials)
+        nas_stamps = run_nas(tmp, trials)
+        base, ours = _windows(base_stamps, edges), _windows(nas_stamps, edges)
+        base_cpu, ours_cpu = _windows(base_stamps, edges, 1), _windows(nas_stamps, edges, 1)
+        base_n, ours_n = _windows(base_stamps, edges, 2), _windows(nas_stamps, edges, 2)
+        rows = [[w, o, b, o / b, oc, bc, oc / bc, int(on), int(bn)]
+                for w, o, b, oc, bc, on, bn in zip(labels, ours, base, ours_cpu, base_cpu, ours_n, base_n)]
+        table(f"2. Orchestration: median per trial by window, {trials} trials on SQLite (default settings), image "
+              "space, TPE, training stubbed (12 epoch reports, checkpoint, attrs, progress all real)",
+              ["trials", "nas wall ms", "bare Optuna wall ms", "wall ratio", "nas CPU ms", "bare CPU ms",
+               "CPU ratio", "nas DB transactions", "bare DB transactions"], rows)
         more = 20 if quick else 50
         print(f"cProfile (tottime) of resuming that study for {more} more trials:")
         print("\n".join(line for line in profile_resume(tmp, trials, more).splitlines() if line.strip())[:6000])

@@ -7,6 +7,7 @@ size, optimizer, learning rate and torch threads. Two like-for-like comparisons:
 * full fit: `fit` (train + validation score each epoch + best-weights snapshot) vs the hand loop
   that also scores the validation split each epoch (the least a user needs to pick an epoch).
 
+Time is this process's CPU time (1 torch thread), steadier than wall time on a shared machine.
 Runs alternate (nas, hand, nas, hand, ...); the ratio of the fastest runs (least disturbed by
 other load) and the ratio of medians are reported.
 """
@@ -21,6 +22,7 @@ except ModuleNotFoundError:  # run as a script: python benchmarks/trainer.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks._common import interleaved, median, parse_quick, table
 
+import time
 from typing import Any
 
 ARCHS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -90,7 +92,7 @@ def _compare(label: str, task: str, body: dict[str, Any], epochs: int, repeats: 
         "hand train": lambda: _hand_fit(model(), data, cfg.lr, cfg.batch_size, epochs, 0, validate=False),
         "nas fit": lambda: fit(model(), data, cfg, seed=0),
         "hand train+val": lambda: _hand_fit(model(), data, cfg.lr, cfg.batch_size, epochs, 0, validate=True),
-    }, repeats=repeats)
+    }, repeats=repeats, clock=time.process_time)
     best = {k: min(v) / epochs * 1000 for k, v in times.items()}
     mid = {k: median(v) / epochs * 1000 for k, v in times.items()}
     pairs = (("train only", "nas train", "hand train"), ("fit (train+val)", "nas fit", "hand train+val"))
@@ -105,7 +107,7 @@ def main(quick: bool = False) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for label, (task, body) in ARCHS.items():
         rows += _compare(label, task, body, epochs, repeats)
-    table(f"1. Trainer overhead: ms per epoch, best of {repeats} interleaved runs of {epochs} epochs, "
+    table(f"1. Trainer overhead: CPU ms per epoch (process time), best of {repeats} interleaved runs of {epochs} epochs, "
           f"batch 64, AdamW, 1 torch thread (target ratio <= 1.05)",
           ["model/data", "what", "nas ms (min)", "hand ms (min)", "ratio of mins", "ratio of medians"], rows)
     return rows

@@ -233,7 +233,7 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
     if existing is not None:
         check_compatible(existing, info)
-    n_before = len(existing.trials) if existing is not None else 0
+    n_before = len(existing.get_trials(deepcopy=False)) if existing is not None else 0  # no deep copy (issue 7)
     # Offset the sampler seed by the trials already there, so a resumed run does not replay them.
     sampler = make_sampler(cfg.sampler, cfg.seed + n_before, space, 1, cfg.trials)
     study = optuna.create_study(study_name=name, storage=storage, direction=data.direction,
