@@ -114,12 +114,10 @@ class Objective:
         seed = trial_seed(self.seed, trial.number)
         trial.set_user_attr("arch", arch.to_dict())
         trial.set_user_attr("seed", seed)
-        reused = self.duplicates.reuse(trial, arch)  # issue 7: never train the same config twice
-        if reused is not None:
-            return reused
         self.observer.trial_started(trial.number, summarize(arch), int(arch.train.get("epochs", 1)))
         try:
-            return self._train(trial, arch, seed)
+            reused = self.duplicates.reuse(trial, arch)  # issue 7: never train the same config twice
+            return reused if reused is not None else self._train(trial, arch, seed)
         except optuna.TrialPruned:
             raise
         except Exception as exc:  # noqa: BLE001 - a trial's failure must never stop the search
