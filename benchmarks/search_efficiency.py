@@ -59,7 +59,7 @@ def main(quick: bool = False, samplers: list[str] | None = None) -> list[list[An
 
     quiet()
     torch.set_num_threads(1)
-    epochs, seeds, checkpoints = (3, 3, [10, 20]) if quick else (5, 5, [10, 20, 50])
+    epochs, seeds, checkpoints = (3, 5, [10, 20]) if quick else (5, 5, [10, 20, 50])
     data = load_data(DataSpec(task="image", seed=0))
     rows, dup_rows, refused = [], [], []
     with tempfile.TemporaryDirectory() as artifacts:
