@@ -6,6 +6,7 @@ observer receives progress events; the CLI renders them, a script can ignore the
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import time
 from dataclasses import dataclass, replace
@@ -121,6 +122,9 @@ class Objective:
         self.goals = goals or Goals(parse_objectives(None, data.metric, data.direction))
         self.before_trial: Any = lambda trial: None  # issue 5: set by nas.workers.run_trials (lease, gate)
         self.current: int | None = None
+        from nas.dedup import DuplicateIndex  # issue 7: repeated configurations reuse results
+
+        self.duplicates = DuplicateIndex()
 
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
         import optuna
@@ -136,8 +140,10 @@ class Objective:
         trial.set_user_attr("arch", arch.to_dict())
         trial.set_user_attr("seed", seed)
         self.observer.trial_started(trial.number, summarize(arch), int(arch.train.get("epochs", 1)))
+        reason: str | None = None
         try:
-            return self._train(trial, arch, seed)
+            reused = self.duplicates.reuse(trial, arch)  # issue 7: never train the same config twice
+            return reused if reused is not None else self._train(trial, arch, seed)
         except optuna.TrialPruned:
             raise
         except OSError as exc:  # issue 5: a full or read-only disk stops the search (every trial would fail)
@@ -153,9 +159,12 @@ class Objective:
             trial.set_user_attr("fail_reason", reason)
         finally:
             free_memory(self.device)
+            if reason is None:
+                gc.freeze()  # issue 7: what survived is long-lived (cached trials): later collects skip it
         # Raised outside the except block: the traceback (and the tensors its frames hold, e.g. after
         # an out-of-memory error) is gone, so this second free_memory really frees them.
         free_memory(self.device)
+        gc.freeze()
         raise TrialFailed(reason)
 
     def _train(self, trial: Any, arch: Arch, seed: int) -> float | tuple[float, ...]:
@@ -362,7 +371,7 @@ def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchRes
     widened = check_compatible(existing, info) if existing is not None else []
     if existing is not None:
         check_goals(existing, goals)
-    n_before = len(existing.trials) if existing is not None else 0
+    n_before = len(existing.get_trials(deepcopy=False)) if existing is not None else 0  # no deep copy (issue 7)
     # Offset the sampler seed by the trials already there (a resumed run does not replay them)
     # and by the worker's index (parallel workers do not propose the same configurations).
     index = cfg.worker_index or env_worker_index()
@@ -458,4 +467,6 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
     except KeyboardInterrupt as exc:
         result.interrupted, result.signal = True, getattr(exc, "signum", 2)
         retry_interrupted(study, objective.current)
+    finally:
+        gc.unfreeze()
     return _finish(study, result, started, observer)

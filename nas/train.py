@@ -2,8 +2,10 @@
 
 Small datasets live on the device as tensors and batches are index slices of a per-epoch
 permutation (no DataLoader: for in-memory data it only adds overhead). On CUDA: bf16 autocast,
-channels_last for images, and no host sync per step (divergence is checked once per epoch);
-on the CPU the per-step finiteness check is free and stops a diverging trial at its first bad step.
+channels_last for images. No host sync per step on any device: step losses are kept as tensors
+and divergence is checked once per epoch (benchmarks/trainer.py measured the per-step check at
+~5% of an MLP epoch on the CPU). The best weights are snapshotted on the device into buffers
+allocated once, and copied to the CPU once at the end.
 """
 from __future__ import annotations
 
@@ -82,29 +84,39 @@ def _better(a: float, b: float, direction: str) -> bool:
     return a > b if direction == "maximize" else a < b
 
 
+def _batch_starts(n: int, batch_size: int) -> list[int]:
+    """Start rows of the batches; a trailing batch of one is dropped (it breaks batch norm)."""
+    starts = list(range(0, n, batch_size))
+    if n > 2 and n - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
 def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.optim.Optimizer,
                  sched: Any, gen: torch.Generator, epoch: int) -> None:
     X, y = data.train.X, data.train.y
-    n, device = X.shape[0], X.device
-    loss_fn, sync_each_step = LOSSES[data.kind], device.type != "cuda"
+    device, loss_fn = X.device, LOSSES[data.kind]
+    # On the CPU reading the loss is no device sync: check every step, so a diverging trial stops
+    # at its first bad step, before a NaN reaches the weights. On CUDA that read would stall the
+    # GPU every step, so the check is the epoch's one sync below.
+    check_each_step = device.type != "cuda"
     model.train()
-    perm = torch.randperm(n, device=device, generator=gen)
-    total = torch.zeros((), device=device)
-    for step, start in enumerate(range(0, n, cfg.batch_size)):
+    perm = torch.randperm(X.shape[0], device=device, generator=gen)
+    losses: list[torch.Tensor] = []
+    for step, start in enumerate(_batch_starts(X.shape[0], cfg.batch_size)):
         idx = perm[start : start + cfg.batch_size]
-        if idx.numel() < 2 < n:
-            continue  # a batch of one breaks batch norm and adds only noise
         with autocast(device):
             loss = loss_fn(model(X[idx]), y[idx])
+        if check_each_step and not torch.isfinite(loss):
+            raise DivergedError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        if sync_each_step and not torch.isfinite(loss):
-            raise DivergedError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
         opt.step()
         if sched is not None:
             sched.step()
-        total += loss.detach()
-    if not torch.isfinite(total):
+        losses.append(loss.detach())
+    total = torch.stack(losses).sum() if losses else torch.zeros(())
+    if not torch.isfinite(total):  # the epoch's one host sync
         raise DivergedError(f"loss became {total.item()} in epoch {epoch + 1}")
 
 
@@ -125,6 +137,8 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
     sched = SCHEDULERS[cfg.scheduler](opt, cfg.lr, steps)
     gen = torch.Generator(device=device).manual_seed(seed)
     result = FitResult(best_value=float("nan"), best_epoch=-1)
+    live = model.state_dict()  # views of the weights, updated in place by the optimizer
+    best = {k: torch.empty_like(v) for k, v in live.items()}  # on the device, allocated once
     started = time.perf_counter()
     for epoch in range(cfg.epochs):
         _train_epoch(model, data, cfg, opt, sched, gen, epoch)
@@ -132,10 +146,13 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
         result.curve.append(value)
         if not keep_best or result.best_epoch < 0 or _better(value, result.best_value, data.direction):
             result.best_value, result.best_epoch = value, epoch
-            result.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            for k, v in live.items():
+                best[k].copy_(v)
         if on_epoch is not None:
             on_epoch(epoch, value)
     result.seconds = time.perf_counter() - started
-    if result.state:
-        model.load_state_dict(result.state)
+    if result.best_epoch >= 0:
+        for k, v in live.items():
+            v.copy_(best[k])  # in place: cheaper than load_state_dict for small models
+        result.state = {k: v.to("cpu") for k, v in best.items()}  # no copy when already on the CPU
     return result

@@ -1,0 +1,97 @@
+"""Duplicate configurations are not trained twice: they reuse the earlier trial's result."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ONE_CONFIG = """\
+family: cnn
+blocks:
+  depth: 1
+  channels: 4
+  kernel: 3
+  pool: max
+head:
+  hidden: 0
+train:
+  lr: 0.005
+  batch_size: 128
+  epochs: 1
+"""
+
+
+def _arch(lr: float = 0.005) -> object:
+    from nas.arch import Arch
+
+    return Arch.from_dict({"family": "cnn", "blocks": [{"channels": 4}], "head": {"hidden": 0},
+                           "train": {"lr": lr, "epochs": 2}})
+
+
+def _finished(study, arch, state, values):  # noqa: ANN001, ANN202
+    trial = study.ask()
+    trial.set_user_attr("arch", arch.to_dict())
+    trial.set_user_attr("test", 0.5)
+    trial.set_user_attr("checkpoint", "abc")
+    for step, v in enumerate(values):
+        trial.report(v, step)
+    study.tell(trial, values[-1] if state.name == "COMPLETE" else None, state=state)
+    return trial.number
+
+
+def test_search_trains_a_repeated_config_once(workdir: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import optuna
+
+    import nas.train
+
+    calls = []
+    real_fit = nas.train.fit
+    monkeypatch.setattr(nas.train, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    space = workdir / "one.yaml"
+    space.write_text(ONE_CONFIG)
+    result = run_cli("search", "--space", space, "--trials", 3, "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert len(calls) == 1
+    study = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db")
+    first, *repeats = study.trials
+    assert "duplicate_of" not in first.user_attrs
+    for t in repeats:
+        assert t.state.name == "COMPLETE"
+        assert t.user_attrs["duplicate_of"] == 0
+        assert t.value == first.value
+        assert t.user_attrs["checkpoint"] == first.user_attrs["checkpoint"]
+        assert t.user_attrs["test"] == first.user_attrs["test"]
+
+
+def test_repeat_of_pruned_trial_is_pruned_with_its_curve() -> None:
+    import optuna
+    from optuna.trial import TrialState
+
+    from nas.dedup import DuplicateIndex
+
+    study = optuna.create_study(direction="maximize")
+    original = _finished(study, _arch(), TrialState.PRUNED, [0.2, 0.3])
+    trial = study.ask()
+    with pytest.raises(optuna.TrialPruned, match=f"duplicate of trial {original}"):
+        DuplicateIndex().reuse(trial, _arch())
+    study.tell(trial, state=TrialState.PRUNED)
+    repeat = study.trials[-1]
+    assert repeat.user_attrs["duplicate_of"] == original
+    assert repeat.intermediate_values == {0: 0.2, 1: 0.3}
+
+
+def test_different_or_failed_configs_are_trained() -> None:
+    import optuna
+    from optuna.trial import TrialState
+
+    from nas.dedup import DuplicateIndex
+
+    study = optuna.create_study(direction="maximize")
+    index = DuplicateIndex()
+    _finished(study, _arch(lr=0.005), TrialState.COMPLETE, [0.9])
+    _finished(study, _arch(lr=0.01), TrialState.FAIL, [0.1])
+    assert index.reuse(study.ask(), _arch(lr=0.02)) is None  # new knobs: train
+    assert index.reuse(study.ask(), _arch(lr=0.01)) is None  # only a failed twin: train again
+    reused = study.ask()
+    assert index.reuse(reused, _arch(lr=0.005)) == 0.9
+    assert reused.user_attrs == {"test": 0.5, "checkpoint": "abc", "duplicate_of": 0}

@@ -1,0 +1,54 @@
+"""The trainer's fast path keeps its contract: best weights restored and returned, divergence caught."""
+from __future__ import annotations
+
+import pytest
+
+
+def _setup(task: str, dataset: str, body: dict, **train):  # noqa: ANN003, ANN202
+    from nas.arch import Arch
+    from nas.data import DataSpec, load_data
+    from nas.models import build_model
+    from nas.train import TrainConfig, seed_everything
+
+    data = load_data(DataSpec(task=task, dataset=dataset))
+    arch = Arch.from_dict({**body, "train": {"batch_size": 64, "epochs": 3, **train}})
+    seed_everything(0)
+    return build_model(arch, data.input_shape, data.out_dim), data, TrainConfig.from_arch(arch)
+
+
+MLP = {"family": "mlp", "layers": [{"width": 16}]}
+
+
+def test_fit_restores_and_returns_the_best_epochs_weights() -> None:
+    import torch
+
+    from nas.train import fit
+
+    model, data, cfg = _setup("tabular", "wine", MLP, lr=0.05, epochs=4)
+    result = fit(model, data, cfg, seed=0)
+    assert result.best_value == max(result.curve)
+    assert result.best_epoch == result.curve.index(result.best_value)
+    live = model.state_dict()
+    assert set(result.state) == set(live)
+    for key, value in result.state.items():
+        assert value.device.type == "cpu"
+        assert torch.equal(value, live[key])
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)  # the returned weights are a snapshot, not the live tensors
+    assert not torch.equal(result.state[next(iter(live))], model.state_dict()[next(iter(live))])
+
+
+def test_diverging_loss_stops_the_trial_in_its_first_epoch() -> None:
+    from nas.errors import DivergedError
+    from nas.train import fit
+
+    model, data, cfg = _setup("tabular", "diabetes", MLP, optimizer="sgd", lr=1e12)
+    with pytest.raises(DivergedError, match=r"at epoch 1, step \d+"):
+        fit(model, data, cfg)
+
+
+@pytest.mark.parametrize("n, size, starts", [(129, 64, [0, 64]), (128, 64, [0, 64]), (130, 64, [0, 64, 128]), (2, 1, [0, 1])])
+def test_a_trailing_batch_of_one_row_is_dropped(n: int, size: int, starts: list[int]) -> None:
+    from nas.train import _batch_starts
+
+    assert _batch_starts(n, size) == starts
