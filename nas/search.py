@@ -55,6 +55,7 @@ class SearchConfig:
     latency_batch: int = 64
     workers: int = 1  # issue 5: worker processes sharing the study (nas.workers)
     worker_index: int = 0
+    threads: int | None = None  # CPU threads per worker (default: torch's, split between workers)
 
 
 @dataclass
@@ -324,6 +325,8 @@ def _check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--epochs: must be at least 1, got {cfg.epochs}")
     if cfg.timeout is not None and cfg.timeout <= 0:
         raise UsageError(f"--timeout: must be positive, got {cfg.timeout}")
+    if cfg.threads is not None and cfg.threads < 1:
+        raise UsageError(f"--threads: must be at least 1, got {cfg.threads}")
     if not 1 <= cfg.workers <= 256:
         raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
 
@@ -446,6 +449,10 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
         result.interrupted = result.signal is not None
         result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
         return _finish(study, result, started, observer)
+    if cfg.threads:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
     data = data.to(device)
     objective = Objective(space, data, device, cfg.seed, artifact_store(cfg.storage, cfg.artifacts), observer, goals)
     failures = [0]

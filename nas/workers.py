@@ -365,9 +365,9 @@ def _worker_main(cfg: Any, index: int, n_workers: int, quiet: bool) -> None:
     from nas.progress import PlainObserver
     from nas.search import SearchObserver, run_search
 
-    torch.set_num_threads(worker_threads(n_workers))
+    torch.set_num_threads(cfg.threads or worker_threads(n_workers))
     quiet_optuna()
-    cfg = replace(cfg, workers=1, worker_index=index, device=worker_device(cfg.device, index))
+    cfg = replace(cfg, workers=1, worker_index=index, threads=None, device=worker_device(cfg.device, index))
     observer = SearchObserver() if quiet else PlainObserver(Console(soft_wrap=True))
     result = run_search(cfg, observer)
     sys.exit(SIGNAL_EXIT.get(result.signal, 0) if result.signal else 0)

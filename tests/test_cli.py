@@ -29,6 +29,7 @@ def test_every_command_has_help_text(run_cli) -> None:
     (["search", "--trails", "3"], "No such option: --trails"),
     (["search", "--trials", "0"], "--trials: must be at least 1, got 0"),
     (["search", "--epochs", "0"], "--epochs: must be at least 1, got 0"),
+    (["search", "--threads", "0"], "--threads: must be at least 1, got 0"),
     (["search", "--timeout", "ten minutes"], "--timeout: cannot read 'ten minutes' as a duration"),
     (["search", "--task", "imgae"], "--task: unknown task 'imgae' (did you mean 'image'?)"),
     (["search", "--dataset", "digts"], "--dataset: unknown dataset 'digts' (did you mean 'digits'?)"),

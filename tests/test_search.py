@@ -126,3 +126,9 @@ def test_leaderboard_order_follows_direction_for_regression(workdir: Path, run_c
     values = [r["value"] for r in run_cli("leaderboard", "--json").json()]
     assert values == sorted(values)  # RMSE: lower is better
     assert _study().direction == optuna.study.StudyDirection.MINIMIZE
+
+
+def test_threads_flag_sets_the_trials_cpu_threads(workdir: Path, run_cli, tiny_space: Path) -> None:
+    result = run_cli(*SEARCH[:4], "1", *SEARCH[5:], "--space", tiny_space, "--threads", "1")
+    assert result.exit_code == 0, result.stderr
+    assert [t.user_attrs["threads"] for t in _study().trials] == [1]

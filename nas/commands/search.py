@@ -32,6 +32,7 @@ def search(
     window: Optional[int] = typer.Option(None, "--window", help="CSV series: steps per input window; the target one step later is forecast."),
     image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),
     workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
@@ -45,7 +46,7 @@ def search(
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
-                       workers=workers)
+                       workers=workers, threads=threads)
     result = run_search(cfg, make_observer(console, quiet))
     _print_summary(result)
     if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM
