@@ -9,6 +9,7 @@ allocated once, and copied to the CPU once at the end.
 """
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -107,7 +108,7 @@ def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.
         idx = perm[start : start + cfg.batch_size]
         with autocast(device):
             loss = loss_fn(model(X[idx]), y[idx])
-        if check_each_step and not torch.isfinite(loss):
+        if check_each_step and not math.isfinite(loss.item()):  # .item(): the cheapest read of a CPU scalar
             raise DivergedError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
