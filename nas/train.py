@@ -103,21 +103,21 @@ def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.
     check_each_step = device.type != "cuda"
     model.train()
     perm = torch.randperm(X.shape[0], device=device, generator=gen)
-    losses: list[torch.Tensor] = []
+    losses: list[torch.Tensor] = []  # CUDA only: checked once, after the epoch
     for step, start in enumerate(_batch_starts(X.shape[0], cfg.batch_size)):
         idx = perm[start : start + cfg.batch_size]
         with autocast(device):
             loss = loss_fn(model(X[idx]), y[idx])
-        if check_each_step and not math.isfinite(loss.item()):  # .item(): the cheapest read of a CPU scalar
-            raise DivergedError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
+        if not check_each_step:
+            losses.append(loss.detach())
+        elif not math.isfinite(value := loss.item()):  # .item(): the cheapest read of a CPU scalar
+            raise DivergedError(f"loss became {value} at epoch {epoch + 1}, step {step + 1}")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if sched is not None:
             sched.step()
-        losses.append(loss.detach())
-    total = torch.stack(losses).sum() if losses else torch.zeros(())
-    if not torch.isfinite(total):  # the epoch's one host sync
+    if losses and not torch.isfinite(total := torch.stack(losses).sum()):  # the epoch's one host sync
         raise DivergedError(f"loss became {total.item()} in epoch {epoch + 1}")
 
 
