@@ -12,20 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-TINY = """\
-family: cnn
-blocks:
-  depth: {low: 1, high: 2}
-  channels: [4, 8]
-  kernel: [3]
-  pool: [max, none]
-head:
-  hidden: [0, 16]
-train:
-  lr: {low: 1.0e-3, high: 1.0e-2, log: true}
-  batch_size: 128
-  epochs: 1
-"""
+from tests.conftest import TINY_CNN as TINY  # noqa: E402  (the same tiny space the tests search)
 
 
 def rss_mib() -> float:
