@@ -1,0 +1,72 @@
+"""Resuming a study: is this run's data, seed and space compatible with what the study was made with?
+
+A study remembers its task, dataset, seed, data fingerprint and space. Resuming with different
+data is refused; a space may only be widened (a numeric range made wider, a fixed value opened
+into a range or choice that contains it), because Optuna cannot add choices to an existing study.
+Every refusal says what changed and how to start a new study instead.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nas.errors import StoreError
+
+
+def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
+    """Refuse to resume a study with different data, seed or space (say what changed, and how out).
+
+    A widened space resumes (a range extended, a fixed value opened up to a range or choice that
+    contains it): Optuna accepts wider numeric distributions, and the old trials still inform the
+    sampler. Returns the widened keys. Optuna refuses new choices in a categorical parameter of an
+    existing study, so an added choice is refused here, before a trial fails deep inside Optuna.
+    """
+    old = study.user_attrs.get("nas")
+    if old is None:
+        return []
+    how = "pass --study NEW to start a new study, or run with the study's original settings"
+    for key, flag in (("task", "--task"), ("dataset", "--dataset"), ("seed", "--seed")):
+        if old.get(key) != info[key]:
+            raise StoreError(f"study '{study.study_name}' was created with {flag} {old.get(key)}, not {info[key]}; {how}")
+    if old.get("data", {}).get("fingerprint") != info["data"]["fingerprint"]:
+        raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
+    before, after = _params(old.get("space", {})), _params(info["space"])
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    refused = [f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in changed if not _widens(before.get(k), after.get(k))]
+    if refused:
+        raise StoreError(f"study '{study.study_name}' was created with a different search space "
+                         f"({'; '.join(refused[:3])}{'; ...' if len(refused) > 3 else ''}); only widened ranges can "
+                         f"resume (Optuna cannot add choices to an existing study); {how}")
+    return changed
+
+
+def _params(space: dict[str, Any]) -> dict[str, Any]:
+    """'section.key' -> raw value (a range dict, a list of choices or a fixed value)."""
+    return {f"{sec}.{k}" if isinstance(body, dict) else sec: v
+            for sec, body in space.items() if sec != "name"
+            for k, v in (body.items() if isinstance(body, dict) else [(None, body)])}
+
+
+def _show(raw: Any) -> str:
+    return "absent" if raw is None else json.dumps(raw)
+
+
+def _widens(old: Any, new: Any) -> bool:
+    """True when every value the old parameter could take is a value of the new one (same kind)."""
+    from nas.space import Choice, Fixed, Range, parse_value
+
+    if old is None or new is None:
+        return False
+    try:
+        a, b = parse_value(old), parse_value(new)
+    except ValueError:
+        return False
+    if isinstance(a, Range) and isinstance(b, Range):
+        same_kind = (a.integer, a.log, a.step) == (b.integer, b.log, b.step)
+        on_grid = not a.step or abs((a.low - b.low) / a.step - round((a.low - b.low) / a.step)) < 1e-9
+        return same_kind and on_grid and b.low <= a.low and b.high >= a.high
+    if isinstance(a, Fixed) and isinstance(b, Choice):
+        return a.value in b.options
+    if isinstance(a, Fixed) and isinstance(b, Range) and isinstance(a.value, (int, float)):
+        return b.low <= a.value <= b.high
+    return False
