@@ -33,7 +33,7 @@ from typing import Any
 
 from benchmarks._common import ROOT
 
-LAUNCH = "processes"  # or "flag": one `nas search --workers N` command
+LAUNCH = "flag"  # one `nas search --workers N` command; or "processes": N separate commands
 
 
 def commands(n: int, base: list[str]) -> list[list[str]]:
