@@ -95,3 +95,16 @@ def test_all_three_families_share_the_grammar(tmp_path: Path) -> None:
     assert rnn.sections["rnn"].params["cell"] == Choice(("lstm", "gru", "rnn"))
     mlp = load_space(write(tmp_path, "family: mlp\nlayers: {depth: {low: 0, high: 2}}\n"))
     assert mlp.sections["layers"].depth == Range(0, 2, integer=True)
+
+
+def test_shipped_spaces_are_packaged_as_a_regular_package() -> None:
+    """An installed nas finds its spaces through `nas.search_spaces`: that must be a regular package
+    (a namespace package gives importlib.resources a MultiplexedPath, and no spaces were found)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["package-dir"]["nas.search_spaces"] == "search_spaces"
+    assert "nas.search_spaces" in config["packages"] and "*.yaml" in config["package-data"]["nas.search_spaces"]
+    assert (root / "search_spaces" / "__init__.py").is_file()
+    assert {"image", "sequence", "tabular"} <= set(shipped_spaces())
