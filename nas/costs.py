@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from nas.metrics import autocast
+from nas.models import count_params
 
 WARMUP_RUNS = 3
 TIMED_RUNS = 20
@@ -43,10 +44,6 @@ class Costs:
 
     def to_attrs(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def rnn_flops(layer: nn.RNNBase, steps: int, batch: int = 1) -> int:

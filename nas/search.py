@@ -172,14 +172,13 @@ class Objective:
         import optuna
 
         from nas.metrics import report, score
-        from nas.models import build_model, count_params
+        from nas.models import build_model
         from nas.objectives import assess
         from nas.store import save_checkpoint
         from nas.train import TrainConfig, fit, seed_everything
 
         seed_everything(seed)
         model = build_model(arch, self.data.input_shape, self.data.out_dim).to(self.device)
-        trial.set_user_attr("params", count_params(model))
         costs, rejected = assess(trial, model, self.data, self.device, self.goals)
         if rejected:  # never trained: a pessimistic metric + constraints teach the sampler
             return self.goals.values(self.goals.pessimistic(self.data), costs)
@@ -236,13 +235,6 @@ def failure_reason(exc: BaseException) -> str:
     kinds = {torch.OutOfMemoryError: "out of memory (GPU)", MemoryError: "out of memory (host)"}
     kind = next((v for k, v in kinds.items() if isinstance(exc, k)), type(exc).__name__)
     return f"{kind}: {exc}".splitlines()[0][:500]
-
-
-def _counts(study: Any) -> dict[str, int]:
-    from optuna.trial import TrialState
-
-    states = [t.state for t in study.get_trials(deepcopy=False)]
-    return {s: states.count(getattr(TrialState, s.upper())) for s in ("complete", "pruned", "fail", "running")}
 
 
 def _check_config(cfg: SearchConfig) -> None:
@@ -328,9 +320,10 @@ def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchRes
 
 def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:
     from nas.store import leaderboard
+    from nas.workers import count_trials
 
-    counts = _counts(study)
-    result.complete, result.pruned, result.failed = counts["complete"], counts["pruned"], counts["fail"]
+    counts = count_trials(study)
+    result.complete, result.pruned, result.failed = counts.complete, counts.pruned, counts.fail
     result.rejected = sum(bool(t.user_attrs.get("rejected")) for t in study.get_trials(deepcopy=False))
     result.seconds = time.perf_counter() - started
     rows = leaderboard(study, top=1)
@@ -369,12 +362,11 @@ def run_search(cfg: SearchConfig, observer: SearchObserver | None = None) -> Sea
 
 def _run_search(cfg: SearchConfig, observer: SearchObserver) -> SearchResult:
     from nas.store import artifact_store
-    from nas.workers import retry_interrupted, run_trials, signals_interrupt, spawn_workers
+    from nas.workers import count_trials, retry_interrupted, run_trials, signals_interrupt, spawn_workers
 
     study, space, data, device, result, goals = _open_study(cfg)
-    counts = _counts(study)
-    observer.search_started(result.study, result.storage, counts["complete"] + counts["pruned"], cfg.trials, data, device)
-    started, n_before = time.perf_counter(), len(study.trials)
+    observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials, data, device)
+    started, n_before = time.perf_counter(), len(study.get_trials(deepcopy=False))
     if cfg.workers > 1:
         codes = spawn_workers(cfg, quiet=type(observer) is SearchObserver)
         result.signal = next((c - 128 for c in codes if c in (130, 143)), None)
