@@ -26,7 +26,8 @@ def main() -> None:
     import optuna
     from optuna.trial import TrialState
 
-    from nas.store import artifact_store, load_checkpoint, open_storage
+    from nas.store import artifact_store, open_storage
+    from nas.store.checkpoints import load_checkpoint
 
     kills_wanted = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     target = int(sys.argv[2]) if len(sys.argv) > 2 else 30

@@ -25,7 +25,7 @@ def run(limit: float | None, filter_at: float, trials: int, epochs: int, seed: i
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = SearchConfig(task="image", trials=trials, epochs=epochs, seed=seed, max_params=limit,
+        cfg = SearchConfig.from_flags(task="image", trials=trials, epochs=epochs, seed=seed, max_params=limit,
                            storage=f"sqlite:///{tmp}/nas.db", artifacts=f"{tmp}/artifacts")
         started = time.perf_counter()
         result = run_search(cfg)

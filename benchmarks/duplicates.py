@@ -42,21 +42,21 @@ def _run(space_path: Path, trials: int, seed: int, dedup: bool, tmp: Path) -> tu
     """(repeats sampled, repeats trained, seconds spent training, best value) of one search."""
     from rich.console import Console
 
-    import nas.dedup
+    import nas.search.dedup
     from nas.arch import Arch
-    from nas.progress import PlainObserver
+    from nas.commands._progress import PlainObserver
     from nas.search import SearchConfig, run_search
     from nas.store import load_study, open_storage
 
     url = f"sqlite:///{tmp}/dups-{seed}-{dedup}.db"
-    saved = nas.dedup.DuplicateIndex.reuse
+    saved = nas.search.dedup.DuplicateIndex.reuse
     if not dedup:
-        nas.dedup.DuplicateIndex.reuse = lambda self, trial, arch: None  # type: ignore[method-assign]
+        nas.search.dedup.DuplicateIndex.reuse = lambda self, trial, arch: None  # type: ignore[method-assign]
     try:
-        run_search(SearchConfig(task="image", space=str(space_path), trials=trials, seed=seed, storage=url,
+        run_search(SearchConfig.from_flags(task="image", space=str(space_path), trials=trials, seed=seed, storage=url,
                                 artifacts=str(tmp / "artifacts"), pruner="none"), PlainObserver(Console(file=open("/dev/null", "w"))))
     finally:
-        nas.dedup.DuplicateIndex.reuse = saved  # type: ignore[method-assign]
+        nas.search.dedup.DuplicateIndex.reuse = saved  # type: ignore[method-assign]
     trials_ = load_study(None, open_storage(url, create=False)).trials
     seen: set[str] = set()
     sampled = 0

@@ -40,7 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         Path("tiny.yaml").write_text(TINY)
-        run_search(SearchConfig(space="tiny.yaml", trials=trials, pruner="none", sampler="random"), Meter())
+        run_search(SearchConfig.from_flags(space="tiny.yaml", trials=trials, pruner="none", sampler="random"), Meter())
     at10, last = samples[10][0], samples[max(samples)][0]
     print(f"RSS after {max(samples)} trials / after 10: {last:.1f} / {at10:.1f} MiB = {last / at10:.3f}")
 

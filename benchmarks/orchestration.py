@@ -49,15 +49,14 @@ def _fake_fit(model: Any, data: Any, cfg: Any, seed: int = 0, on_epoch: Any = No
 
 @contextmanager
 def no_training() -> Any:
-    import nas.metrics
-    import nas.train
+    import nas.search.objective as objective
 
-    saved = nas.train.fit, nas.metrics.score
-    nas.train.fit, nas.metrics.score = _fake_fit, lambda model, split, data: 0.5
+    saved = objective.fit, objective.score
+    objective.fit, objective.score = _fake_fit, lambda model, split, data: 0.5
     try:
         yield
     finally:
-        nas.train.fit, nas.metrics.score = saved
+        objective.fit, objective.score = saved
 
 
 COMMITS = [0]  # database transactions (commits, reads included) so far, counted by an SQLAlchemy event on every engine
@@ -92,7 +91,7 @@ def run_nas(tmp: Path, trials: int) -> list[tuple[float, float, int]]:
     """Per-trial finish times of a real run_search (training stubbed)."""
     from rich.console import Console
 
-    from nas.progress import PlainObserver
+    from nas.commands._progress import PlainObserver
     from nas.search import SearchConfig, run_search
 
     stamps: list[tuple[float, float, int]] = []
@@ -102,7 +101,7 @@ def run_nas(tmp: Path, trials: int) -> list[tuple[float, float, int]]:
             super().trial_finished(row)
             stamps.append(_stamp())
 
-    cfg = SearchConfig(task="image", trials=trials, storage=f"sqlite:///{tmp}/nas.db",
+    cfg = SearchConfig.from_flags(task="image", trials=trials, storage=f"sqlite:///{tmp}/nas.db",
                        artifacts=str(tmp / "artifacts"), study="orchestration")
     with no_training():
         run_search(cfg, Timed(Console(file=io.StringIO())))
@@ -113,7 +112,7 @@ def profile_resume(tmp: Path, trials: int, more: int) -> str:
     """cProfile of resuming the study for `more` trials (profiling is kept out of the timings)."""
     from nas.search import SearchConfig, run_search
 
-    cfg = SearchConfig(task="image", trials=trials + more, storage=f"sqlite:///{tmp}/nas.db",
+    cfg = SearchConfig.from_flags(task="image", trials=trials + more, storage=f"sqlite:///{tmp}/nas.db",
                        artifacts=str(tmp / "artifacts"), study="orchestration")
     profiler = cProfile.Profile()
     with no_training():
@@ -129,7 +128,7 @@ def run_optuna(storage: Any, trials: int) -> list[tuple[float, float, int]]:
 
     from nas.sample import sample_arch
     from nas.space import load_space, shipped_space
-    from nas.strategies import make_sampler
+    from nas.search.strategies import make_sampler
 
     space = load_space(shipped_space("image"))
     stamps: list[tuple[float, float, int]] = []

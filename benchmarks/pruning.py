@@ -44,7 +44,7 @@ def run(name: str, seed: int, budget: float, epochs: int | None, space: str) -> 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     objectives, pruner, _ = CONFIGS[name]
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = SearchConfig(task="image", space=space, trials=10_000, timeout=budget, seed=seed, epochs=epochs, pruner=pruner,
+        cfg = SearchConfig.from_flags(task="image", space=space, trials=10_000, timeout=budget, seed=seed, epochs=epochs, pruner=pruner,
                            objectives=objectives, storage=f"sqlite:///{tmp}/nas.db", artifacts=f"{tmp}/artifacts")
         started = time.perf_counter()
         result = run_search(cfg)

@@ -30,12 +30,15 @@ def run_study(sampler: str, seed: int, trials: int, epochs: int, data: Any, arti
     from optuna.artifacts import FileSystemArtifactStore
 
     from nas.search import Objective, SearchObserver, TrialFailed, max_epochs, resolve_space
-    from nas.strategies import make_pruner, make_sampler
+    from nas.search.strategies import make_pruner, make_sampler
 
     space = resolve_space("image", None, epochs)
     study = optuna.create_study(direction="maximize", sampler=make_sampler(sampler, seed, space, 1, trials),
                                 pruner=make_pruner("median", max_epochs(space)))
-    objective = Objective(space, data, data.train.X.device, seed, FileSystemArtifactStore(artifacts), SearchObserver())
+    from nas.search.objectives import Goals, parse_objectives
+
+    goals = Goals(parse_objectives(None, data.metric, data.direction))
+    objective = Objective(space, data, data.train.X.device, seed, FileSystemArtifactStore(artifacts), SearchObserver(), goals)
     study.optimize(objective, n_trials=trials, catch=(TrialFailed,))
     return study.trials
 
@@ -55,7 +58,7 @@ def main(quick: bool = False, samplers: list[str] | None = None) -> list[list[An
     from nas.data import DataSpec, load_data
     from nas.errors import UsageError
     from nas.space import load_space, shipped_space
-    from nas.strategies import SAMPLERS, make_sampler
+    from nas.search.strategies import SAMPLERS, make_sampler
 
     quiet()
     torch.set_num_threads(1)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nas.data import Split, TaskData
+from nas.data import Split, TaskData, to_target_units
 from nas.metrics import classification_report, regression_report
 
 MAX_ITER = 1000
@@ -41,8 +41,7 @@ def _scores(model: Any, data: TaskData, split: Split) -> dict[str, float]:
     pred = model.predict(X)
     if data.kind == "classification":
         return classification_report(y, pred)
-    mean, std = data.target_scale
-    return regression_report(y * std + mean, pred * std + mean)
+    return regression_report(to_target_units(y, data.preprocessing), to_target_units(pred, data.preprocessing))
 
 
 def fit_baseline(data: TaskData) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from typing import Any
 
 import torch
 
-from nas.data import Split, TaskData
+from nas.data import Split, TaskData, to_target_units
+from nas.format import format_metrics  # noqa: F401 - re-exported: callers read metrics from here
 
 EVAL_BATCH = 4096
 
@@ -76,13 +77,5 @@ def report(model: torch.nn.Module, split: Split, data: TaskData) -> dict[str, fl
     y = split.y.cpu().numpy()
     if data.kind == "classification":
         return classification_report(y, out.argmax(dim=1).numpy())
-    mean, std = data.target_scale
-    return regression_report(y * std + mean, out.squeeze(-1).numpy() * std + mean)
-
-
-METRIC_LABELS = {"accuracy": "accuracy", "f1_macro": "macro-F1", "rmse": "RMSE", "mae": "MAE", "r2": "R²"}
-
-
-def format_metrics(values: dict[str, float]) -> str:
-    """'accuracy 0.9561, macro-F1 0.9530' for summaries."""
-    return ", ".join(f"{METRIC_LABELS.get(k, k)} {v:.4f}" for k, v in values.items())
+    prep = data.preprocessing
+    return regression_report(to_target_units(y, prep), to_target_units(out.squeeze(-1).numpy(), prep))

@@ -25,6 +25,7 @@ from nas.arch import Arch
 from nas.data import TaskData
 from nas.errors import DivergedError
 from nas.metrics import autocast, score
+from nas.models import build_model
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
@@ -157,3 +158,18 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
             v.copy_(best[k])  # in place: cheaper than load_state_dict for small models
         result.state = {k: v.to("cpu") for k, v in best.items()}  # no copy when already on the CPU
     return result
+
+
+def build_seeded(arch: Arch, data: TaskData, seed: int, device: Any) -> nn.Module:
+    """Seed everything, then build `arch` on `device`: the same seed gives the same initial weights."""
+    seed_everything(seed)
+    return build_model(arch, data.input_shape, data.out_dim).to(device)
+
+
+def train_arch(arch: Arch, data: TaskData, seed: int, device: Any,
+               on_epoch: Callable[[int, float], None] | None = None,
+               keep_best: bool = True) -> tuple[nn.Module, FitResult]:
+    """Build and train an architecture from its spec and seed: what a search trial, `nas rerun`
+    and `nas retrain` all do (data already on `device`)."""
+    model = build_seeded(arch, data, seed, device)
+    return model, fit(model, data, TrainConfig.from_arch(arch), seed=seed, on_epoch=on_epoch, keep_best=keep_best)

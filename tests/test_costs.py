@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from nas.costs import count_flops, count_params, latency_ms, measure, rnn_flops
+from nas.models import count_params
+from nas.search.costs import count_flops, latency_ms, measure, rnn_flops
 
 
 def test_linear_and_conv_flops_are_two_per_multiply_add() -> None:
@@ -77,7 +78,7 @@ def test_assess_rejects_a_big_model_in_milliseconds() -> None:
     import time
     from types import SimpleNamespace
 
-    from nas.objectives import Goals, Limits, assess, parse_objectives
+    from nas.search.objectives import Goals, Limits, assess, parse_objectives
 
     count_flops(nn.Linear(2, 2), (2,))  # the flop counter's one-off start-up is not the check's cost
     big = nn.Sequential(nn.Linear(1000, 2000), nn.ReLU(), nn.Linear(2000, 10))

@@ -42,11 +42,11 @@ def _finished(study, arch, state, values):  # noqa: ANN001, ANN202
 def test_search_trains_a_repeated_config_once(workdir: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     import optuna
 
-    import nas.train
+    import nas.search.objective
 
     calls = []
-    real_fit = nas.train.fit
-    monkeypatch.setattr(nas.train, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    real_fit = nas.search.objective.fit
+    monkeypatch.setattr(nas.search.objective, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
     space = workdir / "one.yaml"
     space.write_text(ONE_CONFIG)
     result = run_cli("search", "--space", space, "--trials", 3, "--quiet")
@@ -67,7 +67,7 @@ def test_repeat_of_pruned_trial_is_pruned_with_its_curve() -> None:
     import optuna
     from optuna.trial import TrialState
 
-    from nas.dedup import DuplicateIndex
+    from nas.search.dedup import DuplicateIndex
 
     study = optuna.create_study(direction="maximize")
     original = _finished(study, _arch(), TrialState.PRUNED, [0.2, 0.3])
@@ -84,7 +84,7 @@ def test_different_or_failed_configs_are_trained() -> None:
     import optuna
     from optuna.trial import TrialState
 
-    from nas.dedup import DuplicateIndex
+    from nas.search.dedup import DuplicateIndex
 
     study = optuna.create_study(direction="maximize")
     index = DuplicateIndex()

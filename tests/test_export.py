@@ -55,7 +55,7 @@ def test_export_writes_a_self_describing_bundle(study: TinyStudy, bundle: Path) 
 def test_torchscript_and_onnx_match_the_rebuilt_model_on_any_batch_size(bundle: Path) -> None:
     import onnxruntime as ort
 
-    from nas.bundle import load_bundle
+    from nas.ship.bundle import load_bundle
 
     model = load_bundle(bundle).model
     scripted = torch.jit.load(str(bundle / "model.torchscript.pt"))
@@ -137,7 +137,7 @@ def test_retrain_accepts_a_pruned_trial(study: TinyStudy, tmp_path: Path) -> Non
 def test_ensemble_averages_probabilities_and_reports_best_single(study: TinyStudy, tmp_path: Path) -> None:
     import optuna
 
-    from nas.bundle import load_bundle
+    from nas.ship.bundle import load_bundle
 
     out = tmp_path / "ens"
     result = cli("export", *study.args(), "--ensemble", 2, "--format", "all", "--out", out)

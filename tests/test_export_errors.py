@@ -76,9 +76,9 @@ def test_existing_out_is_never_clobbered(study: TinyStudy, tmp_path: Path) -> No
 
 def test_failed_parity_check_leaves_no_partial_bundle(study: TinyStudy, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import nas.export
+    import nas.ship.export
 
-    monkeypatch.setattr(nas.export, "PARITY_TOLERANCE", -1.0)  # any difference, even 0, now fails
+    monkeypatch.setattr(nas.ship.export, "PARITY_TOLERANCE", -1.0)  # any difference, even 0, now fails
     out = tmp_path / "b"
     one_line_error(cli("export", *study.args(), "--format", "onnx", "--out", out), "export check failed: onnx")
     _nothing_written(out)
@@ -86,9 +86,9 @@ def test_failed_parity_check_leaves_no_partial_bundle(study: TinyStudy, tmp_path
 
 def test_bundle_that_does_not_reproduce_the_test_metric_is_refused(study: TinyStudy, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import nas.metrics
+    import nas.ship.export
 
-    monkeypatch.setattr(nas.metrics, "score", lambda model, split, data: 0.125)
+    monkeypatch.setattr(nas.ship.export, "score", lambda model, split, data: 0.125)
     out = tmp_path / "b"
     one_line_error(cli("export", *study.args(), "--format", "state-dict", "--out", out),
                    "the bundle scores test accuracy 0.125000", "was recorded")

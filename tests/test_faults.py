@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nas.workers import MAX_RETRIES
+from nas.store.storage import MAX_RETRIES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def load(workdir: Path, study: str = "image-digits"):
 def test_sigkill_at_random_points_then_resume_loses_nothing(workdir: Path, tiny_space: Path) -> None:
     from optuna.trial import TrialState
 
-    from nas.store import load_checkpoint
+    from nas.store.checkpoints import load_checkpoint
 
     target, kills, rng = 7, 0, random.Random(5)
     args = nas_cmd("search", "--space", tiny_space, "--trials", target, "--pruner", "none", "--sampler", "random", "-q")
@@ -137,10 +137,10 @@ def test_signal_stops_cleanly_and_resume_retries_the_trial(workdir: Path, tiny_s
 def test_out_of_memory_is_a_recorded_trial_failure(workdir: Path, tiny_space: Path, run_cli, monkeypatch) -> None:
     import torch
 
-    import nas.search
+    import nas.search.objective
 
     calls = {"n": 0}
-    real = nas.search.Objective._train
+    real = nas.search.objective.Objective._train
 
     def flaky(self, trial, arch, seed):  # noqa: ANN001
         calls["n"] += 1
@@ -150,7 +150,7 @@ def test_out_of_memory_is_a_recorded_trial_failure(workdir: Path, tiny_space: Pa
             raise MemoryError("cannot allocate 8 GiB")
         return real(self, trial, arch, seed)
 
-    monkeypatch.setattr(nas.search.Objective, "_train", flaky)
+    monkeypatch.setattr(nas.search.objective.Objective, "_train", flaky)
     result = run_cli("search", "--space", tiny_space, "--trials", 1, "--pruner", "none", "-q")
     assert result.exit_code == 0, result.stderr
     assert "1 complete, 0 pruned, 2 failed" in result.stdout
@@ -165,7 +165,7 @@ def test_trial_of_a_dead_remote_worker_is_failed_by_heartbeat_and_retried(workdi
     from optuna.trial import TrialState
 
     from nas.store import open_storage
-    from nas.workers import fail_dead_trials
+    from nas.search.loop import fail_dead_trials
 
     storage = open_storage("sqlite:///studies/nas.db", create=True, heartbeat=2)  # grace period: 6 s
     study = optuna.create_study(study_name="remote", storage=storage)
@@ -191,7 +191,7 @@ def test_running_trial_without_lease_left_by_an_old_run_does_not_block(workdir: 
     from optuna.trial import TrialState
 
     from nas.store import open_storage
-    from nas.workers import UNLEASED_SECONDS, fail_dead_trials
+    from nas.search.loop import UNLEASED_SECONDS, fail_dead_trials
 
     study = optuna.create_study(study_name="old", storage=open_storage("sqlite:///studies/nas.db", create=True))
     for _ in range(2):  # a stuck one (from an older nas: no lease), and one that is just starting

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from nas.errors import UsageError
-from nas.objectives import Goal, Goals, Limits, dominated, parse_objectives
+from nas.search.objectives import Goal, Goals, Limits, dominated, parse_objectives
 
 
 def test_parse_metric_first_then_costs() -> None:
@@ -63,16 +63,16 @@ def _search(run_cli, tiny_space, *extra: str):  # noqa: ANN001, ANN202
 
 
 def test_multi_objective_search_end_to_end(workdir, run_cli, tiny_space, monkeypatch) -> None:  # noqa: ANN001
-    import nas.strategies
+    import nas.search.prepared
 
     made: list[tuple[str, int]] = []
-    original = nas.strategies.make_sampler
+    original = nas.search.prepared.make_sampler
 
     def spy(name, seed, space, n_objectives=1, trials=20):  # noqa: ANN001, ANN202
         made.append((name, n_objectives))
         return original(name, seed, space, n_objectives, trials)
 
-    monkeypatch.setattr(nas.strategies, "make_sampler", spy)
+    monkeypatch.setattr(nas.search.prepared, "make_sampler", spy)
     result = _search(run_cli, tiny_space, "--objectives", "accuracy,params")
     assert result.exit_code == 0, result.stderr
     assert made and set(made) == {("nsga2", 2)}  # NSGA-II by default with two objectives

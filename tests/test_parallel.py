@@ -76,7 +76,8 @@ def test_three_workers_on_postgresql(workdir: Path, tiny_space: Path) -> None:
             assert password not in out + err  # masked everywhere
     trials = check_study(url, name, target)
     assert len({t.user_attrs["worker"] for t in trials}) >= 2
-    from nas.store import artifact_store, load_checkpoint
+    from nas.store import artifact_store
+    from nas.store.checkpoints import load_checkpoint
 
     store = artifact_store(url, str(workdir / "shared-artifacts"))
     assert all(load_checkpoint(t, store) for t in trials)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from nas.plots import pareto_front
+from nas.report.plots import pareto_front
 
 STORE = "sqlite:///studies/nas.db"
 

@@ -9,7 +9,8 @@ import optuna
 import pytest
 
 from nas.models import build_model, count_params
-from nas.store import load_checkpoint, artifact_store, load_study, open_storage, trial_arch
+from nas.store import artifact_store, load_study, open_storage, trial_arch
+from nas.store.checkpoints import load_checkpoint
 
 SEARCH = ("search", "--task", "image", "--trials", "3", "--epochs", "1", "--pruner", "none", "--quiet")
 
@@ -79,9 +80,9 @@ def test_studies_lists_counts_and_best(searched, run_cli) -> None:
 
 
 def test_failing_trial_is_recorded_and_the_search_goes_on(workdir: Path, run_cli, tiny_space: Path, monkeypatch) -> None:
-    import nas.train
+    import nas.search.objective
 
-    real_fit, calls = nas.train.fit, []
+    real_fit, calls = nas.search.objective.fit, []
 
     def flaky_fit(*args, **kwargs):
         calls.append(1)
@@ -89,7 +90,7 @@ def test_failing_trial_is_recorded_and_the_search_goes_on(workdir: Path, run_cli
             raise RuntimeError("simulated failure in trial")
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(nas.train, "fit", flaky_fit)
+    monkeypatch.setattr(nas.search.objective, "fit", flaky_fit)
     result = run_cli(*SEARCH, "--space", tiny_space)
     assert result.exit_code == 0, result.stderr
     assert "3 complete" in result.stdout and "1 failed" in result.stdout

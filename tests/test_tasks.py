@@ -43,7 +43,8 @@ def _best_predictions(workdir: Path, new_inputs: Path) -> tuple[np.ndarray, dict
 
     from nas.data.inputs import load_inputs
     from nas.models import build_model
-    from nas.store import artifact_store, load_checkpoint, load_study, open_storage, trial_arch
+    from nas.store import artifact_store, load_study, open_storage, trial_arch
+    from nas.store.checkpoints import load_checkpoint
 
     study = load_study(None, open_storage(None, create=False))
     info = study.user_attrs["nas"]["data"]

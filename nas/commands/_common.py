@@ -32,8 +32,8 @@ def parse_duration(text: str) -> float:
 
 
 def quiet_optuna() -> None:
-    import optuna
+    """Optuna logs every trial at INFO; nas prints its own. Lazy: `nas predict` and `nas --help`
+    must not load Optuna and SQLAlchemy (imported only by the commands that read a store)."""
+    from nas.store.storage import quiet_optuna as quiet
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-
-
+    quiet()

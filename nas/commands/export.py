@@ -32,7 +32,7 @@ def export(
     as_json: bool = JsonOpt,
 ) -> None:
     """Write a checked, self-describing bundle (model files, arch.json, manifest.json) for a trial."""
-    from nas.export import export_ensemble, export_trial, select_formats
+    from nas.ship.export import export_ensemble, export_trial, select_formats
     from nas.store import artifact_store, load_study, open_storage
 
     formats = select_formats(fmt)
@@ -55,7 +55,7 @@ def export(
 
 def _print_members(manifest: dict[str, Any]) -> None:
     """Leaderboard-style: each member, then the ensemble, on validation and test."""
-    from nas.progress import fmt
+    from nas.format import fmt
 
     metric, metrics = manifest["metric"], manifest["metrics"]
     averaged = "probabilities" if manifest["kind"] == "classification" else "outputs"
@@ -75,7 +75,7 @@ def _print_members(manifest: dict[str, Any]) -> None:
 
 
 def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
-    from nas.progress import fmt
+    from nas.format import fmt
 
     checks, metric = manifest["checks"], manifest["metric"]
     source = manifest["source"]
@@ -104,9 +104,9 @@ def predict(
     device: str = typer.Option("cpu", "--device", help="cpu, auto, cuda or cuda:N."),
 ) -> None:
     """Predict new inputs with a bundle alone: class and probability, or value, per input."""
-    from nas.bundle import load_bundle
+    from nas.ship.bundle import load_bundle
     from nas.device import resolve_device
-    from nas.predict import check_format, predict_inputs, render
+    from nas.ship.predict import check_format, predict_inputs, render
 
     check_format(fmt)
     where = resolve_device(device)
@@ -135,16 +135,16 @@ def retrain(
 ) -> None:
     """Retrain an architecture from scratch on train + validation, report test, write a bundle."""
     from nas.device import resolve_device
-    from nas.export import select_formats
-    from nas.progress import fmt as show
-    from nas.retrain import retrain as run
-    from nas.store import load_study, open_storage
+    from nas.ship.export import select_formats
+    from nas.format import fmt as show
+    from nas.ship.retrain import retrain as run
+    from nas.store import load_study, open_storage, require_record
 
     formats = select_formats(fmt)
     where = resolve_device(device)
     quiet_optuna()
     loaded = load_study(study, open_storage(storage, create=False))
-    metric = loaded.user_attrs.get("nas", {}).get("metric", "metric")
+    metric = require_record(loaded).metric
 
     def on_epoch(epoch: int, value: float) -> None:
         if not quiet:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
 from nas.errors import UsageError
+from nas.format import fmt, format_metrics
 
 def leaderboard(
     study: Optional[str] = StudyOpt,
@@ -40,13 +41,13 @@ def _int(value: Any) -> str:
 def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, pareto: bool) -> Table:
     """Columns that fit: cost columns only for studies that search or limit costs, the other test
     metrics only on a wide terminal; the architecture summary wraps at its ` | ` separators."""
-    from nas.metrics import format_metrics
-    from nas.progress import fmt
+    from nas.store import study_record
 
-    info = study.user_attrs.get("nas", {})
-    metric = info.get("metric", "value")
+
+    record = study_record(study)
+    metric = record.metric if record else "value"
     short = {"accuracy": "acc"}.get(metric, metric)
-    objectives = info.get("objectives") or [metric]
+    objectives = (record.objectives if record else None) or [metric]
     costs = len(objectives) > 1 or pareto or any(r.get("rejected") for r in rows)
     columns: list[tuple[str, Any]] = [
         ("#", lambda r: str(r["rank"] or "-")), ("trial", lambda r: str(r["trial"])),
@@ -75,7 +76,6 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
 def studies(storage: Optional[str] = StorageOpt,
             as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON.")) -> None:
     """List the studies in a store with trial counts and best value."""
-    from nas.progress import fmt
     from nas.store import open_storage, study_summaries
 
     quiet_optuna()

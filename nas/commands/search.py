@@ -6,6 +6,7 @@ from typing import Any, Optional
 import typer
 
 from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, quiet_optuna
+from nas.format import fmt, format_metrics
 
 def search(
     task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
@@ -36,26 +37,25 @@ def search(
     workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
-    from nas.progress import make_observer
+    from nas.commands._progress import make_observer, plain_observer
     from nas.search import SearchConfig, run_search
+    from nas.search.events import SearchObserver
 
     quiet_optuna()
-    cfg = SearchConfig(task=task, dataset=dataset, space=space, trials=trials,
+    cfg = SearchConfig.from_flags(task=task, dataset=dataset, space=space, trials=trials,
                        timeout=parse_duration(timeout) if timeout else None, epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
                        workers=workers, threads=threads)
-    result = run_search(cfg, make_observer(console, quiet))
+    result = run_search(cfg, make_observer(console, quiet), SearchObserver if quiet else plain_observer)
     _print_summary(result)
     if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM
         raise typer.Exit(128 + (result.signal or 2))
 
 
 def _print_summary(result: Any) -> None:
-    from nas.progress import fmt
-
     console.print(f"study '{result.study}' in {result.storage}: {result.complete} complete, "
                   f"{result.pruned} pruned, {result.failed} failed (target {result.total}); "
                   + (f"{result.rejected} of the complete rejected by a cost limit, untrained; " if result.rejected else "") +
@@ -76,8 +76,6 @@ def _print_summary(result: Any) -> None:
 
 def _print_baseline(best: dict[str, Any], baseline: dict[str, Any] | None) -> None:
     """The best trial's test metrics next to the plain baseline measured on the same split."""
-    from nas.metrics import format_metrics
-
     if best.get("test_metrics"):
         console.print(f"  test {format_metrics(best['test_metrics'])}", highlight=False)
     if baseline:

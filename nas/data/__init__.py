@@ -5,7 +5,7 @@ study, so retrain and rerun reload exactly the same split); `load_data(spec)` bu
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +13,16 @@ import numpy as np
 import torch
 
 from nas.data._split import ordered_split, split_indices
-from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize
+from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw, Series
-from nas.data.files import infer_task, load_file
+from nas.data.files import infer_task, load_file, search_task
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.errors import DataError, UsageError, nearest
 
 TASKS = ("image", "sequence", "tabular")
 
 __all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Series", "Split", "TaskData",
-           "apply_standardize", "fit_standardize", "infer_task", "load_data", "prepare", "series_raw"]
+           "apply_standardize", "fit_standardize", "to_target_units", "infer_task", "load_data", "prepare", "series_raw"]
 
 
 def _targets(y: np.ndarray, kind: str) -> torch.Tensor:
@@ -81,7 +81,7 @@ def series_raw(series: Series, window: int) -> Raw:
 class DataSpec:
     """Where a study's data comes from: a built-in `dataset`, or a user file `path` (--data)."""
 
-    task: str = "image"
+    task: str | None = "image"  # None: inferred from the file or the built-in (`resolved`)
     dataset: str | None = None
     path: str | None = None
     target: str | None = None
@@ -92,6 +92,14 @@ class DataSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def resolved(self) -> DataSpec:
+        """The spec with its task filled in: given, else the file's or the built-in's, else image."""
+        return replace(self, task=search_task(self.task, self.path, self.dataset, self.window))
+
+    def absolute(self) -> DataSpec:
+        """The spec with its file path made absolute (a study stores it so; errors show it as typed)."""
+        return replace(self, path=str(Path(self.path).resolve())) if self.path else self
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:

@@ -15,6 +15,18 @@ import torch
 KINDS = {"classification": ("accuracy", "maximize"), "regression": ("rmse", "minimize")}
 
 
+def target_scale(preprocessing: dict[str, Any]) -> tuple[float, float]:
+    """(mean, std) that turn a standardised regression output back into target units."""
+    return float(preprocessing.get("target_mean", 0.0)), float(preprocessing.get("target_std", 1.0))
+
+
+def to_target_units(values: Any, preprocessing: dict[str, Any]) -> Any:
+    """Standardised regression values (array or tensor) -> target units: the one place that does it
+    (metrics, the baseline and `nas predict` all call this)."""
+    mean, std = target_scale(preprocessing)
+    return values * std + mean
+
+
 @dataclass(frozen=True)
 class Split:
     X: torch.Tensor
@@ -51,8 +63,7 @@ class TaskData:
     @property
     def target_scale(self) -> tuple[float, float]:
         """(mean, std) that turn a standardised regression output back into target units."""
-        p = self.preprocessing
-        return float(p.get("target_mean", 0.0)), float(p.get("target_std", 1.0))
+        return target_scale(self.preprocessing)
 
     def to(self, device: Any) -> TaskData:
         """Move every split to `device` once; training then slices batches on the device."""

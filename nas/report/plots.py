@@ -6,9 +6,12 @@ rejected candidates must be left out, and every axis needs the metric's and the 
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from nas.errors import UsageError
 
 COST_AXES: dict[str, str] = {"params": "parameters", "flops": "FLOPs per sample", "latency_ms": "latency at batch 1 (ms)"}
 COST_TITLES: dict[str, str] = {"params": "parameters", "flops": "FLOPs", "latency_ms": "latency"}
@@ -17,10 +20,8 @@ DPI = 110
 
 def _pyplot() -> Any:
     try:
-        import matplotlib
+        import matplotlib  # lazy: matplotlib is an optional extra (nas[report])
     except ImportError:
-        from nas.errors import UsageError
-
         raise UsageError("nas report: matplotlib is not installed (pip install 'nas[report]')") from None
 
     matplotlib.use("Agg")
@@ -32,8 +33,6 @@ def _pyplot() -> Any:
 def _log_x(ax: Any) -> None:
     """Log x axis labelled on the decades, plus 2x and 5x when it spans under ~1.5 decades
     (matplotlib's own minor labels collide there)."""
-    import math
-
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")

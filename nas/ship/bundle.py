@@ -28,8 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
 from nas.arch import Arch
 from nas.errors import BundleError, NasError, UsageError
+from nas.models import build_model
+from nas.models.ensemble import COMBINE, Ensemble
 
 BUNDLE_FORMAT = "nas-bundle"
 BUNDLE_VERSION = 1
@@ -108,8 +113,6 @@ def write_json(path: Path, obj: Any) -> None:
 
 def save_weights(folder: Path, model: Any, arch_json: dict[str, Any]) -> None:
     """arch.json and model.safetensors: the bundle's canonical, code-free form of the model."""
-    from safetensors.torch import save_file
-
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(folder / WEIGHTS), metadata={"format": BUNDLE_FORMAT})
     write_json(folder / ARCH, arch_json)
@@ -183,14 +186,10 @@ def verify_files(bundle: Path, manifest: dict[str, Any]) -> None:
 
 
 def _single(raw: Any, info: dict[str, Any]) -> Any:
-    from nas.models import build_model
-
     return build_model(Arch.from_dict(raw), tuple(info["input_shape"]), int(info["out_dim"]))
 
 
 def _ensemble(raw: Any, info: dict[str, Any]) -> Any:
-    from nas.models.ensemble import COMBINE, Ensemble
-
     members = raw.get("ensemble") if isinstance(raw, dict) else None
     if not isinstance(members, list) or not members:
         raise NasError("an ensemble needs a non-empty 'ensemble' list of architectures")
@@ -222,9 +221,6 @@ def _rebuild(bundle: Path, manifest: dict[str, Any]) -> Any:
 
 def load_bundle(bundle: str | Path, device: Any = "cpu") -> Bundle:
     """Verify a bundle and rebuild its model from arch.json + safetensors (nothing unpickled)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     bundle = Path(bundle)
     manifest = read_manifest(bundle)
     verify_files(bundle, manifest)

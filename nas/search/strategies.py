@@ -5,6 +5,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import optuna
+
 from nas.errors import UsageError, nearest
 from nas.space import Choice, Space
 
@@ -22,8 +24,6 @@ def _tpe(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
     """Multivariate TPE. 5 random start-up trials up to 100-trial budgets (10 beyond): on digits,
     5 seeds, it lifted the median best accuracy after 20 trials from 0.9861 (= random search) to
     0.9889 (benchmarks/search_efficiency.py, issue 7)."""
-    import optuna
-
     return optuna.samplers.TPESampler(
         seed=seed, multivariate=True, group=True, constant_liar=True,
         n_startup_trials=max(5, min(10, trials // 10)), warn_independent_sampling=False,
@@ -31,21 +31,15 @@ def _tpe(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
 
 
 def _random(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    import optuna
-
     return optuna.samplers.RandomSampler(seed=seed)
 
 
 def _gp(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    import optuna
-
     return optuna.samplers.GPSampler(seed=seed, n_startup_trials=max(5, min(10, trials // 3)),
                                      warn_independent_sampling=False)
 
 
 def _cmaes(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    import optuna
-
     if n_objectives > 1:
         raise UsageError("--sampler cmaes: CMA-ES optimises one objective; use nsga2, tpe, gp, random or qmc with --objectives")
     categorical = _categorical_params(space)
@@ -58,15 +52,11 @@ def _cmaes(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
 
 
 def _qmc(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    import optuna
-
     return optuna.samplers.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False,
                                       warn_asynchronous_seeding=False)
 
 
 def _nsga2(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    import optuna
-
     return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(8, min(50, trials // 3)))
 
 
@@ -84,20 +74,14 @@ def make_sampler(name: str, seed: int, space: Space, n_objectives: int = 1, tria
 
 
 def _median(epochs: int) -> Any:
-    import optuna
-
     return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(1, epochs // 4))
 
 
 def _hyperband(epochs: int) -> Any:
-    import optuna
-
     return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
 
 
 def _no_pruning(epochs: int) -> Any:
-    import optuna
-
     return optuna.pruners.NopPruner()
 
 

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import optuna
+from optuna.trial import TrialState
+
 from nas.arch import Arch
 from nas.errors import NasError
+from nas.store import attrs
 
-DUPLICATE_ATTR = "duplicate_of"
-# Attributes that already hold the same value on the new trial, or that the new trial sets itself.
-_NOT_COPIED = frozenset({"arch", DUPLICATE_ATTR})
+DUPLICATE_ATTR = attrs.DUPLICATE_OF
+# Attributes that already hold the same value on the new trial, or that the new trial sets itself
+# (its lease names the process running it, never the one that trained the original).
+_NOT_COPIED = frozenset({attrs.ARCH, attrs.WORKER, DUPLICATE_ATTR})
 
 
 class DuplicateIndex:
@@ -32,13 +37,11 @@ class DuplicateIndex:
         self._by_key: dict[str, Any] = {}
 
     def _update(self, study: Any) -> None:
-        from optuna.trial import TrialState
-
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
             if t.number in self._seen:
                 continue
             self._seen.add(t.number)
-            raw = t.user_attrs.get("arch")
+            raw = t.user_attrs.get(attrs.ARCH)
             try:
                 key = Arch.from_dict(raw).to_json() if raw is not None else None
             except NasError:
@@ -51,15 +54,12 @@ class DuplicateIndex:
         self._update(study)
         return self._by_key.get(arch.to_json())
 
-    def reuse(self, trial: Any, arch: Arch) -> float | None:
+    def reuse(self, trial: Any, arch: Arch) -> float | tuple[float, ...] | None:
         """Give `trial` the result of an earlier identical trial: its value (returned), or pruned.
 
         Returns None when there is no such trial (the caller trains). Raises optuna.TrialPruned
         when the earlier trial was pruned, after reporting the same intermediate values.
         """
-        import optuna
-        from optuna.trial import TrialState
-
         original = self.find(trial.study, arch)
         if original is None:
             return None
@@ -71,4 +71,5 @@ class DuplicateIndex:
             for step, value in sorted(original.intermediate_values.items()):
                 trial.report(value, step)
             raise optuna.TrialPruned(f"duplicate of trial {original.number}, which was pruned")
-        return float(original.value)
+        values = tuple(float(v) for v in original.values)
+        return values[0] if len(values) == 1 else values  # several objectives: all of them

@@ -11,6 +11,7 @@ any failure aborts the export with a one-line BundleError and leaves nothing beh
 """
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +23,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from nas.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
-                        save_weights, staging, write_manifest)
+import optuna
+
+from nas import __version__
 from nas.data import Split, TaskData
 from nas.errors import BundleError, StoreError, UsageError, nearest
+from nas.metrics import score
+from nas.models import count_params, summarize
+from nas.models.ensemble import Ensemble
+from nas.ship.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
+                            save_weights, staging, write_manifest)
+from nas.ship.source import pick_trial, study_data, trial_model
+from nas.store import StudyRecord, attrs, find_trial, leaderboard
 
 PARITY_TOLERANCE = 1e-4
 CROSS_DEVICE_TOLERANCE = 0.01  # relative: a metric recorded under CUDA bf16, re-measured in float32
@@ -57,7 +66,7 @@ def _save_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> None:
 
 
 def _run_onnx(path: Path, X: torch.Tensor) -> np.ndarray:
-    import onnx
+    import onnx  # lazy: onnx is an optional extra (nas[export])
     import onnxruntime as ort
 
     onnx.checker.check_model(str(path))
@@ -87,8 +96,6 @@ FORMATS: dict[str, tuple[str, ...]] = {
 
 def select_formats(name: str) -> tuple[str, ...]:
     """The artefacts of a --format value; UsageError for unknown names or missing packages."""
-    import importlib.util
-
     if name not in FORMATS:
         raise UsageError(f"--format: unknown format '{name}'{nearest(name, FORMATS)}")
     for artefact in FORMATS[name]:
@@ -138,67 +145,12 @@ class ExportResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def study_data(study: Any) -> tuple[dict[str, Any], TaskData]:
-    """The study's stored description and its data, reloaded; StoreError if the data changed."""
-    from nas.data import DataSpec, load_data
-
-    info = study.user_attrs.get("nas")
-    if not isinstance(info, dict) or not isinstance(info.get("data_spec"), dict) or "data" not in info:
-        raise StoreError(f"study '{study.study_name}': no stored data description (made by an older nas?)")
-    data = load_data(DataSpec.from_dict(info["data_spec"]))
-    stored = info["data"].get("fingerprint")
-    if data.fingerprint() != stored:
-        raise StoreError(f"study '{study.study_name}': its data changed since the search (split fingerprint "
-                         f"{data.fingerprint()}, stored {stored}); its metrics cannot be reproduced")
-    return info, data
-
-
-STATE_WORDS = {"PRUNED": "was pruned", "FAIL": "failed", "RUNNING": "is still running", "WAITING": "is waiting"}
-
-
-def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPLETE",),
-               refusal: str = "kept no checkpoint to export") -> Any:
-    """Trial `number`, or the best by validation metric; StoreError if it is in another state."""
-    from nas.store import find_trial, leaderboard
-
-    if number is None:
-        rows = leaderboard(study, top=1)
-        if not rows:
-            raise StoreError(f"study '{study.study_name}' has no completed trial yet (run `nas search`)")
-        number = rows[0]["trial"]
-    trial = find_trial(study, number)
-    if trial.state.name not in states:
-        done = [r["trial"] for r in leaderboard(study, top=10)]
-        word = STATE_WORDS.get(trial.state.name, trial.state.name.lower())
-        raise StoreError(f"--trial: trial {number} of study '{study.study_name}' {word}, so it {refusal}; "
-                         f"best completed trials: {', '.join(map(str, done)) or 'none'}")
-    return trial
-
-
-def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Any]:
-    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
-    from nas.models import build_model
-    from nas.store import load_checkpoint, trial_arch
-
-    arch = trial_arch(trial)
-    model = build_model(arch, data.input_shape, data.out_dim)
-    try:
-        model.load_state_dict(load_checkpoint(trial, store), strict=True)
-    except RuntimeError as exc:
-        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
-    return model.eval(), arch
-
-
 # ---------------------------------------------------------------- writing and checking
 
 
 def _versions(formats: tuple[str, ...]) -> dict[str, str]:
-    import optuna
-
-    from nas import __version__
-
     versions = {"nas": __version__, "torch": torch.__version__, "optuna": optuna.__version__}
-    if "onnx" in formats:
+    if "onnx" in formats:  # lazy: onnx is an optional extra (nas[export])
         import onnx
         import onnxruntime
 
@@ -212,19 +164,17 @@ def _output(c: Candidate, kind: str) -> str:
     return "log of the averaged class probabilities" if c.type == "ensemble" else "class logits (softmax gives probabilities)"
 
 
-def _manifest(c: Candidate, info: dict[str, Any], data: TaskData, formats: tuple[str, ...],
+def _manifest(c: Candidate, record: StudyRecord, data: TaskData, formats: tuple[str, ...],
               checks: dict[str, Any]) -> dict[str, Any]:
-    from nas.models import count_params
-
     return {
         "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "task": info["task"], "kind": data.kind, "metric": data.metric, "direction": data.direction,
+        "task": record.task, "kind": data.kind, "metric": data.metric, "direction": data.direction,
         "input_shape": list(data.input_shape), "class_names": list(data.class_names),
         "model": {"type": c.type, "family": c.family, "summary": c.summary, "params": count_params(c.model),
                   "output": _output(c, data.kind), "formats": ["state-dict", *formats]},
         "metrics": c.metrics, "source": c.source,
-        "fingerprint": info["data"].get("fingerprint"), "data": info["data"],
+        "fingerprint": record.fingerprint, "data": record.data,
         "versions": _versions(formats), "checks": checks,
     }
 
@@ -239,8 +189,6 @@ def _measure_device(recorded: str) -> tuple[torch.device, float]:
 
 def _reproduce(folder: Path, c: Candidate, data: TaskData) -> dict[str, Any]:
     """Reload the bundle as `nas predict` does and re-measure the test metric."""
-    from nas.metrics import score
-
     device, tolerance = _measure_device(c.recorded_device)
     bundle = load_bundle(folder, device)
     got = score(bundle.model, Split(data.test.X.to(device), data.test.y.to(device)), data)
@@ -251,7 +199,7 @@ def _reproduce(folder: Path, c: Candidate, data: TaskData) -> dict[str, Any]:
     return {"test": got, "device": str(device), "exact": got == want}
 
 
-def write_bundle(c: Candidate, info: dict[str, Any], data: TaskData, formats: tuple[str, ...],
+def write_bundle(c: Candidate, record: StudyRecord, data: TaskData, formats: tuple[str, ...],
                  out: Path, force: bool) -> dict[str, Any]:
     """Write, check, and only then rename the bundle into `out`; returns its manifest."""
     model = c.model.cpu().eval()
@@ -264,7 +212,7 @@ def write_bundle(c: Candidate, info: dict[str, Any], data: TaskData, formats: tu
         checks: dict[str, Any] = {"parity_tolerance": PARITY_TOLERANCE, "parity_rows": len(X)}
         for name in formats:
             checks[f"{name}_max_abs_diff"] = _write_artefact(name, tmp, model, example, X, expected)
-        manifest = _manifest(c, info, data, formats, checks)
+        manifest = _manifest(c, record, data, formats, checks)
         write_manifest(tmp, manifest)
         checks["test_reproduced"] = _reproduce(tmp, c, data)
         write_manifest(tmp, manifest)
@@ -277,38 +225,32 @@ def write_bundle(c: Candidate, info: dict[str, Any], data: TaskData, formats: tu
 def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: Path | None,
                  force: bool, store: Any) -> ExportResult:
     """Bundle trial `number` (default: the best by validation metric)."""
-    from nas.models import summarize
-
     if out is not None:
         check_destination(out, force)
-    info, data = study_data(study)
+    record, data = study_data(study)
     trial = pick_trial(study, number)
-    attrs = trial.user_attrs
-    if attrs.get("test") is None:
+    stored = trial.user_attrs
+    if stored.get(attrs.TEST) is None:
         raise StoreError(f"--trial: trial {trial.number} has no recorded test metric to check the bundle against")
     model, arch = trial_model(trial, store, data)
     c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch),
-                  metrics={"val": trial.value, "test": attrs.get("test")},
-                  source={"study": study.study_name, "trial": trial.number, "seed": attrs.get("seed"),
-                          "epochs": len(attrs.get("curve") or []), "best_epoch": attrs.get("best_epoch"),
-                          "device": attrs.get("device")},
-                  recorded_device=str(attrs.get("device") or "cpu"))
+                  metrics={"val": trial.values[0], "test": stored.get(attrs.TEST)},
+                  source={"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
+                          "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
+                          "device": stored.get(attrs.DEVICE)},
+                  recorded_device=str(stored.get(attrs.DEVICE) or "cpu"))
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}"
-    return ExportResult(out, write_bundle(c, info, data, formats, out, force))
+    return ExportResult(out, write_bundle(c, record, data, formats, out, force))
 
 
 def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | None,
                     force: bool, store: Any) -> ExportResult:
     """Bundle the top-K trials as one model that averages their probabilities (or values)."""
-    from nas.metrics import score
-    from nas.models.ensemble import Ensemble
-    from nas.store import find_trial, leaderboard
-
     if k < 2:
         raise UsageError(f"--ensemble: K must be at least 2, got {k}")
     if out is not None:
         check_destination(out, force)
-    info, data = study_data(study)
+    record, data = study_data(study)
     rows = leaderboard(study, top=k)
     if len(rows) < k:
         raise UsageError(f"--ensemble: study '{study.study_name}' has {len(rows)} completed trial(s), fewer than {k}")
@@ -324,6 +266,6 @@ def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | No
                            "members": [{"trial": r["trial"], "val": r["value"], "test": r["test"],
                                         "params": r["params"], "summary": r["summary"]} for r in rows]},
                   source={"study": study.study_name, "trials": [r["trial"] for r in rows],
-                          "seeds": [t.user_attrs.get("seed") for t in trials]})
+                          "seeds": [t.user_attrs.get(attrs.SEED) for t in trials]})
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-top{k}"
-    return ExportResult(out, write_bundle(c, info, data, formats, out, force))
+    return ExportResult(out, write_bundle(c, record, data, formats, out, force))

@@ -15,8 +15,11 @@ from typing import Any
 
 import torch
 
-from nas.bundle import Bundle
+from nas.data import to_target_units
+from nas.data.inputs import load_inputs
 from nas.errors import UsageError, nearest
+from nas.metrics import predict
+from nas.ship.bundle import Bundle
 
 
 def _class_rows(out: torch.Tensor, names: list[str], info: dict[str, Any]) -> list[dict[str, Any]]:
@@ -30,9 +33,7 @@ def _class_rows(out: torch.Tensor, names: list[str], info: dict[str, Any]) -> li
 
 def _value_rows(out: torch.Tensor, names: list[str], info: dict[str, Any]) -> list[dict[str, Any]]:
     """Regression: the output turned back from standardised units into target units."""
-    prep = info.get("preprocessing", {})
-    mean, std = float(prep.get("target_mean", 0.0)), float(prep.get("target_std", 1.0))
-    values = out.reshape(len(names), -1)[:, 0] * std + mean
+    values = to_target_units(out.reshape(len(names), -1)[:, 0], info.get("preprocessing", {}))
     return [{"input": n, "value": float(v)} for n, v in zip(names, values)]
 
 
@@ -44,9 +45,6 @@ ROWS: dict[str, Callable[[torch.Tensor, list[str], dict[str, Any]], list[dict[st
 
 def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> list[dict[str, Any]]:
     """Read `inputs` (image, image folder, .npz, .csv), preprocess, run the model, one row each."""
-    from nas.data.inputs import load_inputs
-    from nas.metrics import predict
-
     X, names = load_inputs(inputs, bundle.data)
     out = predict(bundle.model, torch.from_numpy(X).to(device)).cpu()
     return ROWS[bundle.data["kind"]](out, names, bundle.data)

@@ -1,6 +1,6 @@
 """Retrain: the last step of NAS. The chosen architecture is trained from scratch on train +
 validation with the trial's own training knobs and seed, scored once on the untouched test split,
-and written as a bundle (`nas.export.write_bundle`, with all of export's checks).
+and written as a bundle (`nas.ship.export.write_bundle`, with all of export's checks).
 
 With the validation rows in the training set there is nothing left to pick an epoch with, so
 training runs the full E epochs and keeps the final weights; the test split is still never seen.
@@ -14,10 +14,16 @@ from typing import Any
 
 import torch
 
-from nas.bundle import check_destination
 from nas.data import Split, TaskData
 from nas.errors import UsageError
-from nas.export import BUNDLES_DIR, Candidate, ExportResult, pick_trial, study_data, write_bundle
+from nas.metrics import score
+from nas.models import summarize
+from nas.search import stored_seed
+from nas.ship.bundle import check_destination
+from nas.ship.export import BUNDLES_DIR, Candidate, ExportResult, write_bundle
+from nas.ship.source import pick_trial, study_data
+from nas.store import attrs, trial_arch
+from nas.train import TrainConfig, train_arch
 
 
 def train_plus_val(data: TaskData) -> TaskData:
@@ -26,44 +32,30 @@ def train_plus_val(data: TaskData) -> TaskData:
     return replace(data, train=merged, val=merged)
 
 
-def _seed(study: Any, trial: Any) -> int:
-    from nas.search import trial_seed
-
-    seed = trial.user_attrs.get("seed")
-    return int(seed) if seed is not None else trial_seed(int(study.user_attrs["nas"].get("seed", 0)), trial.number)
-
-
 def retrain(study: Any, number: int | None, epochs: int | None, formats: tuple[str, ...], out: Path | None,
             force: bool, device: Any, on_epoch: Callable[[int, float], None] | None = None) -> ExportResult:
     """Retrain trial `number` (default: the best) on train + val for `epochs`, then bundle it."""
-    from nas.metrics import score
-    from nas.models import build_model, summarize
-    from nas.store import trial_arch
-    from nas.train import TrainConfig, fit, seed_everything
-
     if epochs is not None and epochs < 1:
         raise UsageError(f"--epochs: must be at least 1, got {epochs}")
-    info, data = study_data(study)
+    record, data = study_data(study)
     trial = pick_trial(study, number, ("COMPLETE", "PRUNED"), "cannot be retrained (pick a completed or pruned trial)")
     arch = trial_arch(trial)
     arch = arch.with_train(epochs=int(epochs)) if epochs is not None else arch
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}-retrained"
     check_destination(out, force)  # before training, which is the slow part
-    seed = _seed(study, trial)
-    seed_everything(seed)
-    model = build_model(arch, data.input_shape, data.out_dim).to(device)
+    seed = stored_seed(trial, record.seed)
     merged = train_plus_val(data).to(device)
-    cfg = TrainConfig.from_arch(arch)
-    result = fit(model, merged, cfg, seed=seed, on_epoch=on_epoch, keep_best=False)
+    model, result = train_arch(arch, merged, seed, device, on_epoch=on_epoch, keep_best=False)
     test = score(model, merged.test, merged)
+    epochs_run = TrainConfig.from_arch(arch).epochs
     c = Candidate(model.cpu().eval(), arch.to_dict(), "single", arch.family, summarize(arch),
-                  metrics={"val": None, "test": test, "search_val": trial.value,
-                           "search_test": trial.user_attrs.get("test")},
+                  metrics={"val": None, "test": test, "search_val": trial.values[0] if trial.values else None,
+                           "search_test": trial.user_attrs.get(attrs.TEST)},
                   source={"study": study.study_name, "trial": trial.number, "seed": seed,
-                          "retrained": {"on": "train+val", "rows": len(merged.train), "epochs": cfg.epochs,
+                          "retrained": {"on": "train+val", "rows": len(merged.train), "epochs": epochs_run,
                                         "seconds": round(result.seconds, 3), "device": str(device),
                                         "final_fit": result.curve[-1] if result.curve else None}},
                   recorded_device=str(device))
-    manifest = write_bundle(c, info, data, formats, out, force)
-    return ExportResult(out, manifest, {"search_test": trial.user_attrs.get("test"), "test": test,
-                                        "epochs": cfg.epochs, "seconds": result.seconds})
+    manifest = write_bundle(c, record, data, formats, out, force)
+    return ExportResult(out, manifest, {"search_test": trial.user_attrs.get(attrs.TEST), "test": test,
+                                        "epochs": epochs_run, "seconds": result.seconds})

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nas.errors import UsageError, nearest
+from nas.errors import StoreError, UsageError, nearest
+from nas.search.costs import measure, with_batch_latency
+from nas.store import study_record
 
 # cost objective -> the user attr holding it (all are minimised)
 COSTS: dict[str, str] = {"params": "params", "flops": "flops", "latency": "latency_ms"}
@@ -139,10 +141,8 @@ def make_goals(objectives: str | None, data: Any, limits: Limits, latency_batch:
 
 def check_goals(study: Any, goals: Goals) -> None:
     """Refuse to resume a study with other objectives (Optuna would silently keep the old ones)."""
-    from nas.errors import StoreError
-
-    info = study.user_attrs.get("nas", {})
-    before = info.get("objectives") or [info.get("metric")]
+    record = study_record(study)
+    before = (record.objectives or [record.metric]) if record is not None else goals.names
     if list(before) != goals.names:
         raise StoreError(f"study '{study.study_name}' was created with --objectives {','.join(map(str, before))}, "
                          f"not {','.join(goals.names)}; pass --study NEW to start a new study")
@@ -180,8 +180,6 @@ def assess(trial: Any, model: Any, data: Any, device: Any, goals: Goals) -> tupl
     constraints are set whenever any limit is given, for all three costs, so every trial of a
     constrained study carries the same constraint keys (GP needs that).
     """
-    from nas.costs import measure, with_batch_latency
-
     measured = measure(model, data.input_shape, device, batch=None)
     reason = goals.limits.reason(measured.to_attrs())
     if reason is None:  # the batch timing is the slow part: only for candidates that will train

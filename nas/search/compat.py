@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from nas.errors import StoreError
+from nas.space import Choice, Fixed, Range, parse_value
+from nas.store import StudyRecord, study_record
 
 
-def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
+def check_compatible(study: Any, new: StudyRecord) -> list[str]:
     """Refuse to resume a study with different data, seed or space (say what changed, and how out).
 
     A widened space resumes (a range extended, a fixed value opened up to a range or choice that
@@ -21,16 +23,16 @@ def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
     sampler. Returns the widened keys. Optuna refuses new choices in a categorical parameter of an
     existing study, so an added choice is refused here, before a trial fails deep inside Optuna.
     """
-    old = study.user_attrs.get("nas")
+    old = study_record(study)
     if old is None:
         return []
     how = "pass --study NEW to start a new study, or run with the study's original settings"
     for key, flag in (("task", "--task"), ("dataset", "--dataset"), ("seed", "--seed")):
-        if old.get(key) != info[key]:
-            raise StoreError(f"study '{study.study_name}' was created with {flag} {old.get(key)}, not {info[key]}; {how}")
-    if old.get("data", {}).get("fingerprint") != info["data"]["fingerprint"]:
+        if getattr(old, key) != getattr(new, key):
+            raise StoreError(f"study '{study.study_name}' was created with {flag} {getattr(old, key)}, not {getattr(new, key)}; {how}")
+    if old.fingerprint != new.fingerprint:
         raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
-    before, after = _params(old.get("space", {})), _params(info["space"])
+    before, after = _params(old.space), _params(new.space)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     refused = [f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in changed if not _widens(before.get(k), after.get(k))]
     if refused:
@@ -53,8 +55,6 @@ def _show(raw: Any) -> str:
 
 def _widens(old: Any, new: Any) -> bool:
     """True when every value the old parameter could take is a value of the new one (same kind)."""
-    from nas.space import Choice, Fixed, Range, parse_value
-
     if old is None or new is None:
         return False
     try:

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import optuna
+from optuna.trial import TrialState
+
 from nas.errors import StoreError, UsageError
+from nas.format import fmt
+from nas.report import plots
+from nas.store import attrs, leaderboard, study_record, trial_row
 
 TOP_CURVES = 5
 TABLE_ROWS = 25
@@ -40,14 +46,12 @@ class Report:
 
 
 def records(study: Any) -> list[Record]:
-    from nas.store import trial_row
-
     out = []
     for t in study.get_trials(deepcopy=False):
         row = trial_row(t)
         value = row["value"] if row["state"] == "complete" else None
-        costs = {k: t.user_attrs.get(k) for k in ("params", "flops", "latency_ms")}
-        out.append(Record(t.number, row["state"], value, costs, list(t.user_attrs.get("curve") or []), row["summary"]))
+        costs = {k: t.user_attrs.get(k) for k in (attrs.PARAMS, attrs.FLOPS, attrs.LATENCY_MS)}
+        out.append(Record(t.number, row["state"], value, costs, list(t.user_attrs.get(attrs.CURVE) or []), row["summary"]))
     return out
 
 
@@ -55,9 +59,6 @@ def importance_values(study: Any) -> dict[str, float] | str:
     """fANOVA importances of the metric over trained, completed trials; a reason string when
     there are too few (rejected trials are left out: their placeholder metric would make
     'size' look decisive)."""
-    import optuna
-    from optuna.trial import TrialState
-
     trials = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
               if t.values and t.params and not t.user_attrs.get("rejected")]
     if len(trials) < MIN_TRIALS_FOR_IMPORTANCE:
@@ -82,9 +83,8 @@ def _maximize(study: Any) -> bool:
 
 def draw(study: Any, out: Path) -> Report:
     """Write every figure into `out` and return their paths (and notes on the ones left out)."""
-    from nas import plots
-
-    metric = study.user_attrs.get("nas", {}).get("metric", "value")
+    record = study_record(study)
+    metric = record.metric if record else "value"
     maximize, recs = _maximize(study), records(study)
     report = Report(html=out / "index.html")
     figures = report.figures
@@ -111,8 +111,6 @@ CAPTIONS = {
 
 
 def _table(rows: list[dict[str, Any]], metric: str) -> str:
-    from nas.progress import fmt
-
     head = ["rank", "trial", f"val {metric}", f"test {metric}", "params", "FLOPs", "latency ms", "train s", "architecture"]
     body = []
     for r in rows:
@@ -126,10 +124,8 @@ def _table(rows: list[dict[str, Any]], metric: str) -> str:
 
 
 def _page(study: Any, report: Report, storage: str) -> str:
-    from nas.store import leaderboard
-
-    info = study.user_attrs.get("nas", {})
-    metric = info.get("metric", "value")
+    record = study_record(study)
+    metric = record.metric if record else "value"
     counts: dict[str, int] = {}
     for r in records(study):
         counts[r.state] = counts.get(r.state, 0) + 1
@@ -139,8 +135,8 @@ def _page(study: Any, report: Report, storage: str) -> str:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         sections.append(f'<h2>{title}</h2><p>{caption}</p><img alt="{png.name}" src="data:image/png;base64,{data}">')
     notes = "".join(f"<p class=note>{html.escape(n)}</p>" for n in report.notes)
-    facts = (f"task {info.get('task')}, dataset {info.get('dataset')}, objectives "
-             f"{', '.join(info.get('objectives') or [metric])}; trials: "
+    facts = (f"task {record.task if record else None}, dataset {record.dataset if record else None}, objectives "
+             f"{', '.join((record.objectives if record else None) or [metric])}; trials: "
              + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     table = _table(leaderboard(study, top=TABLE_ROWS), metric)
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>nas report: {html.escape(study.study_name)}</title>

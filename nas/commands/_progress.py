@@ -8,12 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nas.search import SearchObserver, SearchResult
-
-
-def fmt(value: Any, digits: int = 4) -> str:
-    """A metric for display: 4 decimals, or '-' for missing values."""
-    return "-" if value is None else f"{value:.{digits}f}"
+from nas.format import fmt
+from nas.search.events import SearchObserver, SearchResult
 
 
 class _Best:
@@ -92,6 +88,12 @@ class RichObserver(PlainObserver):
 
     def search_finished(self, result: SearchResult) -> None:
         self.progress.stop()
+
+
+def plain_observer() -> SearchObserver:
+    """What each worker process of `nas search --workers N` reports with: plain lines on stdout
+    (a module-level function, so it can be pickled to the spawned workers)."""
+    return PlainObserver(Console(soft_wrap=True))
 
 
 def make_observer(console: Console, quiet: bool) -> SearchObserver:

@@ -1,0 +1,128 @@
+"""What a search is asked to do: `SearchConfig`, composed of the data spec, the cost limits and
+the run options (nothing copied), plus the small rules every layer of the engine shares.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from nas.data import TASKS, DataSpec
+from nas.errors import UsageError, nearest
+from nas.search.objectives import Limits
+from nas.space import Fixed, Space, load_space, shipped_space
+
+TRIAL_SEED_MULTIPLIER = 1_000_003
+MAX_CONSECUTIVE_FAILURES = 10
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything `nas search` takes. Defaults are the CLI's defaults.
+
+    `data` says where the data comes from (its `task` None: inferred from the file or dataset,
+    else image; its `seed` is the study's seed: split, sampler and every trial).
+    """
+
+    data: DataSpec = field(default_factory=lambda: DataSpec(task=None))
+    space: str | None = None  # a YAML path or a shipped space name (default: the task's)
+    trials: int = 20
+    timeout: float | None = None
+    epochs: int | None = None
+    device: str = "auto"
+    study: str | None = None
+    storage: str | None = None
+    artifacts: str | None = None
+    sampler: str | None = None  # None: tpe for one objective, nsga2 for several
+    pruner: str = "median"
+    objectives: str | None = None  # e.g. "accuracy,params" (nas.search.objectives)
+    limits: Limits = field(default_factory=Limits)
+    latency_batch: int = 64
+    workers: int = 1
+    worker_index: int = 0
+    threads: int | None = None  # CPU threads per worker (default: torch's, split between workers)
+
+    @property
+    def seed(self) -> int:
+        return self.data.seed
+
+    @property
+    def task(self) -> str | None:
+        return self.data.task
+
+    @classmethod
+    def from_flags(cls, **flags: Any) -> SearchConfig:
+        """Build from flat keyword arguments, as the CLI and scripts have them: DataSpec's fields
+        (`data` is the file path), the three `max_*` limits and this class's own fields."""
+        spec = {f.name for f in fields(DataSpec)}
+        limits = {f.name for f in fields(Limits)}
+        if "data" in flags:
+            flags["path"] = flags.pop("data")
+        data = DataSpec(**{"task": None, **{k: flags.pop(k) for k in list(flags) if k in spec}})
+        lim = Limits(**{k: flags.pop(k) for k in list(flags) if k in limits})
+        return cls(data=data, limits=lim, **flags)
+
+    def with_data(self, **changes: Any) -> SearchConfig:
+        return replace(self, data=replace(self.data, **changes))
+
+
+def check_config(cfg: SearchConfig) -> None:
+    """One-line UsageErrors for run options out of range (the data spec checks itself on load)."""
+    if cfg.task not in TASKS:
+        raise UsageError(f"--task: unknown task '{cfg.task}'{nearest(str(cfg.task), TASKS)}")
+    if cfg.trials < 1:
+        raise UsageError(f"--trials: must be at least 1, got {cfg.trials}")
+    if cfg.epochs is not None and cfg.epochs < 1:
+        raise UsageError(f"--epochs: must be at least 1, got {cfg.epochs}")
+    if cfg.timeout is not None and cfg.timeout <= 0:
+        raise UsageError(f"--timeout: must be positive, got {cfg.timeout}")
+    if cfg.threads is not None and cfg.threads < 1:
+        raise UsageError(f"--threads: must be at least 1, got {cfg.threads}")
+    if not 1 <= cfg.workers <= 256:
+        raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
+    if cfg.latency_batch < 1:
+        raise UsageError(f"--latency-batch: must be at least 1, got {cfg.latency_batch}")
+    cfg.limits.check()
+
+
+def trial_seed(study_seed: int, number: int) -> int:
+    """A trial's seed, derived from the study seed and trial number (stored with the trial)."""
+    return (study_seed * TRIAL_SEED_MULTIPLIER + number) % (2**31 - 1)
+
+
+def stored_seed(trial: Any, study_seed: int) -> int:
+    """The seed a stored trial ran with (older studies did not store it: derive it)."""
+    seed = trial.user_attrs.get("seed")
+    return int(seed) if seed is not None else trial_seed(study_seed, trial.number)
+
+
+def resolve_space(task: str, space: str | None, epochs: int | None) -> Space:
+    """The space file (a path, or a shipped name; the task's own by default), epochs overridden."""
+    path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or task)
+    loaded = load_space(path)
+    if epochs is None:
+        return loaded
+    train = loaded.sections["train"]
+    sections = {**loaded.sections, "train": replace(train, params={**train.params, "epochs": Fixed(int(epochs))})}
+    return replace(loaded, sections=sections)
+
+
+def max_epochs(space: Space) -> int:
+    """The most epochs any trial of the space can run (what the pruners' budgets are sized to)."""
+    p = space.sections["train"].params["epochs"]
+    return int(p.value if isinstance(p, Fixed) else max(p.options) if hasattr(p, "options") else p.high)
+
+
+# Where a scheduler numbers the processes it launches: each worker's sampler gets its own seed
+# (workers that share a seed would propose the same configurations).
+WORKER_INDEX_VARS = ("NAS_WORKER_INDEX", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "SLURM_PROCID")
+
+
+def env_worker_index() -> int:
+    """This process's worker index from the environment (Slurm array, Kubernetes indexed Job), else 0."""
+    for var in WORKER_INDEX_VARS:
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 0

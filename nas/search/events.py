@@ -1,0 +1,45 @@
+"""What a search tells the outside world: progress events (an observer) and the final result.
+
+Defined at the bottom of the engine so that every layer above can report without importing the
+CLI: the CLI subclasses `SearchObserver` to render, a script can ignore the events.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nas.errors import TrialError
+
+
+class TrialFailed(TrialError):
+    """Raised out of the objective so Optuna records the trial as failed (its reason is stored)."""
+
+
+@dataclass
+class SearchResult:
+    study: str
+    storage: str
+    metric: str
+    direction: str
+    total: int
+    complete: int = 0
+    pruned: int = 0
+    failed: int = 0
+    rejected: int = 0
+    ran: int = 0
+    seconds: float = 0.0
+    best: dict[str, Any] | None = None
+    interrupted: bool = False
+    stopped_reason: str | None = None
+    baseline: dict[str, Any] | None = None
+    signal: int | None = None  # SIGINT (2) or SIGTERM (15) when interrupted
+
+
+class SearchObserver:
+    """Progress events of a search; every method is a no-op here. The CLI subclasses it."""
+
+    def search_started(self, study: str, storage: str, done: int, total: int, data: Any, device: Any) -> None: ...
+    def trial_started(self, number: int, summary: str, epochs: int) -> None: ...
+    def epoch_done(self, number: int, epoch: int, value: float) -> None: ...
+    def trial_finished(self, row: dict[str, Any]) -> None: ...
+    def search_finished(self, result: SearchResult) -> None: ...

@@ -1,0 +1,121 @@
+"""`prepare(config) -> PreparedSearch`: validate everything, then create or resume the study.
+
+Nothing is stored before every check passes (flags, space, data, sampler, resume compatibility).
+The data, space, goals and sampler choice are built once here; parallel workers receive the
+PreparedSearch (pickled) and only open their own connection and sampler.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import optuna
+
+from nas import __version__
+from nas.baseline import fit_baseline
+from nas.data import TaskData, load_data
+from nas.device import resolve_device
+from nas.errors import UsageError
+from nas.models import check_input
+from nas.search.compat import check_compatible
+from nas.search.config import SearchConfig, check_config, env_worker_index, max_epochs, resolve_space
+from nas.search.events import SearchResult
+from nas.search.objectives import Goals, check_goals, make_goals
+from nas.search.strategies import make_pruner, make_sampler
+from nas.space import Space
+from nas.store import StudyRecord, attrs, mask_url, open_storage, storage_url, study_names, study_record
+from nas.store.storage import HEARTBEAT_SECONDS
+
+WORKER_SEED_STRIDE = 100_003
+
+
+@dataclass
+class PreparedSearch:
+    """What every trial of a search shares, built once. `study` is this process's handle."""
+
+    config: SearchConfig  # data spec resolved (task known, path absolute)
+    data: TaskData
+    space: Space
+    goals: Goals
+    device: Any
+    record: StudyRecord
+    sampler_name: str
+    widened: bool
+    n_before: int  # trials in the study before this run
+    baseline: dict[str, Any] | None = None
+    study: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def study_name(self) -> str:
+        return self.config.study or f"{self.record.task}-{self.record.dataset}"
+
+    def sampler(self, index: int) -> Any:
+        """This worker's sampler. Its seed is offset by the trials already stored (a resumed run
+        does not replay them) and by the worker's index (workers do not propose the same)."""
+        seed = self.config.seed + self.n_before + WORKER_SEED_STRIDE * index
+        sampler = make_sampler(self.sampler_name, seed, self.space, len(self.goals.directions), self.config.trials)
+        if self.widened and isinstance(sampler, optuna.samplers.TPESampler):
+            # Grouped multivariate TPE keeps the ranges of the study's first trials (it would never try
+            # the widened part); univariate TPE reads each range from the current space.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+        return sampler
+
+    def open_study(self, index: int = 0) -> Any:
+        """Connect to the store (heartbeats on) and load the study with this worker's sampler."""
+        storage = open_storage(self.config.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
+        return optuna.create_study(study_name=self.study_name, storage=storage, directions=self.goals.directions,
+                                   sampler=self.sampler(index), pruner=make_pruner(self.config.pruner, max_epochs(self.space)),
+                                   load_if_exists=True)
+
+    def for_worker(self, index: int) -> PreparedSearch:
+        """A copy to send to worker process `index` (no study handle: it opens its own)."""
+        return replace(self, config=replace(self.config, workers=1, worker_index=index), study=None)
+
+    def new_result(self) -> SearchResult:
+        return SearchResult(study=self.study_name, storage=mask_url(storage_url(self.config.storage)),
+                            metric=self.data.metric, direction=self.data.direction, total=self.config.trials,
+                            baseline=self.baseline)
+
+
+def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
+    """Check the flags, load space and data, parse the goals: nothing touches the store yet."""
+    cfg = replace(cfg, data=cfg.data.resolved())
+    check_config(cfg)
+    space = resolve_space(str(cfg.task), cfg.space, cfg.epochs)
+    data = load_data(cfg.data)  # errors name the path as typed; the study stores it absolute
+    try:
+        check_input(space.family, data.input_shape)
+    except Exception as exc:
+        raise UsageError(f"--space: {exc}") from None
+    make_pruner(cfg.pruner, max_epochs(space))  # refuse a bad pruner name before touching the store
+    goals = make_goals(cfg.objectives, data, cfg.limits, cfg.latency_batch, cfg.pruner)
+    return replace(cfg, data=cfg.data.absolute()), data, space, goals
+
+
+def prepare(cfg: SearchConfig) -> PreparedSearch:
+    """Validate everything, then create or resume the study and record what it is."""
+    cfg, data, space, goals = _load(cfg)
+    device = resolve_device(cfg.device)
+    sampler_name = cfg.sampler or ("nsga2" if goals.multi else "tpe")
+    make_sampler(sampler_name, cfg.seed, space, len(goals.directions), cfg.trials)  # refuse a bad sampler early
+    record = StudyRecord(task=str(cfg.task), dataset=data.name, seed=cfg.seed, data_spec=cfg.data.to_dict(),
+                         space=space.to_dict(), data=data.describe(), metric=data.metric,
+                         direction=data.direction, version=__version__, objectives=goals.names)
+    prepared = PreparedSearch(cfg, data, space, goals, device, record, sampler_name, widened=False, n_before=0)
+    storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
+    if prepared.study_name in study_names(storage):
+        existing = optuna.load_study(study_name=prepared.study_name, storage=storage)
+        prepared.widened = bool(check_compatible(existing, record))
+        check_goals(existing, goals)
+        prepared.n_before = len(existing.get_trials(deepcopy=False))
+    study = prepared.open_study(cfg.worker_index or env_worker_index())
+    old = study_record(study)
+    if old is None or old.space != record.space:
+        study.set_user_attr(attrs.STUDY_RECORD, record.to_dict())  # new study, or a compatible widening
+    if attrs.BASELINE not in study.user_attrs:
+        study.set_user_attr(attrs.BASELINE, fit_baseline(data))
+    prepared.baseline, prepared.study = study.user_attrs.get(attrs.BASELINE), study
+    return prepared

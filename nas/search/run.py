@@ -1,0 +1,80 @@
+"""`run_search(config, observer)`: the library entry point behind `nas search`.
+
+prepare (validate, create or resume the study) -> run trials here or in worker processes ->
+summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from optuna.exceptions import StorageInternalError
+from sqlalchemy.exc import OperationalError
+
+from nas.errors import StoreError
+from nas.search.config import SearchConfig
+from nas.search.events import SearchObserver, SearchResult
+from nas.search.parallel import ObserverFactory, spawn_workers
+from nas.search.prepared import prepare
+from nas.search.worker import run_here
+from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
+
+
+def run_search(cfg: SearchConfig, observer: SearchObserver | None = None,
+               worker_observer: ObserverFactory = SearchObserver) -> SearchResult:
+    """Create or resume the study and run trials until `cfg.trials` are finished or time is up.
+
+    Finished means complete or pruned (a pruned trial is a real, if short, result); failed trials
+    (errors, kills) are replaced. With cfg.workers > 1, worker processes share the study, each
+    reporting to an observer made by `worker_observer` (picklable: a class or module function).
+    """
+    try:
+        return _run_search(cfg, observer or SearchObserver(), worker_observer)
+    except Exception as exc:
+        error = _store_error(exc, cfg.storage)
+        if error is exc:
+            raise
+        raise error from None
+
+
+def _store_error(exc: Exception, storage: str | None) -> Exception:
+    """Optuna can wrap a failed write in its own errors (even an AssertionError while telling):
+    find a storage error in the chain and name the store; anything else goes up unchanged."""
+    chain: list[BaseException] = [exc]
+    while chain[-1].__cause__ or chain[-1].__context__:
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)  # type: ignore[arg-type]
+    found = next((e for e in chain if isinstance(e, (StorageInternalError, OperationalError))), None)
+    if found is None:
+        return exc
+    cause = getattr(found, "orig", None) or getattr(found.__cause__, "orig", None) or found.__cause__ or found
+    url = storage_url(storage)
+    reason = str(cause).splitlines()[0].replace(url, mask_url(url))
+    return StoreError(f"{mask_url(url)}: cannot write to the store ({reason}); stored trials are unchanged")
+
+
+def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: ObserverFactory) -> SearchResult:
+    prepared = prepare(cfg)
+    study, result = prepared.study, prepared.new_result()
+    observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials,
+                            prepared.data, prepared.device)
+    started, n_before = time.perf_counter(), len(study.get_trials(deepcopy=False))
+    if cfg.workers > 1:
+        codes = spawn_workers(prepared, worker_observer)
+        result.signal = next((c - 128 for c in codes if c in (130, 143)), None)
+        result.interrupted = result.signal is not None
+        result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
+    else:
+        run_here(prepared, study, observer, result)
+    return _finish(study, result, started, observer)
+
+
+def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:
+    trials = study.get_trials(deepcopy=False)
+    counts = count_trials(trials)
+    result.complete, result.pruned, result.failed = counts.complete, counts.pruned, counts.fail
+    result.rejected = sum(bool(t.user_attrs.get(attrs.REJECTED)) for t in trials)
+    result.seconds = time.perf_counter() - started
+    rows = leaderboard(study, top=1)
+    result.best = rows[0] if rows else None
+    observer.search_finished(result)
+    return result

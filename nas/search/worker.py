@@ -1,0 +1,47 @@
+"""One process's share of a search: run trials on the study until the target is reached.
+
+Used directly by a single-process search and by each worker process (nas.search.parallel).
+"""
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import torch
+
+from nas.search.config import MAX_CONSECUTIVE_FAILURES
+from nas.search.events import SearchObserver, SearchResult
+from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
+from nas.search.objective import Objective
+from nas.search.prepared import PreparedSearch
+from nas.store import artifact_store, attrs, trial_row
+
+
+def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
+    """Run trials in this process until the study has `trials` finished ones, time is up, a
+    signal arrives or too many trials fail in a row; `result` records why it stopped."""
+    cfg = prepared.config
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    data = prepared.data.to(prepared.device)
+    objective = Objective(prepared.space, data, prepared.device, cfg.seed,
+                          artifact_store(cfg.storage, cfg.artifacts), observer, prepared.goals)
+    failures = [0]
+
+    def on_trial(study: Any, trial: Any) -> None:
+        result.ran += 1
+        failures[0] = failures[0] + 1 if trial.state.name == "FAIL" else 0
+        observer.trial_finished(trial_row(trial))
+        if failures[0] >= MAX_CONSECUTIVE_FAILURES:
+            result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get(attrs.FAIL_REASON)})"
+
+    try:
+        with signals_interrupt() as flag:
+            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason or flag)
+        if flag:  # the signal's exception was swallowed somewhere; the loop stopped between trials
+            result.interrupted, result.signal = True, flag.signum
+    except KeyboardInterrupt as exc:
+        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        retry_interrupted(study, objective.current)
+    finally:
+        gc.unfreeze()

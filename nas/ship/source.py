@@ -1,0 +1,60 @@
+"""What shipping reads from the store: a study's record and data (checked against the stored
+fingerprint), a trial picked by number or rank, a trial's network with its checkpoint.
+
+Export, retrain and rerun all start here, so all three refuse data that changed since the search.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from nas.arch import Arch
+from nas.data import DataSpec, TaskData, load_data
+from nas.errors import StoreError
+from nas.models import build_model
+from nas.store import StudyRecord, find_trial, leaderboard, study_record, trial_arch
+from nas.store.checkpoints import load_checkpoint
+
+
+def study_data(study: Any) -> tuple[StudyRecord, TaskData]:
+    """The study's record and its data, reloaded; StoreError if the data changed since the search."""
+    record = study_record(study)
+    if record is None or not isinstance(record.data_spec, dict) or not record.data:
+        raise StoreError(f"study '{study.study_name}': no stored data description (made by an older nas?)")
+    data = load_data(DataSpec.from_dict(record.data_spec))
+    if data.fingerprint() != record.fingerprint:
+        raise StoreError(f"study '{study.study_name}': its data changed since the search (split fingerprint "
+                         f"{data.fingerprint()}, stored {record.fingerprint}); its metrics cannot be reproduced")
+    return record, data
+
+
+STATE_WORDS = {"PRUNED": "was pruned", "FAIL": "failed", "RUNNING": "is still running", "WAITING": "is waiting"}
+
+
+def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPLETE",),
+               refusal: str = "kept no checkpoint to export") -> Any:
+    """Trial `number`, or the best by validation metric; StoreError if it is in another state."""
+    if number is None:
+        rows = leaderboard(study, top=1)
+        if not rows:
+            raise StoreError(f"study '{study.study_name}' has no completed trial yet (run `nas search`)")
+        number = rows[0]["trial"]
+    trial = find_trial(study, number)
+    if trial.state.name not in states:
+        done = [r["trial"] for r in leaderboard(study, top=10)]
+        word = STATE_WORDS.get(trial.state.name, trial.state.name.lower())
+        raise StoreError(f"--trial: trial {number} of study '{study.study_name}' {word}, so it {refusal}; "
+                         f"best completed trials: {', '.join(map(str, done)) or 'none'}")
+    return trial
+
+
+def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
+    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+    arch = trial_arch(trial)
+    model = build_model(arch, data.input_shape, data.out_dim)
+    try:
+        model.load_state_dict(load_checkpoint(trial, store), strict=True)
+    except RuntimeError as exc:
+        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
+    return model.eval(), arch

@@ -1,0 +1,42 @@
+"""Checkpoints: a trial's weights as safetensors in Optuna's artifact store (no pickles).
+
+Kept out of `nas.store`'s package namespace on purpose: safetensors.torch imports torch, and the
+read commands (leaderboard, studies) must not pay for that. Import `nas.store.checkpoints`.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from optuna.artifacts import download_artifact, upload_artifact
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from nas.errors import StoreError
+from nas.store import attrs
+
+
+def save_checkpoint(trial: Any, state: dict[str, Any], store: Any) -> str:
+    """Write a state dict as safetensors into the artifact store; returns the artifact id."""
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"trial-{trial.number}.safetensors")
+        save_file(tensors, path)
+        return upload_artifact(artifact_store=store, file_path=path, study_or_trial=trial)
+
+
+def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
+    """Load a trial's weights (safetensors: no pickles). StoreError when it has none."""
+    artifact_id = trial.user_attrs.get(attrs.CHECKPOINT)
+    if not artifact_id:
+        raise StoreError(f"trial {trial.number}: has no checkpoint (state {trial.state.name.lower()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "weights.safetensors")
+        try:
+            download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=path)
+            return load_file(path)
+        except (FileNotFoundError, OSError) as exc:
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store ({exc})") from None
+        except SafetensorError as exc:
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is unreadable ({exc})") from None

@@ -1,0 +1,118 @@
+"""Leaderboard rows and study summaries: plain JSON read from the store, no model code.
+
+Ranking: completed trials by their first objective (the validation metric) in the study's
+direction; trials rejected untrained by a cost limit are never ranked.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from nas.errors import NasError
+from nas.store import attrs
+from nas.store.records import study_record, trial_arch
+from nas.store.storage import count_trials
+
+
+def finite(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def trial_summary(trial: Any) -> str:
+    """The stored one-line architecture summary; studies from before it was stored rebuild it
+    from the arch (that one path imports the model builders, hence torch)."""
+    stored = trial.user_attrs.get(attrs.SUMMARY)
+    if stored is not None or attrs.ARCH not in trial.user_attrs:
+        return stored or ""
+    from nas.models import summarize  # lazy: only for trials stored by nas 0.1
+
+    try:
+        return summarize(trial_arch(trial))
+    except (NasError, KeyError, TypeError):
+        return "<unreadable architecture>"
+
+
+def trial_row(trial: Any) -> dict[str, Any]:
+    """One leaderboard row of plain JSON values."""
+    a = trial.user_attrs
+    curve = a.get(attrs.CURVE) or []
+    # the first value is the validation metric, also in a multi-objective study (nas.search.objectives)
+    value = trial.values[0] if trial.values and not a.get(attrs.REJECTED) else None
+    return {
+        "trial": trial.number,
+        "state": "rejected" if a.get(attrs.REJECTED) else trial.state.name.lower(),
+        "value": finite(value),
+        "values": [finite(v) for v in trial.values] if trial.values else None,
+        "test": finite(a.get(attrs.TEST)),
+        "test_metrics": a.get(attrs.TEST_METRICS),
+        "params": a.get(attrs.PARAMS),
+        "flops": a.get(attrs.FLOPS),
+        "latency_ms": finite(a.get(attrs.LATENCY_MS)),
+        "latency_ms_batch": finite(a.get(attrs.LATENCY_MS_BATCH)),
+        "seconds": finite(a.get(attrs.TRAIN_SECONDS)),
+        "epochs": len(curve),
+        "device": a.get(attrs.DEVICE),
+        "summary": trial_summary(trial),
+        "reason": a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason"),
+    }
+
+
+def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
+    """Completed, scored, not rejected trials, best first (ties: lower trial number)."""
+    done = [t for t in study.get_trials(deepcopy=False)
+            if t.state == TrialState.COMPLETE and t.values and finite(t.values[0]) is not None
+            and not t.user_attrs.get(attrs.REJECTED)]
+    if pareto:
+        front = {t.number for t in study.best_trials}
+        done = [t for t in done if t.number in front]
+    maximize = study.directions[0].name == "MAXIMIZE"
+    done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], t.number))
+    return done
+
+
+def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
+                pareto: bool = False) -> list[dict[str, Any]]:
+    """Ranked rows (best first); then, with `include_all`, every other trial unranked.
+
+    `pareto`: only the Pareto-optimal trials (Optuna's `best_trials`, feasible ones only).
+    """
+    done = ranked_trials(study, pareto)
+    record = study_record(study)
+    names = record.objectives if record is not None and len(study.directions) > 1 else None
+    rows = [{"rank": i + 1, **trial_row(t), **({"objectives": dict(zip(names, t.values))} if names else {})}
+            for i, t in enumerate(done)]
+    if top is not None:
+        rows = rows[:top]
+    if include_all:
+        ranked = {t.number for t in done}
+        rows += [{"rank": None, **trial_row(t)} for t in study.get_trials(deepcopy=False) if t.number not in ranked]
+    return rows
+
+
+def _best_value(study: Any, complete: int) -> float | None:
+    if len(study.directions) != 1 or not complete:
+        return None
+    try:
+        return finite(study.best_value)
+    except ValueError:  # every complete trial was rejected by a cost limit (infeasible)
+        return None
+
+
+def study_summaries(storage: Any) -> list[dict[str, Any]]:
+    """One row per study: name, trial counts by state, best value, metric and creation time."""
+    rows = []
+    for s in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=s.study_name, storage=storage)
+        counts = count_trials(study)
+        record = study_record(study)
+        rows.append({
+            "study": s.study_name, "task": record.task if record else None,
+            "dataset": record.dataset if record else None, "metric": record.metric if record else None,
+            "complete": counts.complete, "pruned": counts.pruned, "failed": counts.fail,
+            "running": counts.running, "best": _best_value(study, counts.complete),
+            "created": s.datetime_start.isoformat(timespec="seconds") if s.datetime_start else None,
+        })
+    return rows

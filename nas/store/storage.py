@@ -1,0 +1,192 @@
+"""Opening the store: Optuna's RDB storage over SQLAlchemy, studies by name, trial counts.
+
+Studies live in Optuna's RDB storage (default `sqlite:///studies/nas.db`). Every failure to open
+one becomes a StoreError naming the masked URL. Nothing here imports torch: the read commands
+(`nas leaderboard`, `nas studies`) stay fast.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import sqlite3
+import time
+import warnings
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.artifacts import FileSystemArtifactStore
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+from sqlalchemy import event
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+
+from nas.errors import StoreError, nearest
+from nas.store import attrs
+from nas.store.urls import artifact_dir, mask_url, sqlite_path, storage_url
+
+OPTUNA_TABLES = {"studies", "trials", "version_info"}
+MAX_RETRIES = 3  # a configuration whose worker died is retried at most this often
+HEARTBEAT_SECONDS = 5  # Optuna fails a trial whose heartbeat is older than 3x this
+
+
+def quiet_optuna() -> None:
+    """Optuna logs every trial at INFO; nas prints its own progress."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def _check_sqlite_file(path: Path, create: bool) -> None:
+    """Refuse, before Optuna touches it, a file that is not an Optuna store (it would add tables)."""
+    if not path.exists() or path.stat().st_size == 0:
+        if not create:
+            raise StoreError(f"{path}: no store here yet (run `nas search` first, or pass --storage)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path.parent}: cannot create the studies folder ({exc.strerror})") from None
+        if not os.access(path.parent, os.W_OK):
+            raise StoreError(f"{path.parent}: folder is not writable")
+        return
+    if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise StoreError(f"{path.parent}: the studies folder is read-only (a search must write to {path.name})")
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.OperationalError as exc:  # issue 5: e.g. no room for SQLite's -shm file
+        raise StoreError(f"{path}: cannot open the store ({exc}; is the disk full or the folder read-only?)") from None
+    except sqlite3.DatabaseError:
+        raise StoreError(f"{path}: not an SQLite database (corrupt, or some other kind of file)") from None
+    if not OPTUNA_TABLES <= tables:
+        raise StoreError(f"{path}: an SQLite database, but not a nas/Optuna store (no studies table)")
+
+
+# issue 5: SQLite tuned for several worker processes (measured in benchmarks/sqlite_storage.py):
+# WAL lets readers run during a write, a long busy timeout makes writers queue instead of failing
+# with "database is locked", and synchronous=NORMAL is crash-safe in WAL mode (a kill loses nothing).
+SQLITE_BUSY_SECONDS = 120
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    for pragma in SQLITE_PRAGMAS:
+        dbapi_connection.execute(pragma)
+
+
+def _use_sqlite_pragmas(storage: Any) -> None:
+    """Apply SQLITE_PRAGMAS to every later connection (the pool is emptied so none is missed)."""
+    if not event.contains(storage.engine, "connect", _sqlite_pragmas):
+        event.listen(storage.engine, "connect", _sqlite_pragmas)
+    storage.engine.dispose()
+
+
+def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
+    """RDBStorage; on a fresh server, workers starting together race to create the schema: retry."""
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, **kwargs)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def open_storage(url: str | None = None, create: bool = True, heartbeat: int | None = None) -> Any:
+    """Open Optuna's RDB storage; every failure becomes a StoreError naming the masked URL."""
+    url = storage_url(url)
+    masked = mask_url(url)
+    try:
+        path = sqlite_path(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(f"--storage: cannot parse storage URL {masked!r} (expected e.g. sqlite:///studies/nas.db)") from None
+    engine_kwargs: dict[str, Any] = {}
+    if path is not None:
+        _check_sqlite_file(path, create)
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
+    kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
+    if heartbeat:  # issue 5: a dead worker's trial is failed after the grace period and retried
+        kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
+                      heartbeat_stale_trial_callback=retry_callback())
+    try:
+        storage = _rdb_storage(url, kwargs)
+        if path is not None:
+            _use_sqlite_pragmas(storage)
+        return storage
+    except ImportError as exc:
+        raise StoreError(f"{masked}: database driver not installed ({exc.name or exc})") from None
+    except (SQLAlchemyError, ValueError, RuntimeError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"{masked}: cannot open storage ({reason.replace(url, masked)})") from None
+
+
+def artifact_store(url: str | None = None, override: str | None = None) -> Any:
+    base = artifact_dir(url, override)
+    base.mkdir(parents=True, exist_ok=True)
+    return FileSystemArtifactStore(base_path=str(base))
+
+
+def study_names(storage: Any) -> list[str]:
+    return [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+
+
+def load_study(name: str | None, storage: Any) -> Any:
+    """Load a study by name; with no name, the store's only study (or the error lists them)."""
+    names = study_names(storage)
+    if not names:
+        raise StoreError("the store has no studies yet (run `nas search` first)")
+    if name is None:
+        if len(names) > 1:
+            raise StoreError(f"--study: the store has several studies, name one: {', '.join(names)}")
+        name = names[0]
+    if name not in names:
+        raise StoreError(f"--study: no study named '{name}'{nearest(name, names)}")
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def find_trial(study: Any, number: int) -> Any:
+    for t in study.get_trials(deepcopy=False):
+        if t.number == number:
+            return t
+    raise StoreError(f"--trial: study '{study.study_name}' has no trial {number} (it has {len(study.trials)})")
+
+
+@dataclass
+class Counts:
+    """Trials by state; the one place that counts them."""
+
+    complete: int = 0
+    pruned: int = 0
+    fail: int = 0
+    running: int = 0
+    waiting: int = 0
+
+    @property
+    def finished(self) -> int:
+        """What counts toward --trials: completed and pruned trials (failed ones are replaced)."""
+        return self.complete + self.pruned
+
+
+def count_trials(study_or_trials: Any) -> Counts:
+    """Counts of a study's trials (or of a list of trials) by state."""
+    trials = study_or_trials if isinstance(study_or_trials, list) else study_or_trials.get_trials(deepcopy=False)
+    states = [t.state.name.lower() for t in trials]
+    return Counts(**{k: states.count(k) for k in Counts.__dataclass_fields__})
+
+
+def retry_callback() -> Any:
+    """Optuna's heartbeat retry callback, minus the dead run's results and lease in the copy."""
+
+    class _Retry(RetryHeartbeatStaleTrialCallback):
+        def __call__(self, study: Any, trial: Any) -> None:
+            clean = {k: v for k, v in trial.user_attrs.items() if k not in attrs.VOLATILE}
+            trial = copy.deepcopy(trial)
+            trial.user_attrs = {**clean, attrs.RETRY_OF: trial.number}
+            super().__call__(study, trial)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _Retry(max_retry=MAX_RETRIES)
