@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-BENCHMARKS = ["trainer", "orchestration", "search_efficiency", "duplicates", "parallel", "gpu"]
+BENCHMARKS = ["cli_startup", "trainer", "orchestration", "search_efficiency", "duplicates", "parallel", "gpu"]
 
 
 def main() -> None:

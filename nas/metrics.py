@@ -71,11 +71,15 @@ def regression_report(y: Any, pred: Any) -> dict[str, float]:
             "r2": float(r2_score(y, pred))}
 
 
+# target kind -> every metric shown for it, from (outputs, targets, preprocessing)
+REPORTS: dict[str, Callable[[torch.Tensor, Any, dict[str, Any]], dict[str, float]]] = {
+    "classification": lambda out, y, prep: classification_report(y, out.argmax(dim=1).numpy()),
+    "regression": lambda out, y, prep: regression_report(to_target_units(y, prep),
+                                                         to_target_units(out.squeeze(-1).numpy(), prep)),
+}
+
+
 def report(model: torch.nn.Module, split: Split, data: TaskData) -> dict[str, float]:
     """Every metric shown for the task kind on one split: accuracy + macro-F1, or RMSE + MAE + R²."""
     out = predict(model, split.X).cpu()
-    y = split.y.cpu().numpy()
-    if data.kind == "classification":
-        return classification_report(y, out.argmax(dim=1).numpy())
-    prep = data.preprocessing
-    return regression_report(to_target_units(y, prep), to_target_units(out.squeeze(-1).numpy(), prep))
+    return REPORTS[data.kind](out, split.y.cpu().numpy(), data.preprocessing)

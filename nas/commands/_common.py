@@ -5,6 +5,8 @@ import re
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 
 from nas.errors import UsageError
 
@@ -37,3 +39,15 @@ def quiet_optuna() -> None:
     from nas.store.storage import quiet_optuna as quiet
 
     quiet()
+
+
+def print_table(table: Table) -> None:
+    """Print a table without ever cutting a cell (study names and architectures must stay whole:
+    users copy them). On a terminal long cells wrap inside their column; piped or redirected,
+    the table is plain (no box lines) and as wide as its content, one line per row."""
+    for column in table.columns:
+        column.overflow, column.no_wrap = "fold", False
+    if not console.is_terminal:
+        table.box = None
+        table.width = Measurement.get(console, console.options.update(max_width=1_000_000), table).maximum
+    console.print(table, crop=False)

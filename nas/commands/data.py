@@ -6,7 +6,7 @@ import json
 import typer
 from rich.table import Table
 
-from nas.commands._common import console
+from nas.commands._common import console, print_table
 
 
 def _installed(extra: str | None) -> bool:
@@ -35,4 +35,4 @@ def datasets(as_json: bool = typer.Option(False, "--json", help="Print the rows 
         source = r["source"] if r["installed"] else f"{r['source']} (pip install 'nas[{r['extra']}]')"
         name = r["name"] + (" *" if r["default"] else "")
         table.add_row(name, r["task"], r["kind"], "x".join(map(str, r["shape"])), str(r["rows"]), source)
-    console.print(table)
+    print_table(table)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
+from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna
 from nas.errors import UsageError
 
 ArtifactsOpt = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS",
@@ -66,7 +66,7 @@ def _print_members(manifest: dict[str, Any]) -> None:
         table.add_row(str(m["trial"]), fmt(m["val"]), fmt(m["test"]), f"{m['params']:,}", m["summary"])
     table.add_row("ensemble", fmt(metrics["val"]), fmt(metrics["test"]), f"{manifest['model']['params']:,}",
                   "mean of the above", style="bold")
-    console.print(table)
+    print_table(table)
     best = metrics["best_single"]
     diff = metrics["test"] - best["test"]
     verdict = "same" if diff == 0 else "better" if (diff > 0) == (manifest["direction"] == "maximize") else "worse"

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
+from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna
 from nas.errors import UsageError
 from nas.format import fmt, format_metrics
 
@@ -31,7 +31,7 @@ def leaderboard(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    console.print(_leaderboard_table(loaded, rows, all_, pareto))
+    print_table(_leaderboard_table(loaded, rows, all_, pareto))
 
 
 def _int(value: Any) -> str:
@@ -89,4 +89,4 @@ def studies(storage: Optional[str] = StorageOpt,
     for r in rows:
         table.add_row(r["study"], str(r["task"]), str(r["dataset"]), str(r["metric"]), str(r["complete"]),
                       str(r["pruned"]), str(r["failed"]), fmt(r["best"]), str(r["created"]))
-    console.print(table)
+    print_table(table)

@@ -6,7 +6,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from nas.commands._common import console
+from nas.commands._common import console, print_table
 from nas.errors import UsageError
 
 def validate(
@@ -41,4 +41,4 @@ def _show_samples(space: Any, archs: list[Any]) -> None:
         params = count_params(build_model(arch, shapes[space.family], 10))
         train = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in arch.train.items())
         table.add_row(str(i), summarize(arch), f"{params:,}", train)
-    console.print(table)
+    print_table(table)
