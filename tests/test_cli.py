@@ -97,3 +97,33 @@ def test_parse_duration() -> None:
 
     assert parse_duration("90") == 90 and parse_duration("90s") == 90
     assert parse_duration("30m") == 1800 and parse_duration("1h30m") == 5400
+
+
+def test_piped_tables_keep_study_names_and_architectures_whole(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+    """Piped output (not a terminal) is plain and whole: nothing cut with an ellipsis."""
+    name = "a-study-name-long-enough-that-an-80-column-table-would-have-cut-it-short-before"
+    result = run_cli("search", "--space", tiny_space, "--trials", 2, "--study", name, "--threads", 1, "-q")
+    assert result.exit_code == 0, result.stderr
+    studies = run_cli("studies")
+    assert studies.exit_code == 0 and name in studies.stdout and "…" not in studies.stdout
+    board = run_cli("leaderboard", "--study", name)
+    summaries = [r["summary"] for r in run_cli("leaderboard", "--study", name, "--json").json()]
+    assert board.exit_code == 0 and all(s in board.stdout for s in summaries) and "…" not in board.stdout
+    assert not any(ch in board.stdout for ch in "┃│━"), "piped tables have no box lines"
+
+
+def test_read_commands_do_not_import_torch(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+    """`nas leaderboard` and `nas studies` read the store without torch (they start fast)."""
+    import subprocess
+    import sys
+
+    assert run_cli("search", "--space", tiny_space, "--trials", 1, "--threads", 1, "-q").exit_code == 0
+    code = ("import sys; from nas.cli import app\n"
+            "for args in (['leaderboard', '--json'], ['studies', '--json'], ['leaderboard']):\n"
+            "    app(args, standalone_mode=False)\n"
+            "print('torch' in sys.modules)")
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(repo), "PATH": ""}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False"
