@@ -156,11 +156,10 @@ def test_timeout_starts_no_trial_after_the_budget_and_a_resume_completes(workdir
     complete, pruned, failed, ran = summary_counts(first.stdout)
     assert 1 <= complete < target and (pruned, failed, ran) == (0, 0, complete)  # the budget stopped it
     trials = stored(workdir).trials
-    assert all(t.state.is_finished() for t in trials)  # the trial running at the deadline was finished
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)  # the one running at the deadline finished
     starts = [t.datetime_start for t in trials]
     # The budget runs from before the first trial starts, so each start is within it of the first one.
     assert max((s - starts[0]).total_seconds() for s in starts) < budget
-    assert max(t.datetime_complete for t in trials) > starts[0]
     resume = run_cli(*args)
     assert resume.exit_code == 0, resume.stderr
     assert summary_counts(resume.stdout) == (target, 0, 0, target - complete)
