@@ -83,13 +83,26 @@ def test_validate_bad_file_is_one_line(tmp_path: Path, run_cli) -> None:
     assert result.stderr.strip() == f"error: {bad}: blocks.activation: unknown name 'rleu' (did you mean 'relu'?)"
 
 
-def test_shim_and_module_entry_points_match(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["leaderboard"], ["bogus"]])
+def test_shim_and_module_entry_points_match(tmp_path: Path, args: list[str]) -> None:
+    """`python cli.py ...` and `python -m nas ...` give the same output, stream for stream, and the
+    same exit code (help, a command's help, a store error, an unknown command); only the program
+    name in the usage line differs (and the padding after it)."""
     root = Path(__file__).resolve().parents[1]
-    for argv in ([sys.executable, str(root / "cli.py"), "--help"], [sys.executable, "-m", "nas", "--help"]):
-        out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    entry_points = {"cli.py": [sys.executable, str(root / "cli.py")], "python -m nas": [sys.executable, "-m", "nas"]}
+    outputs = []
+    for prog, argv in entry_points.items():
+        out = subprocess.run(argv + args, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                              env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
-        assert out.returncode == 0, out.stderr
-        assert "leaderboard" in out.stdout
+        assert "Traceback" not in out.stderr, out.stderr
+        same = lambda text: [line.rstrip() for line in text.replace(prog, "PROG").splitlines()]  # noqa: E731
+        outputs.append((out.returncode, same(out.stdout), same(out.stderr)))
+    assert outputs[0] == outputs[1]
+    code, stdout, stderr = outputs[0]
+    assert code == (0 if args[-1] == "--help" else 2)
+    assert any(line.strip().startswith("Usage: PROG") for line in stdout) == (args[-1] == "--help")
+    assert (len(stderr) == 1 and stderr[0].startswith("error: ")) == (code == 2)
+    assert args != ["--help"] or any("leaderboard" in line for line in stdout)
 
 
 def test_parse_duration() -> None:
