@@ -49,7 +49,7 @@ def stored(where: Path | str) -> optuna.Study:
 
 def summary_counts(stdout: str) -> tuple[int, int, int, int]:
     """(complete, pruned, failed, ran) from the search summary line."""
-    line = next(l for l in stdout.splitlines() if " complete, " in l and "trial(s) ran this time" in l)
+    line = next(s for s in stdout.splitlines() if " complete, " in s and "trial(s) ran this time" in s)
     words = line.replace(",", "").replace(";", "").split()
     number = lambda word: int(words[words.index(word) - 1])  # noqa: E731
     return number("complete"), number("pruned"), number("failed"), int(line.split(" trial(s) ran")[0].split()[-1])
