@@ -48,6 +48,7 @@ class Objective:
         self.space, self.data, self.device, self.seed = space, data, device, seed
         self.store, self.observer, self.goals = store, observer, goals
         self.before_trial: Callable[[Any], None] = lambda trial: None  # set by the trial loop (lease, gate)
+        self.stop_check: Callable[[], None] = lambda: None  # raises Interrupted at a safe point (signal, deadline)
         self.current: int | None = None
         self.duplicates = DuplicateIndex()  # repeated configurations reuse results
 
@@ -93,6 +94,7 @@ class Objective:
         stop = self._stopper(trial, costs, int(arch.train.get("epochs", 1)))
 
         def on_epoch(epoch: int, value: float) -> None:
+            self.stop_check()  # a signal or the time budget stops the trial here, its reason recorded
             curve.append(value)
             self.observer.epoch_done(trial.number, epoch, value)
             if stop(epoch, curve):

@@ -44,6 +44,7 @@ class PreparedSearch:
     widened: bool
     n_before: int  # trials in the study before this run
     baseline: dict[str, Any] | None = None
+    deadline: float | None = None  # time.time() when --timeout runs out (counted from the start of run_search)
     study: Any = field(default=None, repr=False, compare=False)
 
     @property

@@ -53,7 +53,9 @@ def _store_error(exc: Exception, storage: str | None) -> Exception:
 
 
 def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: ObserverFactory) -> SearchResult:
+    begun = time.time()
     prepared = prepare(cfg)
+    prepared.deadline = begun + cfg.timeout if cfg.timeout else None  # start-up counts against the budget
     study, result = prepared.study, prepared.new_result()
     observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials,
                             prepared.data, prepared.device)
