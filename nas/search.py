@@ -15,7 +15,7 @@ from nas.arch import Arch
 from nas.data import DataSpec, TaskData, load_data
 from nas.errors import StoreError, TrialError, UsageError
 from nas.compat import check_compatible
-from nas.space import Fixed, Space, load_space, shipped_space
+from nas.space import Space, load_space, shipped_space
 
 TRIAL_SEED_MULTIPLIER = 1_000_003
 MAX_CONSECUTIVE_FAILURES = 10
@@ -99,16 +99,11 @@ def resolve_space(task: str, space: str | None, epochs: int | None) -> Space:
 
     path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or task)
     loaded = load_space(path)
-    if epochs is None:
-        return loaded
-    train = loaded.sections["train"]
-    sections = {**loaded.sections, "train": replace(train, params={**train.params, "epochs": Fixed(int(epochs))})}
-    return replace(loaded, sections=sections)
+    return loaded if epochs is None else loaded.with_epochs(int(epochs))
 
 
 def max_epochs(space: Space) -> int:
-    p = space.sections["train"].params["epochs"]
-    return int(p.value if isinstance(p, Fixed) else max(p.options) if hasattr(p, "options") else p.high)
+    return space.max_epochs()
 
 
 class Objective:
@@ -281,7 +276,8 @@ def _open_study(cfg: SearchConfig) -> tuple[Any, Space, TaskData, Any, SearchRes
     data = load_data(data_spec)  # errors name the path as typed; the study stores it absolute
     data_spec = replace(data_spec, path=str(Path(cfg.data).resolve())) if cfg.data else data_spec
     try:
-        check_input(space.family, data.input_shape)
+        for family in space.families:  # a family choice: every family must take the data
+            check_input(family, data.input_shape)
     except Exception as exc:
         raise UsageError(f"--space: {exc}") from None
     pruner = make_pruner(cfg.pruner, max_epochs(space))
