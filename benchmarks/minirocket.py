@@ -94,12 +94,15 @@ def main(argv: list[str] | None = None) -> list[list[Any]]:
     p.add_argument("--datasets", default=",".join(DATASETS), help="comma list of built-in sequence datasets")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="CPU threads for nas and MiniRocket")
     p.add_argument("--trials", type=int, default=None, help="nas trials (default: nas's 20; --quick: 3)")
+    p.add_argument("--keep", default=None, help="keep the studies in this folder (default: a temporary one)")
     args = p.parse_args(argv)
     quiet()
     trials = args.trials or (3 if args.quick else 20)
     epochs = 3 if args.quick else None
     rows = []
-    with tempfile.TemporaryDirectory(prefix="nas-minirocket-") as folder:
+    with tempfile.TemporaryDirectory(prefix="nas-minirocket-") as scratch:
+        folder = args.keep or scratch
+        os.makedirs(folder, exist_ok=True)
         for name in [n.strip() for n in args.datasets.split(",") if n.strip()]:
             ours = run_nas(name, trials, epochs, args.threads, folder)
             rocket = run_minirocket(name, args.threads)

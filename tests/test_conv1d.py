@@ -73,3 +73,11 @@ def test_forecasting_windows_train_a_conv1d_regressor() -> None:
     result = fit(model, data, TrainConfig.from_arch(arch), seed=0)
     assert data.kind == "regression" and data.metric == "rmse" and data.input_shape == (12, 2)
     assert result.curve[-1] < result.curve[0]  # validation RMSE falls
+
+
+def test_flops_count_every_convolution_and_the_head_at_two_per_multiply_add() -> None:
+    from nas.costs import count_flops
+
+    model = build_model(Arch("conv1d", FCN), (150, 1), 2)
+    multiply_adds = 150 * (1 * 128 * 8 + 128 * 256 * 5 + 256 * 128 * 3) + 128 * 2
+    assert count_flops(model, (150, 1)) == 2 * multiply_adds
