@@ -120,6 +120,8 @@ class Block(nn.Module):
 
 
 class Conv1dNet(nn.Module):
+    """Blocks over (B, C, T), each sized for the length its input has; global pooling; the head."""
+
     def __init__(self, sections: dict[str, Any], input_shape: tuple[int, ...], out_dim: int) -> None:
         super().__init__()
         steps, channels = input_shape
