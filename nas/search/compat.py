@@ -42,11 +42,18 @@ def check_compatible(study: Any, new: StudyRecord) -> list[str]:
     return changed
 
 
-def _params(space: dict[str, Any]) -> dict[str, Any]:
-    """'section.key' -> raw value (a range dict, a list of choices or a fixed value)."""
-    return {f"{sec}.{k}" if isinstance(body, dict) else sec: v
-            for sec, body in space.items() if sec != "name"
-            for k, v in (body.items() if isinstance(body, dict) else [(None, body)])}
+def _params(space: dict[str, Any], path: str = "") -> dict[str, Any]:
+    """'section.key' -> raw value (a range dict, a list of choices or a fixed value); with a
+    family choice, 'families.rnn.section.key'. A mapping of range keys is a value, any other
+    mapping a level of sections."""
+    from nas.space._grammar import RANGE_KEYS
+
+    flat: dict[str, Any] = {}
+    for key, body in space.items():
+        if path or key != "name":
+            nested = isinstance(body, dict) and not (body and set(body) <= set(RANGE_KEYS))
+            flat.update(_params(body, f"{path}{key}.") if nested else {f"{path}{key}": body})
+    return flat
 
 
 def _show(raw: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from nas.data import TASKS, DataSpec
 from nas.errors import UsageError, nearest
 from nas.search.objectives import Limits
-from nas.space import Fixed, Space, load_space, shipped_space
+from nas.space import Space, load_space, shipped_space
 
 TRIAL_SEED_MULTIPLIER = 1_000_003
 MAX_CONSECUTIVE_FAILURES = 10
@@ -101,17 +101,12 @@ def resolve_space(task: str, space: str | None, epochs: int | None) -> Space:
     """The space file (a path, or a shipped name; the task's own by default), epochs overridden."""
     path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or task)
     loaded = load_space(path)
-    if epochs is None:
-        return loaded
-    train = loaded.sections["train"]
-    sections = {**loaded.sections, "train": replace(train, params={**train.params, "epochs": Fixed(int(epochs))})}
-    return replace(loaded, sections=sections)
+    return loaded if epochs is None else loaded.with_epochs(int(epochs))
 
 
 def max_epochs(space: Space) -> int:
     """The most epochs any trial of the space can run (what the pruners' budgets are sized to)."""
-    p = space.sections["train"].params["epochs"]
-    return int(p.value if isinstance(p, Fixed) else max(p.options) if hasattr(p, "options") else p.high)
+    return space.max_epochs()
 
 
 # Where a scheduler numbers the processes it launches: each worker's sampler gets its own seed

@@ -88,7 +88,8 @@ def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
     space = resolve_space(str(cfg.task), cfg.space, cfg.epochs)
     data = load_data(cfg.data)  # errors name the path as typed; the study stores it absolute
     try:
-        check_input(space.family, data.input_shape)
+        for family in space.families:  # a family choice: every family must take the data
+            check_input(family, data.input_shape)
     except Exception as exc:
         raise UsageError(f"--space: {exc}") from None
     make_pruner(cfg.pruner, max_epochs(space))  # refuse a bad pruner name before touching the store

@@ -12,12 +12,8 @@ from nas.space import Choice, Space
 
 
 def _categorical_params(space: Space) -> list[str]:
-    names = []
-    for sec in space.sections.values():
-        for key, p in sec.params.items():
-            if isinstance(p, Choice) and any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in p.options):
-                names.append(f"{sec.name}.{key}")
-    return names
+    return [name for name, p in space.searched().items()
+            if isinstance(p, Choice) and any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in p.options)]
 
 
 def _tpe(seed: int, space: Space, n_objectives: int, trials: int) -> Any:

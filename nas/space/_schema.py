@@ -19,6 +19,8 @@ POOLS = ("max", "avg", "none")
 HEAD_POOLS = ("flatten", "avg")
 CELLS = ("lstm", "gru", "rnn")
 TIME_POOLS = ("last", "mean", "max")
+CONV1D_KINDS = ("conv", "inception")
+GLOBAL_POOLS = ("avg", "max")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULERS = ("none", "cosine", "onecycle")
 
@@ -111,6 +113,27 @@ FAMILIES: dict[str, dict[str, Section]] = {
             required=True,
         ),
         "head": Section({k: v for k, v in HEAD.keys.items() if k != "pool"}),
+        "train": TRAIN,
+    },
+    "conv1d": {
+        "blocks": Section(
+            {
+                "kind": Key("name", "conv", names=CONV1D_KINDS),
+                "channels": Key("int", 64, low=1, high=4096),
+                "kernel": Key("int", 3, low=1, high=255),  # clipped to the length the block sees
+                "dilation": Key("int", 1, low=1, high=64),
+                "convs": Key("int", 1, low=1, high=8),
+                "residual": Key("bool", False),
+                "activation": Key("name", "relu", names=ACTIVATIONS),
+                "norm": Key("name", "batch", names=NORMS),
+                "pool": Key("name", "none", names=POOLS),
+                "dropout": _unit(0.0),
+            },
+            repeated=True,
+            depth=Key("int", 3, low=1, high=64),
+            required=True,
+        ),
+        "head": Section({**HEAD.keys, "pool": Key("name", "avg", names=GLOBAL_POOLS)}),
         "train": TRAIN,
     },
     "mlp": {
