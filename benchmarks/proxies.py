@@ -3,12 +3,15 @@
 For each benchmark (a dataset + a shipped search space), `--archs` random architectures are drawn
 through the search's own sampling code (`nas.sample.random_archs`: the network AND its training
 knobs, as a search would propose them). Each is built once with a fixed seed, scored by every
-proxy of `nas.proxies.PROXIES` on one batch of 64 training rows, then trained from those same
+proxy of `nas.proxies.PROXIES` and by synflow (measured, then left out of nas.proxies) on one
+batch of 64 training rows, then trained from those same
 initial weights with `nas.train.fit` for a few epochs; its validation accuracy is the best epoch's.
 Reported per proxy: the Spearman rank correlation with validation accuracy (and its p-value), the
 median time to score one model, and what screening would buy: the exact expected validation
 accuracy of the architecture the proxy picks out of 5 random candidates, against picking one at
-random (the mean) and against an oracle that picks the truly best of the 5.
+random (the mean) and against an oracle that picks the truly best of the 5. A last row per
+benchmark combines params and naswot by mean rank (ranks within each 5, estimated from draws).
+`--save FILE.json` writes every architecture's scores and accuracy for further analysis.
 
 Benchmarks (real data only):
 - digits / image space (CNN): scikit-learn's 8x8 digits, the default 60/20/20 split.
@@ -18,9 +21,10 @@ Benchmarks (real data only):
   the (unused) test split.
 - mnist1d / tabular space (MLP): the same rows, each sequence as 40 features.
 
-Few epochs and a subset of rows keep the whole run at about 10 minutes on one thread of a
-shared 2-core machine (`--quick`: about 2); the accuracies are therefore those of short training,
-which is what a search with `--epochs` small, or a pruner's early epochs, would see.
+Few epochs and a subset of rows keep the whole run at about 10 minutes on one thread of the
+shared 2-core machine under a load of ~10 (`--quick`: about 3); the accuracies are therefore
+those of short training, which is what a search with `--epochs` small, or a pruner's early
+epochs, would see.
 """
 from __future__ import annotations
 
@@ -34,15 +38,18 @@ except ModuleNotFoundError:  # run as a script
     from benchmarks._common import median, quiet, table
 
 import argparse
+import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 PICK_FROM = 5  # candidates per screened trial slot in the "best of 5" columns
+VOTE = ("params", "naswot")  # proxies combined by mean rank in the last row of each benchmark
 BATCH = 64
 
 
@@ -63,7 +70,11 @@ def digits_image() -> Any:
 
 
 def _mnist1d_raw(rows: int, as_sequence: bool) -> Any:
-    import mnist1d.data
+    try:
+        import mnist1d.data
+    except ModuleNotFoundError:
+        raise SystemExit("benchmarks/proxies.py: the MNIST-1D benchmarks need the mnist1d package "
+                         "(pip install mnist1d), or pass --only digits/image") from None
 
     from nas.data import Raw
 
@@ -82,18 +93,43 @@ def mnist1d(task: str, rows: int) -> Any:
     return prepare(_mnist1d_raw(rows, task == "sequence"), "mnist1d", task, seed=0)
 
 
+def synflow(model: Any, batch: Any) -> float:
+    """synflow (Tanaka et al. 2020; as a NAS proxy, Abdelfattah et al. 2021), measured here and
+    left out of nas.proxies: with every weight replaced by its absolute value, in float64, eval
+    mode (batch norm at initialisation is then an identity, as the original removes it), the log
+    of the sum over parameters of |theta * dR/dtheta|, R the sum of the outputs for one all-ones
+    input."""
+    import copy
+
+    import torch
+
+    net = copy.deepcopy(model).double().eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.abs_()
+    torch.sum(net(torch.ones((1, *batch.shape[1:]), dtype=torch.float64))).backward()
+    total = sum(float((p.detach() * p.grad).abs().sum()) for p in net.parameters() if p.grad is not None)
+    return math.log(max(total, 1e-300))
+
+
+def candidates() -> dict[str, Callable[[Any, Any], float]]:
+    """The proxies measured: those nas.proxies keeps, and the ones it left out."""
+    from nas.proxies import PROXIES
+
+    return {**PROXIES, "synflow": synflow}
+
+
 def measure_arch(arch: Any, data: Any, seed: int, epochs: int) -> Measured | None:
     """Score then train one architecture from the same initial weights; None when training diverges."""
     from nas.errors import TrialError
     from nas.models import build_model
-    from nas.proxies import PROXIES
     from nas.train import TrainConfig, fit, seed_everything
 
     seed_everything(seed)
     model = build_model(arch, data.input_shape, data.out_dim)
     batch = data.train.X[torch_rows(len(data.train), seed)]
     scores, ms = {}, {}
-    for name, proxy in PROXIES.items():
+    for name, proxy in candidates().items():
         started = time.perf_counter()
         scores[name] = proxy(model, batch)
         ms[name] = (time.perf_counter() - started) * 1000.0
@@ -127,6 +163,30 @@ def best_of_k(scores: list[float], values: list[float], k: int = PICK_FROM) -> f
     return expected
 
 
+def best_of_k_vote(score_lists: list[list[float]], values: list[float], k: int = PICK_FROM,
+                   draws: int = 20000, seed: int = 0) -> float:
+    """Expected value of the candidate with the best mean rank over several proxies, ranks taken
+    within each draw of k (what a screening slot sees); estimated from `draws` random draws."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(seed)
+    scores, vals = np.asarray(score_lists, dtype=float), np.asarray(values)
+    total = 0.0
+    for _ in range(draws):
+        idx = rng.choice(len(vals), size=k, replace=False)
+        votes = np.mean([rankdata(row[idx]) for row in scores], axis=0)
+        winners = idx[votes == votes.max()]
+        total += float(vals[winners].mean())
+    return total / draws
+
+
+def vote_scores(runs: list[Measured], names: list[str]) -> list[float]:
+    """Mean rank over the named proxies, ranks over all runs (for the correlation column)."""
+    from scipy.stats import rankdata
+
+    return list(np.mean([rankdata([r.scores[n] for r in runs]) for n in names], axis=0))
+
+
 def rows_for(label: str, runs: list[Measured], proxies: list[str]) -> list[list[Any]]:
     from scipy.stats import spearmanr
 
@@ -138,6 +198,11 @@ def rows_for(label: str, runs: list[Measured], proxies: list[str]) -> list[list[
         rho, p = spearmanr(scores, vals)
         out.append([label, name, len(runs), f"{rho:+.2f}", f"{p:.3f}", f"{median([r.ms[name] for r in runs]):.1f}",
                     f"{best_of_k(scores, vals):.3f}", f"{float(np.mean(vals)):.3f}", f"{oracle:.3f}"])
+    rho, p = spearmanr(vote_scores(runs, list(VOTE)), vals)
+    picked = best_of_k_vote([[r.scores[n] for r in runs] for n in VOTE], vals)
+    ms = median([sum(r.ms[n] for n in VOTE) for r in runs])
+    out.append([label, "+".join(VOTE) + " (rank vote)", len(runs), f"{rho:+.2f}", f"{p:.3f}", f"{ms:.1f}",
+                f"{picked:.3f}", f"{float(np.mean(vals)):.3f}", f"{oracle:.3f}"])
     return out
 
 
@@ -169,8 +234,8 @@ class Bench:
 # Sizes that keep the whole run near 10 minutes on one thread of the shared 2-core machine.
 BENCHMARKS: dict[str, Bench] = {
     "digits/image": Bench(lambda rows: digits_image(), "image", archs=36, epochs=4),
-    "mnist1d/sequence": Bench(lambda rows: mnist1d("sequence", rows), "sequence", archs=30, epochs=3, rows=1200),
-    "mnist1d/tabular": Bench(lambda rows: mnist1d("tabular", rows), "tabular", archs=36, epochs=10, rows=3000),
+    "mnist1d/sequence": Bench(lambda rows: mnist1d("sequence", rows), "sequence", archs=30, epochs=3, rows=1000),
+    "mnist1d/tabular": Bench(lambda rows: mnist1d("tabular", rows), "tabular", archs=36, epochs=8, rows=2000),
 }
 QUICK = {"archs": 12, "epochs": 2, "rows": 600}
 
@@ -178,24 +243,24 @@ QUICK = {"archs": 12, "epochs": 2, "rows": 600}
 def main(argv: list[str] | None = None) -> list[list[Any]]:
     import torch
 
-    from nas.proxies import PROXIES
-
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--archs", type=int, help="random architectures per benchmark [per benchmark: 36, 30, 36]")
-    p.add_argument("--epochs", type=int, help="training epochs per architecture [4, 3, 10]")
-    p.add_argument("--rows", type=int, help="MNIST-1D training rows [1200 sequence, 3000 tabular]")
+    p.add_argument("--epochs", type=int, help="training epochs per architecture [4, 3, 8]")
+    p.add_argument("--rows", type=int, help="MNIST-1D training rows [1000 sequence, 2000 tabular]")
+    p.add_argument("--save", help="write every architecture's proxy scores and accuracy to this JSON file")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", choices=list(BENCHMARKS), action="append", help="run only these benchmarks")
     p.add_argument("--quick", action="store_true", help="12 architectures, 2 epochs, 600 rows (about 2 minutes)")
     args = p.parse_args(argv)
     quiet()
     torch.set_num_threads(1)
-    rows, notes = [], []
+    rows, notes, saved = [], [], {}
     for label in args.only or BENCHMARKS:
         bench = BENCHMARKS[label]
         sizes = {k: getattr(args, k) or (QUICK[k] if args.quick else getattr(bench, k)) for k in QUICK}
         runs, diverged, seconds = run(label, bench.load(sizes["rows"]), bench.space, sizes["archs"], sizes["epochs"], args.seed)
-        rows += rows_for(label, runs, list(PROXIES))
+        rows += rows_for(label, runs, list(candidates()))
+        saved[label] = {"sizes": sizes, "runs": [asdict(r) for r in runs]}
         size = f"{sizes['epochs']} epochs" + (f", {sizes['rows']} training rows" if bench.rows else "")
         notes.append(f"{label}: {size}; {len(runs)} trained, {diverged} diverged (left out); {seconds:.0f} s, "
                      f"median {median([r.train_s for r in runs]):.2f} s training per architecture")
@@ -204,6 +269,8 @@ def main(argv: list[str] | None = None) -> list[list[Any]]:
            "random pick", f"oracle best-of-{PICK_FROM}"], rows)
     for line in notes:
         print(line)
+    if args.save:
+        Path(args.save).write_text(json.dumps({"seed": args.seed, "benchmarks": saved}, indent=1))
     return rows
 
 

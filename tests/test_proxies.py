@@ -9,7 +9,7 @@ import torch
 
 from nas.errors import UsageError
 from nas.models import build_model
-from nas.proxies import ACTIVATION_TYPES, PROXIES, get_proxy, naswot, synflow
+from nas.proxies import ACTIVATION_TYPES, PROXIES, get_proxy, naswot
 from nas.sample import random_archs
 from nas.space import load_space, shipped_space
 
@@ -53,12 +53,28 @@ def test_proxy_leaves_the_model_and_the_global_generator_untouched(name: str) ->
     assert model.training and all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-def test_a_wider_network_has_more_synflow_and_a_richer_naswot_code() -> None:
+def test_a_wider_network_has_more_parameters_and_a_richer_naswot_code() -> None:
     narrow = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
     wide = torch.nn.Sequential(torch.nn.Linear(6, 256), torch.nn.ReLU(), torch.nn.Linear(256, 3))
     batch = _batch("tabular", 32)
-    assert synflow(wide, batch) > synflow(narrow, batch)
+    assert get_proxy("params")(wide, batch) == 6 * 256 + 256 + 256 * 3 + 3
     assert naswot(wide, batch) > naswot(narrow, batch)
+
+
+def test_naswot_reads_the_units_of_a_recurrent_layer() -> None:
+    """An RNN without activation modules still has codes: its states; more units, more distinct codes."""
+    class Net(torch.nn.Module):
+        def __init__(self, hidden: int) -> None:
+            super().__init__()
+            self.rnn, self.out = torch.nn.GRU(8, hidden, batch_first=True), torch.nn.Linear(hidden, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(self.rnn(x)[0][:, -1])
+
+    torch.manual_seed(0)
+    small, large = Net(1), Net(64)
+    batch = _batch("sequence", 32)
+    assert naswot(large, batch) > naswot(small, batch) + 10
 
 
 def test_naswot_of_a_linear_model_uses_its_outputs_and_needs_two_rows() -> None:
@@ -75,5 +91,5 @@ def test_every_activation_of_the_builders_is_hooked_by_naswot() -> None:
 
 
 def test_unknown_proxy_is_refused_with_the_known_names() -> None:
-    with pytest.raises(UsageError, match="unknown proxy 'synflo'.*did you mean 'synflow'"):
-        get_proxy("synflo")
+    with pytest.raises(UsageError, match="unknown proxy 'naswt'.*did you mean 'naswot'"):
+        get_proxy("naswt")
