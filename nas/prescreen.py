@@ -7,10 +7,13 @@ a trial would (its `before_trial`, `infer_relative_search_space` / `sample_relat
 `sample_independent` for every parameter the space's own code path asks for, via
 `nas.sample.sample_arch` on a stand-in trial object), scores each candidate's architecture, and
 keeps the best one's parameters. The trial's own suggestions are then answered with exactly those
-values. The screened-out candidates are never trials: they are not stored, not counted against
+values. A candidate whose parameters repeat another trial's (finished, running or waiting; not a
+failed one) is not scored and never chosen while any new candidate is left: the search would
+only reuse the earlier result (nas.dedup), and a greedy proxy such as `params` keeps proposing
+the same largest configuration. The screened-out candidates are never trials: they are not stored, not counted against
 `--trials`, never built into a model that trains. The trial records `prescreen:scores` (every
 candidate's score, in drawn order) and `prescreen:chosen` (the index of the one it runs) as
-system attributes.
+system attributes (`"repeat"` for a skipped repeat, None for a candidate that could not be scored).
 
 Not prescreened: a trial with fixed parameters (an enqueued or re-queued configuration) runs as
 given. Candidates are drawn from the inner sampler's current model of the study, so TPE draws N
@@ -21,6 +24,7 @@ candidate that cannot be scored (its builder raises) scores -inf.
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,6 +41,7 @@ from nas.sample import sample_arch
 from nas.space import Space
 
 SCORES_ATTR = "prescreen:scores"
+REPEAT = "repeat"  # the score shown for a candidate that repeats an earlier trial (not scored)
 CHOSEN_ATTR = "prescreen:chosen"
 Score = Callable[[Arch], float]
 
@@ -108,14 +113,19 @@ class PrescreenSampler(BaseSampler):
         if self.candidates == 1 or trial.system_attrs.get("fixed_params"):
             self.inner.before_trial(study, trial)
             return
+        seen = _configurations(study, trial)
         drawn: list[_Candidate] = []
         scores: list[float] = []
+        shown: list[float | str | None] = []
         for _ in range(self.candidates):  # one whole candidate at a time: a sampler's per-trial state
             drawn.append(_Candidate(self.inner, study, trial))  # (evolution's parent) is the latest
-            scores.append(self._safe_score(sample_arch(self.space, drawn[-1])))
+            arch = sample_arch(self.space, drawn[-1])
+            repeat = _key(drawn[-1].frozen.params) in seen
+            scores.append(-math.inf if repeat else self._safe_score(arch))
+            shown.append(REPEAT if repeat else _json_float(scores[-1]))
         best = max(range(len(drawn)), key=lambda i: (scores[i], -i))  # the first of equal best
         self._chosen[trial._trial_id] = dict(drawn[best].frozen.params)
-        study._storage.set_trial_system_attr(trial._trial_id, SCORES_ATTR, [_json_float(s) for s in scores])
+        study._storage.set_trial_system_attr(trial._trial_id, SCORES_ATTR, shown)
         study._storage.set_trial_system_attr(trial._trial_id, CHOSEN_ATTR, best)
 
     def _safe_score(self, arch: Arch) -> float:
@@ -145,6 +155,17 @@ class PrescreenSampler(BaseSampler):
     def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
         self._chosen.pop(trial._trial_id, None)
         self.inner.after_trial(study, trial, state, values)
+
+
+def _key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def _configurations(study: Study, trial: FrozenTrial) -> set[str]:
+    """The parameters of every other trial that has run, runs or waits (failed ones may be retried)."""
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+    return {_key(t.params) for t in study.get_trials(deepcopy=False, states=states)
+            if t._trial_id != trial._trial_id and t.params}
 
 
 def _json_float(value: float) -> float | None:

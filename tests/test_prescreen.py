@@ -1,6 +1,7 @@
 """Prescreening (nas/prescreen.py): only the best-scoring candidate of each slot ever reaches the objective."""
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -11,7 +12,7 @@ import torch
 from nas.arch import Arch
 from nas.errors import UsageError
 from nas.evolution import MUTATED_ATTR, PARENT_ATTR, EvolutionSampler
-from nas.prescreen import CHOSEN_ATTR, SCORES_ATTR, PrescreenSampler, proxy_scorer
+from nas.prescreen import CHOSEN_ATTR, REPEAT, SCORES_ATTR, PrescreenSampler, proxy_scorer
 from nas.sample import sample_arch
 from nas.space import parse_space
 
@@ -61,13 +62,35 @@ def test_only_the_best_candidate_of_each_slot_is_trained(inner: Any) -> None:
     candidates, trials = 4, 10
     study, recorder, trained = _search(inner(), candidates, trials)
     assert len(study.trials) == len(trained) == trials  # screened-out candidates are not trials
-    assert len(recorder.scored) == candidates * trials
+    scored = iter(recorder.scored)
     for n, t in enumerate(study.trials):
-        slot = recorder.scored[n * candidates:(n + 1) * candidates]
-        best = max(range(candidates), key=lambda i: (slot[i][1], -i))
-        assert trained[n] == slot[best][0]  # the trial ran the winner, and nothing else was trained
+        shown = t.system_attrs[SCORES_ATTR]
+        assert len(shown) == candidates
+        slot = {i: next(scored) for i, s in enumerate(shown) if s != REPEAT}  # repeats are not scored
+        assert [round(v, 6) for _, v in slot.values()] == [s for s in shown if s != REPEAT]
+        best = max(slot, key=lambda i: (slot[i][1], -i))
         assert t.system_attrs[CHOSEN_ATTR] == best
-        assert t.system_attrs[SCORES_ATTR] == [round(v, 6) for _, v in slot]
+        assert trained[n] == slot[best][0]  # the trial ran the winner, and nothing else was trained
+    assert next(scored, None) is None
+
+
+def test_a_candidate_that_repeats_a_trial_is_not_chosen_while_new_ones_are_left() -> None:
+    space = parse_space({"family": "cnn", "blocks": {"depth": 1, "channels": [4, 8, 16], "kernel": [3, 5]},
+                         "train": {"lr": 0.01, "epochs": 1}})
+    trained: list[str] = []
+
+    def objective(trial: Any) -> float:
+        trained.append(sample_arch(space, trial).to_json())
+        return 0.0
+
+    score = lambda arch: float(arch.sections["blocks"][0]["channels"])  # noqa: E731 - prefers the widest
+    study = optuna.create_study(sampler=PrescreenSampler(optuna.samplers.RandomSampler(seed=0), space, score, 30))
+    study.optimize(objective, n_trials=6)
+    assert len(set(trained)) == 6  # all six configurations, widest first, none twice
+    assert [json.loads(a)["blocks"][0]["channels"] for a in trained[:2]] == [16, 16]
+    for t in study.trials:
+        shown = t.system_attrs[SCORES_ATTR]
+        assert shown[t.system_attrs[CHOSEN_ATTR]] != REPEAT
 
 
 def test_evolution_records_the_parent_of_the_candidate_that_ran() -> None:
