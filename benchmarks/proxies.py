@@ -3,8 +3,8 @@
 For each benchmark (a dataset + a shipped search space), `--archs` random architectures are drawn
 through the search's own sampling code (`nas.sample.random_archs`: the network AND its training
 knobs, as a search would propose them). Each is built once with a fixed seed, scored by every
-proxy of `nas.proxies.PROXIES` and by synflow (measured, then left out of nas.proxies) on one
-batch of 64 training rows, then trained from those same
+proxy of `nas.proxies.PROXIES` and by NASWOT and synflow (measured here, then left out of
+nas.proxies) on one batch of 64 training rows, then trained from those same
 initial weights with `nas.train.fit` for a few epochs; its validation accuracy is the best epoch's.
 Reported per proxy: the Spearman rank correlation with validation accuracy (and its p-value), the
 median time to score one model, and what screening would buy: the exact expected validation
@@ -21,10 +21,11 @@ Benchmarks (real data only):
   the (unused) test split.
 - mnist1d / tabular space (MLP): the same rows, each sequence as 40 features.
 
-Few epochs and a subset of rows keep the whole run at about 10 minutes on one thread of the
-shared 2-core machine under a load of ~10 (`--quick`: about 3); the accuracies are therefore
-those of short training, which is what a search with `--epochs` small, or a pruner's early
-epochs, would see.
+Few epochs and a subset of rows keep the whole run short: 7 minutes wall (2.5 CPU minutes) on
+one thread of the shared 2-core machine at a load of about 8 (`--quick`: about 2). The accuracies
+are therefore those of short training, which is what a search with a small `--epochs`, or a
+pruner's early epochs, sees; `--only mnist1d/sequence --rows 2000 --epochs 8` (15-25 minutes)
+checks the RNN space after longer training. Results and the decision: nas/proxies.py.
 """
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ def _mnist1d_raw(rows: int, as_sequence: bool) -> Any:
 def mnist1d(task: str, rows: int) -> Any:
     from nas.data import prepare
 
+    if not 2 <= rows <= 3000:
+        raise SystemExit(f"--rows: 2 to 3000 (rows 3000-3999 are the validation split), got {rows}")
+
     return prepare(_mnist1d_raw(rows, task == "sequence"), "mnist1d", task, seed=0)
 
 
@@ -112,11 +116,59 @@ def synflow(model: Any, batch: Any) -> float:
     return math.log(max(total, 1e-300))
 
 
+def _unit_hooks(net: Any, codes: list[Any]) -> list[Any]:
+    """Hooks that append each batch row's active units (as 0/1, flattened) to `codes`: the input
+    of every activation module of nas.models._layers, the output of every recurrent layer."""
+    from torch import nn
+
+    from nas.models._layers import ACTIVATIONS
+
+    kinds = tuple({type(make()) for make in ACTIVATIONS.values()})
+
+    def pre(module: Any, args: tuple[Any, ...]) -> None:
+        codes.append((args[0] > 0).flatten(1).double())
+
+    def post(module: Any, args: tuple[Any, ...], out: tuple[Any, ...]) -> None:
+        codes.append((out[0] > 0).flatten(1).double())  # (B, T, hidden * directions)
+
+    hooks = [m.register_forward_pre_hook(pre) for m in net.modules() if isinstance(m, kinds)]
+    hooks += [m.register_forward_hook(post) for m in net.modules() if isinstance(m, nn.RNNBase)]
+    return hooks
+
+
+def naswot(model: Any, batch: Any) -> float:
+    """NASWOT (Mellor et al. 2021), measured here and left out of nas.proxies: each input's binary
+    code is which units are active (see `_unit_hooks`; the model's output when it has no such
+    unit, e.g. a linear model); K[i, j] counts the units on which inputs i and j agree; the score
+    is log det(K + I) (the identity keeps K non-singular when two inputs share a code). Batch norm
+    in training mode as in the original, dropout off, on a copy of the model."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    net = copy.deepcopy(model).train()
+    for m in net.modules():
+        if isinstance(m, (nn.Dropout, nn.RNNBase)):
+            m.eval()  # deterministic: no dropout (an RNN's train mode only adds dropout)
+    codes: list[Any] = []
+    hooks = _unit_hooks(net, codes)
+    try:
+        with torch.no_grad():
+            out = net(batch)
+    finally:
+        for h in hooks:
+            h.remove()
+    c = torch.cat(codes, dim=1) if codes else (out > 0).flatten(1).double()
+    k = c @ c.T + (1 - c) @ (1 - c).T  # agreements between every two inputs
+    return float(torch.linalg.slogdet(k + torch.eye(k.shape[0], dtype=k.dtype))[1])
+
+
 def candidates() -> dict[str, Callable[[Any, Any], float]]:
     """The proxies measured: those nas.proxies keeps, and the ones it left out."""
     from nas.proxies import PROXIES
 
-    return {**PROXIES, "synflow": synflow}
+    return {**PROXIES, "naswot": naswot, "synflow": synflow}
 
 
 def measure_arch(arch: Any, data: Any, seed: int, epochs: int) -> Measured | None:

@@ -140,7 +140,7 @@ def test_proxy_scorer_is_deterministic_and_leaves_the_global_generator_alone() -
         batches.append(1)
         return torch.randn((8, 1, 8, 8), generator=torch.Generator().manual_seed(0))
 
-    score = proxy_scorer("naswot", (1, 8, 8), 10, batch, seed=3)
+    score = proxy_scorer("params", (1, 8, 8), 10, batch, seed=3)
     torch.manual_seed(7)
     expected = torch.rand(2)
     torch.manual_seed(7)

@@ -1,4 +1,5 @@
-"""Training-free proxies (nas/proxies.py): finite, deterministic, side-effect free, every family."""
+"""Training-free proxies: the one nas.proxies keeps, and the candidates benchmarks/proxies.py measures
+(finite, deterministic, side-effect free, on every family), since its table rests on them."""
 from __future__ import annotations
 
 import math
@@ -7,9 +8,10 @@ from typing import Any
 import pytest
 import torch
 
+from benchmarks.proxies import candidates, naswot, synflow
 from nas.errors import UsageError
 from nas.models import build_model
-from nas.proxies import ACTIVATION_TYPES, PROXIES, get_proxy, naswot
+from nas.proxies import DEFAULT_PROXY, PROXIES, get_proxy
 from nas.sample import random_archs
 from nas.space import load_space, shipped_space
 
@@ -29,9 +31,9 @@ def _batch(space: str, rows: int = 16) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("space", sorted(SHAPES))
-@pytest.mark.parametrize("name", sorted(PROXIES))
+@pytest.mark.parametrize("name", sorted(candidates()))
 def test_proxy_is_finite_and_repeats_on_a_model_built_with_the_same_seed(space: str, name: str) -> None:
-    proxy, batch = get_proxy(name), _batch(space)
+    proxy, batch = candidates()[name], _batch(space)
     for i, (arch, model) in enumerate(_models(space)):
         first = proxy(model, batch)
         torch.manual_seed(i)
@@ -40,7 +42,7 @@ def test_proxy_is_finite_and_repeats_on_a_model_built_with_the_same_seed(space: 
         assert math.isfinite(first) and proxy(rebuilt, batch) == first == proxy(model, batch)
 
 
-@pytest.mark.parametrize("name", sorted(PROXIES))
+@pytest.mark.parametrize("name", sorted(candidates()))
 def test_proxy_leaves_the_model_and_the_global_generator_untouched(name: str) -> None:
     (arch, model), *_ = _models("image", 1)
     model.train()
@@ -48,22 +50,27 @@ def test_proxy_leaves_the_model_and_the_global_generator_untouched(name: str) ->
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
-    get_proxy(name)(model, _batch("image"))
+    candidates()[name](model, _batch("image"))
     assert torch.equal(torch.rand(3), expected)
     assert model.training and all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-def test_a_wider_network_has_more_parameters_and_a_richer_naswot_code() -> None:
+def test_the_kept_proxy_counts_parameters_and_is_the_default() -> None:
+    wide = torch.nn.Sequential(torch.nn.Linear(6, 256), torch.nn.ReLU(), torch.nn.Linear(256, 3))
+    assert get_proxy("params")(wide, _batch("tabular")) == 6 * 256 + 256 + 256 * 3 + 3
+    assert DEFAULT_PROXY in PROXIES and set(PROXIES) <= set(candidates())
+
+
+def test_a_wider_network_has_more_synflow_and_a_richer_naswot_code() -> None:
     narrow = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3))
     wide = torch.nn.Sequential(torch.nn.Linear(6, 256), torch.nn.ReLU(), torch.nn.Linear(256, 3))
     batch = _batch("tabular", 32)
-    assert get_proxy("params")(wide, batch) == 6 * 256 + 256 + 256 * 3 + 3
+    assert synflow(wide, batch) > synflow(narrow, batch)
     assert naswot(wide, batch) > naswot(narrow, batch)
 
 
-def test_naswot_reads_the_units_of_a_recurrent_layer() -> None:
-    """An RNN without activation modules still has codes: its states; more units, more distinct codes."""
-    class Net(torch.nn.Module):
+def test_naswot_reads_the_units_of_a_recurrent_layer_and_the_outputs_of_a_linear_model() -> None:
+    class Net(torch.nn.Module):  # no activation module: only the GRU's states are units
         def __init__(self, hidden: int) -> None:
             super().__init__()
             self.rnn, self.out = torch.nn.GRU(8, hidden, batch_first=True), torch.nn.Linear(hidden, 3)
@@ -72,24 +79,11 @@ def test_naswot_reads_the_units_of_a_recurrent_layer() -> None:
             return self.out(self.rnn(x)[0][:, -1])
 
     torch.manual_seed(0)
-    small, large = Net(1), Net(64)
     batch = _batch("sequence", 32)
-    assert naswot(large, batch) > naswot(small, batch) + 10
-
-
-def test_naswot_of_a_linear_model_uses_its_outputs_and_needs_two_rows() -> None:
-    linear = torch.nn.Linear(6, 3)
-    assert math.isfinite(naswot(linear, _batch("tabular")))
-    with pytest.raises(UsageError, match="at least 2 inputs"):
-        naswot(linear, _batch("tabular", 1))
-
-
-def test_every_activation_of_the_builders_is_hooked_by_naswot() -> None:
-    from nas.models._layers import ACTIVATIONS
-
-    assert all(isinstance(make(), ACTIVATION_TYPES) for make in ACTIVATIONS.values())
+    assert naswot(Net(64), batch) > naswot(Net(1), batch) + 10
+    assert math.isfinite(naswot(torch.nn.Linear(6, 3), _batch("tabular")))
 
 
 def test_unknown_proxy_is_refused_with_the_known_names() -> None:
-    with pytest.raises(UsageError, match="unknown proxy 'naswt'.*did you mean 'naswot'"):
-        get_proxy("naswt")
+    with pytest.raises(UsageError, match="unknown proxy 'param'.*did you mean 'params'"):
+        get_proxy("param")
