@@ -56,8 +56,16 @@ def _nsga2(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
     return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(8, min(50, trials // 3)))
 
 
+def _evolution(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    """Aging evolution (issue 13, nas/evolution.py): population and tournament sized from the budget."""
+    from nas.evolution import make_evolution
+
+    return make_evolution(seed, space, n_objectives, trials)
+
+
 SAMPLERS: dict[str, Callable[[int, Space, int, int], Any]] = {
     "tpe": _tpe, "random": _random, "gp": _gp, "cmaes": _cmaes, "qmc": _qmc, "nsga2": _nsga2,
+    "evolution": _evolution,
 }
 
 
