@@ -3,8 +3,8 @@
 For each benchmark (a dataset + a shipped search space), `--archs` random architectures are drawn
 through the search's own sampling code (`nas.sample.random_archs`: the network AND its training
 knobs, as a search would propose them). Each is built once with a fixed seed, scored by every
-proxy of `nas.proxies.PROXIES` and by NASWOT and synflow (measured here, then left out of
-nas.proxies) on one batch of 64 training rows, then trained from those same
+proxy of `nas.search.proxies.PROXIES` and by NASWOT and synflow (measured here, then left out of
+nas.search.proxies) on one batch of 64 training rows, then trained from those same
 initial weights with `nas.train.fit` for a few epochs; its validation accuracy is the best epoch's.
 Reported per proxy: the Spearman rank correlation with validation accuracy (and its p-value), the
 median time to score one model, and what screening would buy: the exact expected validation
@@ -99,7 +99,7 @@ def mnist1d(task: str, rows: int) -> Any:
 
 def synflow(model: Any, batch: Any) -> float:
     """synflow (Tanaka et al. 2020; as a NAS proxy, Abdelfattah et al. 2021), measured here and
-    left out of nas.proxies: with every weight replaced by its absolute value, in float64, eval
+    left out of nas.search.proxies: with every weight replaced by its absolute value, in float64, eval
     mode (batch norm at initialisation is then an identity, as the original removes it), the log
     of the sum over parameters of |theta * dR/dtheta|, R the sum of the outputs for one all-ones
     input."""
@@ -137,7 +137,7 @@ def _unit_hooks(net: Any, codes: list[Any]) -> list[Any]:
 
 
 def naswot(model: Any, batch: Any) -> float:
-    """NASWOT (Mellor et al. 2021), measured here and left out of nas.proxies: each input's binary
+    """NASWOT (Mellor et al. 2021), measured here and left out of nas.search.proxies: each input's binary
     code is which units are active (see `_unit_hooks`; the model's output when it has no such
     unit, e.g. a linear model); K[i, j] counts the units on which inputs i and j agree; the score
     is log det(K + I) (the identity keeps K non-singular when two inputs share a code). Batch norm
@@ -165,8 +165,8 @@ def naswot(model: Any, batch: Any) -> float:
 
 
 def candidates() -> dict[str, Callable[[Any, Any], float]]:
-    """The proxies measured: those nas.proxies keeps, and the ones it left out."""
-    from nas.proxies import PROXIES
+    """The proxies measured: those nas.search.proxies keeps, and the ones it left out."""
+    from nas.search.proxies import PROXIES
 
     return {**PROXIES, "naswot": naswot, "synflow": synflow}
 

@@ -12,7 +12,7 @@ from optuna.study import StudyDirection
 from optuna.trial import TrialState, create_trial
 
 from nas.errors import UsageError
-from nas.evolution import (MUTATED_ATTR, PARENT_ATTR, EvolutionSampler, best_of, default_sizes, mutate,
+from nas.search.evolution import (MUTATED_ATTR, PARENT_ATTR, EvolutionSampler, best_of, default_sizes, mutate,
                            tournament)
 from nas.sample import sample_arch
 from nas.space import parse_space
@@ -173,7 +173,7 @@ def test_resumed_study_continues_from_the_stored_population(tmp_path: Path) -> N
 
 
 def test_strategies_table_builds_evolution_sized_from_the_budget() -> None:
-    from nas.strategies import make_sampler
+    from nas.search.strategies import make_sampler
 
     sampler = make_sampler("evolution", 0, SPACE, 1, 50)
     assert isinstance(sampler, EvolutionSampler)

@@ -11,8 +11,8 @@ import torch
 
 from nas.arch import Arch
 from nas.errors import UsageError
-from nas.evolution import MUTATED_ATTR, PARENT_ATTR, EvolutionSampler
-from nas.prescreen import CHOSEN_ATTR, REPEAT, SCORES_ATTR, PrescreenSampler, proxy_scorer
+from nas.search.evolution import MUTATED_ATTR, PARENT_ATTR, EvolutionSampler
+from nas.search.prescreen import CHOSEN_ATTR, REPEAT, SCORES_ATTR, PrescreenSampler, proxy_scorer
 from nas.sample import sample_arch
 from nas.space import parse_space
 
@@ -154,3 +154,20 @@ def test_proxy_scorer_is_deterministic_and_leaves_the_global_generator_alone() -
 def test_fewer_than_one_candidate_is_refused() -> None:
     with pytest.raises(UsageError, match="--prescreen: must be at least 1"):
         PrescreenSampler(optuna.samplers.RandomSampler(), SPACE, lambda arch: 0.0, 0)
+
+
+def test_cli_prescreen_trains_the_best_of_n_candidates(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+    """`nas search --prescreen 4`: every trial records the scores of its 4 candidates and trains the
+    one with the most parameters; with a params objective it is refused in one line."""
+    import optuna
+
+    result = run_cli("search", "--space", tiny_space, "--trials", 3, "--prescreen", 4, "--threads", 1, "-q")
+    assert result.exit_code == 0, result.stderr
+    trials = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db").trials
+    assert len(trials) == 3  # screened-out candidates are never stored as trials
+    for t in trials:
+        scores = [s for s in t.system_attrs["prescreen:scores"] if s is not None]
+        assert len(t.system_attrs["prescreen:scores"]) == 4 and t.user_attrs["params"] == max(scores)
+    refused = run_cli("search", "--space", tiny_space, "--trials", 3, "--prescreen", 4, "--objectives", "accuracy,params",
+                      "--study", "other")
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: --prescreen:")

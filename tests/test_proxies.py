@@ -1,4 +1,4 @@
-"""Training-free proxies: the one nas.proxies keeps, and the candidates benchmarks/proxies.py measures
+"""Training-free proxies: the one nas.search.proxies keeps, and the candidates benchmarks/proxies.py measures
 (finite, deterministic, side-effect free, on every family), since its table rests on them."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from benchmarks.proxies import candidates, naswot, synflow
 from nas.errors import UsageError
 from nas.models import build_model
-from nas.proxies import DEFAULT_PROXY, PROXIES, get_proxy
+from nas.search.proxies import DEFAULT_PROXY, PROXIES, get_proxy
 from nas.sample import random_archs
 from nas.space import load_space, shipped_space
 

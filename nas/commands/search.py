@@ -20,7 +20,7 @@ def search(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS", help="Checkpoint folder (default: artifacts/ beside the SQLite file)."),
-    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, evolution (regularized aging evolution), gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none (several objectives: any but none stops clearly dominated trials)."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Comma list, the task's metric first: e.g. accuracy,params (also flops, latency) for a Pareto search."),
     max_params: Optional[float] = typer.Option(None, "--max-params", help="Reject, untrained, any candidate with more parameters."),
@@ -34,6 +34,7 @@ def search(
     image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),
+    prescreen: int = typer.Option(1, "--prescreen", help="Per trial, draw N candidates, score each by parameter count (a training-free proxy, measured best of those tried) and train only the best; 1 = off."),
     workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
@@ -48,7 +49,7 @@ def search(
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
-                       workers=workers, threads=threads)
+                       workers=workers, threads=threads, prescreen=prescreen)
     result = run_search(cfg, make_observer(console, quiet), SearchObserver if quiet else plain_observer)
     _print_summary(result)
     if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM

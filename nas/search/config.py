@@ -42,6 +42,7 @@ class SearchConfig:
     workers: int = 1
     worker_index: int = 0
     threads: int | None = None  # CPU threads per worker (default: torch's, split between workers)
+    prescreen: int = 1  # candidates scored by a training-free proxy per trial; the best is trained (1: off)
 
     @property
     def seed(self) -> int:
@@ -81,6 +82,8 @@ def check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--threads: must be at least 1, got {cfg.threads}")
     if not 1 <= cfg.workers <= 256:
         raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
+    if not 1 <= cfg.prescreen <= 1000:
+        raise UsageError(f"--prescreen: must be between 1 and 1000, got {cfg.prescreen}")
     if cfg.latency_batch < 1:
         raise UsageError(f"--latency-batch: must be at least 1, got {cfg.latency_batch}")
     cfg.limits.check()

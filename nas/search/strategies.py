@@ -8,6 +8,7 @@ from typing import Any
 import optuna
 
 from nas.errors import UsageError, nearest
+from nas.search.evolution import make_evolution
 from nas.space import Choice, Space
 
 
@@ -57,9 +58,7 @@ def _nsga2(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
 
 
 def _evolution(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
-    """Aging evolution (issue 13, nas/evolution.py): population and tournament sized from the budget."""
-    from nas.evolution import make_evolution
-
+    """Aging evolution (issue 13, nas/search/evolution.py): population and tournament sized from the budget."""
     return make_evolution(seed, space, n_objectives, trials)
 
 

@@ -92,7 +92,7 @@ class EvolutionSampler(BaseSampler):
         self.max_mutations, self.copy_neighbour = max_mutations, copy_neighbour
         self._rng = np.random.default_rng(seed)
         self._random = RandomSampler(seed=seed)
-        # trial id -> the plans made for it; usually one, several when a wrapper (nas.prescreen)
+        # trial id -> the plans made for it; usually one, several when a wrapper (nas.search.prescreen)
         # draws candidates through this sampler for the same trial
         self._plans: dict[int, list[_Plan]] = {}
 

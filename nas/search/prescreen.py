@@ -18,7 +18,7 @@ system attributes (`"repeat"` for a skipped repeat, None for a candidate that co
 Not prescreened: a trial with fixed parameters (an enqueued or re-queued configuration) runs as
 given. Candidates are drawn from the inner sampler's current model of the study, so TPE draws N
 times from its density and evolution makes N children (tournament + mutation each); the one
-chosen is recorded by `nas.evolution` as its real child. The score is higher-is-better; a
+chosen is recorded by `nas.search.evolution` as its real child. The score is higher-is-better; a
 candidate that cannot be scored (its builder raises) scores -inf.
 """
 from __future__ import annotations
@@ -37,7 +37,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from nas.arch import Arch
 from nas.errors import UsageError
+from nas.models import build_model
 from nas.sample import sample_arch
+from nas.search.proxies import get_proxy
 from nas.space import Space
 
 SCORES_ATTR = "prescreen:scores"
@@ -180,9 +182,6 @@ def proxy_scorer(proxy: str, input_shape: tuple[int, ...], out_dim: int, batch: 
     once, on first use; its device is the model's). `feasible(model)` False (e.g. a cost limit
     the model breaks) scores -inf, so a limit is never broken for a higher proxy score."""
     import torch
-
-    from nas.models import build_model
-    from nas.proxies import get_proxy
 
     fn, cached = get_proxy(proxy), []
 

@@ -2,7 +2,7 @@
 
 A proxy takes a built, untrained model and one batch of inputs (B, ...) on the model's device and
 returns a finite float; it must not change the model or draw random numbers, so a model built
-after `torch.manual_seed(s)` scores the same every time. nas.prescreen scores candidates with one.
+after `torch.manual_seed(s)` scores the same every time. nas.search.prescreen scores candidates with one.
 
 Kept: `params`, the number of parameters. benchmarks/proxies.py measured it against two
 published proxies, synflow (Tanaka et al. 2020; Abdelfattah et al. 2021) and NASWOT (Mellor et
