@@ -17,11 +17,11 @@ from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standa
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
 from nas.data.tables import fit_categories, one_hot, windows
+from nas.data.tasks import TASKS, Task
 from nas.errors import DataError, UsageError, nearest
 
-TASKS = ("image", "sequence", "tabular")
 
-__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "EXTRAS", "KINDS", "TASKS", "Raw", "Series", "Split", "TaskData",
+__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "EXTRAS", "KINDS", "TASKS", "Raw", "Series", "Split", "Task", "TaskData",
            "apply_standardize", "fit_standardize", "to_target_units", "infer_task", "load_data", "prepare", "series_raw"]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nas.data._raw import Raw, Series
+from nas.data.tasks import TASKS
 from nas.data.timeseries import UCR_LOADERS, mnist1d
 
 
@@ -129,4 +130,4 @@ BUILTINS: dict[str, BuiltinDataset] = {
 # optional dependency group -> the package it installs (what `nas datasets` checks for)
 EXTRAS: dict[str, str] = {"series": "statsmodels", "ucr": "aeon", "mnist1d": "mnist1d"}
 
-DEFAULT_DATASET: dict[str, str] = {"image": "digits", "sequence": "digits_seq", "tabular": "breast_cancer"}
+DEFAULT_DATASET: dict[str, str] = {name: task.default_dataset for name, task in TASKS.items()}

@@ -102,7 +102,8 @@ def stored_seed(trial: Any, study_seed: int) -> int:
 
 def resolve_space(task: str, space: str | None, epochs: int | None) -> Space:
     """The space file (a path, or a shipped name; the task's own by default), epochs overridden."""
-    path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or task)
+    default = TASKS[task].space if task in TASKS else task
+    path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or default)
     loaded = load_space(path)
     return loaded if epochs is None else loaded.with_epochs(int(epochs))
 
