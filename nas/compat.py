@@ -30,7 +30,7 @@ def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
             raise StoreError(f"study '{study.study_name}' was created with {flag} {old.get(key)}, not {info[key]}; {how}")
     if old.get("data", {}).get("fingerprint") != info["data"]["fingerprint"]:
         raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
-    before, after = _params(old.get("space", {})), _params(info["space"])
+    before, after = _params(_with_defaults(old.get("space", {}))), _params(info["space"])
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     refused = [f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in changed if not _widens(before.get(k), after.get(k))]
     if refused:
@@ -38,6 +38,21 @@ def check_compatible(study: Any, info: dict[str, Any]) -> list[str]:
                          f"({'; '.join(refused[:3])}{'; ...' if len(refused) > 3 else ''}); only widened ranges can "
                          f"resume (Optuna cannot add choices to an existing study); {how}")
     return changed
+
+
+def _with_defaults(space: dict[str, Any]) -> dict[str, Any]:
+    """The stored space with keys added to the schema since filled in at their defaults.
+
+    A study made before a key existed (e.g. `train.ema`) ran with that key's default, which is
+    what a resumed run gets too: without this the new key would read as a changed space.
+    """
+    from nas.errors import SpaceError
+    from nas.space import parse_space
+
+    try:
+        return parse_space(space).to_dict()
+    except SpaceError:  # no longer valid as a whole: compare key by key, as stored
+        return space
 
 
 def _params(space: dict[str, Any]) -> dict[str, Any]:
