@@ -121,9 +121,12 @@ class FitResult:
 class WeightAverage:
     """An exponential moving average of a model's weights, held in a copy of the model.
 
-    The copy is what fit() evaluates and keeps. The decay warms up as min(decay, (1+n)/(10+n))
-    after n updates (as in TensorFlow's and timm's EMA), so a short fit is not dominated by the
-    random initial weights. Floating-point buffers (batch-norm statistics) are averaged too.
+    The copy is what fit() evaluates and keeps. The average is bias-corrected, as Adam corrects
+    its moments: after n steps each step's weights count (1-d) d^(n-k) / (1 - d^n), so the random
+    initial weights never count and `decay` means the same from the first epoch. (The warm-up
+    min(decay, (1+n)/(10+n)) of TensorFlow and timm stays below 0.99 for ~900 steps: longer than
+    a whole fit on a small table, where it would make every decay alike.) Floating-point buffers
+    (batch-norm statistics) are averaged too; integer ones are copied.
     """
 
     def __init__(self, model: nn.Module, decay: float) -> None:
@@ -136,7 +139,7 @@ class WeightAverage:
     @torch.no_grad()
     def update(self) -> None:
         self.updates += 1
-        weight = 1 - min(self.decay, (1 + self.updates) / (10 + self.updates))
+        weight = (1 - self.decay) / (1 - self.decay**self.updates)  # 1 at the first step: a copy
         if self._float:  # one fused kernel per step instead of one per tensor
             torch._foreach_lerp_([a for a, _ in self._float], [b for _, b in self._float], weight)
         for a, b in self._other:
@@ -167,6 +170,16 @@ def seed_everything(seed: int) -> None:
 
 def _better(a: float, b: float, direction: str) -> bool:
     return a > b if direction == "maximize" else a < b
+
+
+def _improves(result: FitResult, value: float, loss: float, direction: str) -> bool:
+    """Whether this epoch beats the best so far: a better validation metric, or the same one at a
+    lower validation loss. Ties are common (accuracy on a small validation split moves in steps of
+    1/n and is flat for many epochs); the loss still says which weights fit the held-out rows better,
+    and lets patience see progress that the metric is too coarse to show."""
+    if result.best_epoch < 0 or _better(value, result.best_value, direction):
+        return True
+    return value == result.best_value and loss < result.loss_curve[result.best_epoch]
 
 
 def _batch_starts(n: int, batch_size: int) -> list[int]:
@@ -280,7 +293,7 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
         value, loss = evaluate(judged, data.val, data)
         result.curve.append(value)
         result.loss_curve.append(loss)
-        if not keep_best or result.best_epoch < 0 or _better(value, result.best_value, data.direction):
+        if not keep_best or _improves(result, value, loss, data.direction):
             result.best_value, result.best_epoch = value, epoch
             for k, v in current.items():
                 best[k].copy_(v)
