@@ -21,16 +21,17 @@ machine is shared, so times are CPU seconds of this process (1 torch thread).
 from __future__ import annotations
 
 try:
-    from benchmarks._common import table
+    from benchmarks._common import ROOT, table
 except ModuleNotFoundError:  # run as a script: python benchmarks/recipe.py
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks._common import table
+    from benchmarks._common import ROOT, table
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -256,7 +257,7 @@ def _sample_space(space: Any, data: Any, archs: int) -> dict[str, float]:
 
 def spaces(archs: int) -> None:
     from nas.data import DataSpec, load_data
-    from nas.space import load_space, parse_space, shipped_space
+    from nas.space import load_space, parse_space
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,7 +266,7 @@ def spaces(archs: int) -> None:
                    "sequence": {"digits_seq": lambda seed: DataSpec(task="sequence", dataset="digits_seq", seed=seed),
                                 **_ucr_specs(Path(tmp))}}
         for task, sets in data_of.items():
-            now = load_space(shipped_space(task))
+            now = load_space(ROOT / "search_spaces" / f"{task}.yaml")  # this checkout's, not an installed nas's
             before = parse_space({**now.to_dict(), "train": OLD_TRAIN[task]})
             for name, spec in sets.items():
                 data = load_data(spec(0))
@@ -273,6 +274,7 @@ def spaces(archs: int) -> None:
                     row = _sample_space(space, data, archs)
                     rows.append([task, name, label, *(f"{v:+.4f}" if k in ("mean gap", "chosen on val") else v
                                                       for k, v in row.items())])
+                    print(*rows[-1], file=sys.stderr, flush=True)  # progress: part 4 takes a while
     table(f"4. {archs} architectures drawn from each shipped space, its train section before / now: test gap to the "
           "baseline (accuracy points / relative RMSE excess; lower is better)",
           ["task", "data", "train section", "mean gap", "at least baseline", "chosen on val", "mean epochs", "cpu s"], rows)

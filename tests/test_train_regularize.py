@@ -203,3 +203,30 @@ def test_lbfgs_stops_a_diverged_model(wine) -> None:
         model[-1].weight.fill_(float("nan"))
     with pytest.raises(DivergedError, match=r"loss became nan at epoch 1"):
         fit(model, wine, TrainConfig(optimizer="lbfgs", epochs=3), seed=0)
+
+
+def test_an_equal_metric_at_a_lower_validation_loss_is_an_improvement() -> None:
+    from nas.train import FitResult, _improves
+
+    result = FitResult(best_value=0.9, best_epoch=0, curve=[0.9, 0.9], loss_curve=[0.30, 0.25])
+    assert _improves(result, 0.9, 0.25, "maximize")  # same accuracy, lower loss: better weights
+    assert not _improves(result, 0.9, 0.35, "maximize") and not _improves(result, 0.85, 0.01, "maximize")
+    assert _improves(result, 0.95, 9.0, "maximize")  # the metric comes first
+
+
+def test_a_study_stored_before_the_train_keys_existed_resumes() -> None:
+    from types import SimpleNamespace
+
+    from nas.compat import check_compatible
+    from nas.space import parse_space
+
+    raw = {"family": "mlp", "layers": {"depth": [0, 1]}, "train": {"lr": {"low": 1e-3, "high": 1e-2, "log": True}}}
+    now = parse_space(raw).to_dict()
+    old = {k: v for k, v in now.items()}
+    old["train"] = {k: v for k, v in now["train"].items() if k not in ("label_smoothing", "ema", "patience", "jitter")}
+    info = {"task": "tabular", "dataset": "wine", "seed": 0, "data": {"fingerprint": "f"}, "space": now}
+    study = SimpleNamespace(study_name="s", user_attrs={"nas": {**info, "space": old}})
+    assert check_compatible(study, info) == []
+    changed = {**now, "train": {**now["train"], "patience": 5}}
+    with pytest.raises(Exception, match=r"train\.patience: 0 -> 5"):
+        check_compatible(study, {**info, "space": changed})
