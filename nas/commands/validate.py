@@ -6,21 +6,18 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from nas.commands._common import console
-from nas.errors import UsageError
+from nas.commands._common import console, ranged
 
 def validate(
     path: str = typer.Argument(..., help="Space YAML file to check (or a shipped space name)."),
-    samples: int = typer.Option(3, "--samples", help="How many random architectures to show."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the shown samples."),
+    samples: int = ranged(3, "--samples", "How many random architectures to show."),
+    seed: int = ranged(0, "--seed", "Seed of the shown samples."),
 ) -> None:
     """Check a space file: free parameters, size of the space, and a few sampled architectures."""
     from nas.search import resolve_space
     from nas.space import format_size
     from nas.sample import random_archs
 
-    if samples < 0:
-        raise UsageError(f"--samples: must be 0 or more, got {samples}")
     space = resolve_space("", path, None)
     free = space.free_parameters()
     console.print(f"{space.source}: valid {space.family} space", highlight=False)

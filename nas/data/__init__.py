@@ -18,6 +18,7 @@ from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw, Series
 from nas.data.files import infer_task, load_file
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.errors import DataError, UsageError, nearest
+from nas.limits import check, check_values
 
 TASKS = ("image", "sequence", "tabular")
 
@@ -67,8 +68,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
 
 def series_raw(series: Series, window: int) -> Raw:
     """Windows of `window` steps (all columns) -> the target one step later, split in time order."""
-    if window < 1:
-        raise UsageError(f"--window: must be at least 1, got {window}")
+    check("--window", window)
     if window >= len(series.values):
         raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
     target = series.values[:, series.columns.index(series.target)]
@@ -120,6 +120,7 @@ def load_data(spec: DataSpec) -> TaskData:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")
     if spec.kind is not None and spec.kind not in KINDS:
         raise UsageError(f"--kind: unknown kind '{spec.kind}'{nearest(spec.kind, KINDS)}")
+    check_values({"--window": spec.window, "--image-size": spec.image_size, "--seed": spec.seed})
     if spec.path is not None:
         if spec.dataset is not None:
             raise UsageError("--data and --dataset: pass one of them, not both")
