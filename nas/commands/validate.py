@@ -28,6 +28,8 @@ def validate(
 
 
 def _show_samples(space: Any, archs: list[Any]) -> None:
+    import torch
+
     from nas.models import build_model, count_params, summarize
 
     shapes = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,)}  # the built-in datasets' inputs
@@ -35,7 +37,8 @@ def _show_samples(space: Any, archs: list[Any]) -> None:
     for col in ("#", "architecture", "parameters", "training"):
         table.add_column(col)
     for i, arch in enumerate(archs):
-        params = count_params(build_model(arch, shapes[space.family], 10))
+        with torch.device("meta"):  # shapes only, no memory: a valid space may hold a 100 GB network
+            params = count_params(build_model(arch, shapes[space.family], 10))
         train = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in arch.train.items())
         table.add_row(str(i), summarize(arch), f"{params:,}", train)
     console.print(table)
