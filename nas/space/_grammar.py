@@ -8,12 +8,14 @@
 Parsing here is structural; `_schema` checks each value against what its key allows. What no
 key accepts is refused here, for every key alike (issue 14, found by fuzzing): numbers that are
 not finite (`.nan`, `.inf`, or the strings 'nan', '1e400'), integers beyond any bound, and a
-`step` so small that the range has more grid points than a sampler can count.
+`step` so small that the range has more grid points than a sampler can count. A stepped range
+must end on a step (Optuna would otherwise cut `high` with a warning the user never asked for).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Union
 
 RANGE_KEYS = ("low", "high", "step", "log")
@@ -123,10 +125,20 @@ def _parse_range(raw: dict[str, Any]) -> Range:
         raise GrammarError(f"step must be > 0, got {step}")
     if log and step is not None:
         raise GrammarError("a range cannot have both 'log' and 'step'")
-    if step is not None and (high - low) / step >= MAX_GRID:
-        raise GrammarError(f"step {step} makes more than {MAX_GRID:,} values; use a larger step or no step")
+    if step is not None:
+        _check_steps(low, high, step)
     integer = all(isinstance(v, int) for v in (low, high)) and (step is None or isinstance(step, int))
     return Range(low=low, high=high, step=step, log=log, integer=integer)
+
+
+def _check_steps(low: float, high: float, step: float) -> None:
+    """A stepped range has a countable grid that ends on `high` (decimal arithmetic, as Optuna's)."""
+    if (high - low) / step >= MAX_GRID:
+        raise GrammarError(f"step {step} makes more than {MAX_GRID:,} values; use a larger step or no step")
+    span, d_step = Decimal(str(high)) - Decimal(str(low)), Decimal(str(step))
+    if span % d_step:
+        end = span // d_step * d_step + Decimal(str(low))
+        raise GrammarError(f"high - low is not a whole number of steps of {step}: use high: {end} or {end + d_step}")
 
 
 def parse_value(raw: Any) -> Param:
