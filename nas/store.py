@@ -79,11 +79,26 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
 # WAL lets readers run during a write, a long busy timeout makes writers queue instead of failing
 # with "database is locked", and synchronous=NORMAL is crash-safe in WAL mode (a kill loses nothing).
 SQLITE_BUSY_SECONDS = 120
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+ENV_SQLITE_BUSY = "NAS_SQLITE_BUSY_SECONDS"  # issue 14: tests (and impatient users) shorten the wait
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+
+
+def sqlite_busy_seconds() -> float:
+    """How long a writer waits for another process's lock: $NAS_SQLITE_BUSY_SECONDS, else 120 s."""
+    raw = os.environ.get(ENV_SQLITE_BUSY)
+    if raw is None:
+        return SQLITE_BUSY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= 86_400):
+        raise StoreError(f"${ENV_SQLITE_BUSY}: expected seconds between 0 and 86400, got {raw!r}")
+    return seconds
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    for pragma in SQLITE_PRAGMAS:
+    for pragma in (*SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(sqlite_busy_seconds() * 1000)}"):
         dbapi_connection.execute(pragma)
 
 
@@ -128,7 +143,7 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
         _check_sqlite_file(path, create)
-        engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
+        engine_kwargs = {"connect_args": {"timeout": sqlite_busy_seconds()}}
     kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
     if heartbeat:  # issue 5: a dead worker's trial is failed after the grace period and retried
         from nas.workers import retry_callback
@@ -157,11 +172,11 @@ def artifact_dir(url: str | None = None, override: str | None = None) -> Path:
 
 
 def artifact_store(url: str | None = None, override: str | None = None) -> Any:
-    from optuna.artifacts import FileSystemArtifactStore
+    from nas.artifacts import AtomicArtifactStore  # issue 14: a checkpoint is whole or absent
 
     base = artifact_dir(url, override)
     base.mkdir(parents=True, exist_ok=True)
-    return FileSystemArtifactStore(base_path=str(base))
+    return AtomicArtifactStore(base_path=str(base))
 
 
 def study_names(storage: Any) -> list[str]:
