@@ -35,6 +35,10 @@ class AtomicArtifactStore(FileSystemArtifactStore):
             with open(tmp, "wb") as f:
                 shutil.copyfileobj(content_body, f)
             os.replace(tmp, final)
+        except OSError as exc:  # e.g. disk full: the error names the folder, not the temporary
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise OSError(exc.errno, exc.strerror, str(final.parent)) from None
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()

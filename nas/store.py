@@ -122,7 +122,9 @@ def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
         try:
             with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(url, **kwargs)
+                from nas.rdb import RDBStorage  # issue 14: heartbeats survive a locked database
+
+                return RDBStorage(url, **kwargs)
         except IntegrityError:
             if attempt == 4:
                 raise
@@ -216,6 +218,7 @@ def save_checkpoint(trial: Any, state: dict[str, Any], store: Any) -> str:
 def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
     """Load a trial's weights (safetensors: no pickles). StoreError when it has none."""
     from optuna.artifacts import download_artifact
+    from optuna.artifacts.exceptions import ArtifactNotFound
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -227,8 +230,9 @@ def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
         try:
             download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=path)
             return load_file(path)
-        except (FileNotFoundError, OSError) as exc:
-            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store ({exc})") from None
+        except (ArtifactNotFound, OSError) as exc:  # issue 14: the folder was removed, or this file
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store "
+                             f"({getattr(exc, 'strerror', None) or 'not found'})") from None
         except SafetensorError as exc:
             raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is unreadable ({exc})") from None
 
