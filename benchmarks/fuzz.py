@@ -1,13 +1,14 @@
 """Fuzz run of issue 14: generated space files, NPZ and CSV files; prints the count of tracebacks.
 
     python benchmarks/fuzz.py                      # 10,000 cases: 5,000 space files, 5,000 data files
-    python benchmarks/fuzz.py --cases 400 --cli 4  # a quick look
+    python benchmarks/fuzz.py --cases 400 --cli 4 --predict-cases 100 --family-cases 20  # a quick look
 
 Every space file goes through `nas validate` (in-process) and, when accepted, through sampling,
 building and one training step of each sampled network; every data file through
-`nas.data.load_data`; `--cli N` data files also through a one-trial `nas search`. An input must
-be accepted (and usable) or refused with one `error:` line and exit 2. Anything else is counted
-as a traceback and listed by the place in `nas/` it came from.
+`nas.data.load_data`; `--predict-cases` files shaped for three trained models are read as `nas predict` inputs, and
+`--cli N` go through a one-trial `nas search`. An input must be accepted (and usable) or refused
+with one `error:` line and exit 2. Anything else is counted as a traceback and listed by the
+place in `nas/` it came from.
 
 `family` given as a list or a mapping is counted apart: that value becomes a family choice on
 another branch of issue 14 (the family-choice helper owns it), so here it shows how many escape.
@@ -62,16 +63,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000, help="space files + data files (half each)")
     parser.add_argument("--cli", type=int, default=20, help="data files also run through `nas search` (slow)")
+    parser.add_argument("--predict-cases", type=int, default=1000, help="files read as `nas predict` inputs")
     parser.add_argument("--part", choices=("all", "space", "data"), default="all", help="run only one half")
     parser.add_argument("--family-cases", type=int, default=300, help="spaces whose family is a list or mapping")
     args = parser.parse_args()
 
     import optuna
     import torch
-    from hypothesis import strategies as st
 
     from _fuzz import check_cli, check_space_file, family_container, space_text
-    from _fuzz_data import check_data, data_case
+    from _fuzz_data import check_data, check_inputs, data_case, predict_case, reference_infos
     from nas.data import DataSpec
 
     torch.set_num_threads(1)
@@ -103,6 +104,12 @@ def main() -> None:
         return check_cli("search", "--data", write(data, suffix), *flags, "--trials", 1, "--epochs", 1,
                          "--threads", 1, "--storage", db, "--pruner", "none", "-q")
 
+    infos = reference_infos(tmp)
+
+    def predict_file(case: tuple[bytes, str, int]) -> str:
+        data, suffix, which = case
+        return check_inputs(write(data, suffix), infos[which])
+
     tally: dict[str, collections.Counter] = {}
     started = time.perf_counter()
     halves = {"space": args.cases // 2, "data": args.cases - args.cases // 2}
@@ -110,12 +117,13 @@ def main() -> None:
         halves = {k: args.cases if k == args.part else 0 for k in halves}
     _run("space files", halves["space"], space_text(), space_case, tally)
     _run("data files", halves["data"], data_case, data_file, tally)
+    _run("nas predict inputs", args.predict_cases, predict_case(), predict_file, tally)
     _run("data files via nas search", args.cli, data_case, data_cli, tally)
     _run("family list/mapping", args.family_cases, space_text(family=family_container), space_case, tally)
     seconds = time.perf_counter() - started
 
-    print(f"fuzz run: {args.cases} cases (+{args.cli} through nas search, +{args.family_cases} family "
-          f"list/mapping) in {seconds:.0f}s")
+    print(f"fuzz run: {args.cases} cases (+{args.predict_cases} as predict inputs, +{args.cli} through nas search, "
+          f"+{args.family_cases} family list/mapping) in {seconds:.0f}s")
     main_escapes = sum(sum(v.values()) for k, v in tally.items() if k.endswith(" escapes") and "family" not in k)
     print(f"tracebacks: {main_escapes} (family list/mapping, owned by the family-choice branch: "
           f"{sum(tally['family list/mapping escapes'].values())})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,8 @@ def _labels(draw: st.DrawFn, rng: np.random.Generator, n: int, kind: str) -> np.
 def _astype(a: np.ndarray, dtype: str) -> np.ndarray:
     try:
         return a.astype(dtype)
-    except Exception:  # noqa: BLE001 - numpy refuses e.g. class names as dates: keep them as text
-        return a.astype("<U3")
+    except Exception:  # noqa: BLE001 - numpy refuses e.g. class names as dates: leave the array as it is
+        return a
 
 
 def _damage_arrays(draw: st.DrawFn, arrays: dict[str, np.ndarray]) -> None:
@@ -189,3 +190,65 @@ def check_data(spec: Any) -> str:
     if not all(math.isfinite(v) and v > 0 for v in stats):
         raise Escape("non-finite or zero preprocessing statistics")
     return f"accepted {data.task} {data.kind}"
+
+
+def reference_infos(folder: Path) -> list[dict[str, Any]]:
+    """What a bundle says about its data, for three trained models: a CSV table with a text
+    column, a CSV series read in windows of 3, and 8 x 8 grey images from an .npz."""
+    from nas.data import DataSpec, load_data
+
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{rng.normal():.3f},{'abc'[i % 3]},{i % 2}\n" for i in range(40))
+    (folder / "table.csv").write_text("x,colour,target\n" + rows)
+    (folder / "series.csv").write_text("x,target\n" + "".join(f"{i % 5},{i % 7}\n" for i in range(40)))
+    np.savez(folder / "images.npz", X=rng.normal(size=(30, 8, 8)).astype(np.float32), y=np.arange(30) % 3)
+    specs = [DataSpec(task="tabular", path=str(folder / "table.csv"), target="target"),
+             DataSpec(task="sequence", path=str(folder / "series.csv"), target="target", window=3),
+             DataSpec(task="image", path=str(folder / "images.npz"))]
+    return [load_data(spec).describe() for spec in specs]
+
+
+def check_inputs(path: Path, info: dict[str, Any]) -> str:
+    """Contract for `nas predict` inputs: model-ready finite rows of the model's shape, or a NasError."""
+    from nas.data.inputs import load_inputs
+    from nas.errors import NasError
+
+    try:
+        X, names = load_inputs(path, info)
+    except NasError as exc:
+        if not str(exc).strip():
+            raise Escape(f"{type(exc).__name__} with an empty message") from None
+        return "refused"
+    if tuple(X.shape[1:]) != tuple(info["input_shape"]) or len(names) != len(X):
+        raise Escape(f"inputs of shape {X.shape} and {len(names)} names for a model of input {info['input_shape']}")
+    if not np.isfinite(X).all():
+        raise Escape("accepted inputs that are not finite after preprocessing")
+    return "accepted"
+
+
+@st.composite
+def predict_case(draw: st.DrawFn) -> tuple[bytes, str, int]:
+    """(file bytes, suffix, which reference model): new inputs shaped for one of the models of
+    `reference_infos`, with 0-3 damages (a missing column, an unseen category, a short series...)."""
+    which = draw(st.integers(0, 2))
+    n = draw(st.sampled_from([0, 1, 2, 3, 5, 9]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    damages = draw(st.sampled_from([0, 0, 1, 1, 2, 3]))
+    if which == 2:
+        shape = draw(st.sampled_from([(n, 8, 8), (n, 1, 8, 8), (n, 8, 8, 1), (n, 3, 8, 8), (n, 64)]))
+        arrays = {"X": rng.normal(size=shape).astype(draw(st.sampled_from(["float32", "float64", "uint8"])))}
+        for _ in range(damages):
+            if arrays:
+                _damage_arrays(draw, arrays)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue(), ".npz", which
+    header = ["x", "colour", "target"][: draw(st.integers(1, 3))] if which == 0 else ["x", "target"]
+    makers = {"x": lambda: f"{rng.normal():.3f}", "colour": lambda: draw(st.sampled_from("abcz")),
+              "target": lambda: str(int(rng.integers(0, 7)))}
+    rows = [[makers[c]() for c in header] for _ in range(n)]
+    for _ in range(damages):
+        _damage_rows(draw, header, rows)
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    return out.getvalue().encode(), ".csv", which

@@ -12,10 +12,21 @@ from typing import Any
 
 import pytest
 from _fuzz import check_cli, check_space, check_space_file, family_container, space_doc, space_text
-from _fuzz_data import check_data, csv_case, data_case, npz_case
+from _fuzz_data import check_data, check_inputs, csv_case, data_case, npz_case, predict_case, reference_infos
 from hypothesis import HealthCheck, given, settings
 
 from nas.data import DataSpec
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Any:
+    """Tiny networks: one CPU thread is several times faster than two on a shared machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def fuzz(examples: int) -> settings:
@@ -74,6 +85,20 @@ def test_clean_data_files_are_accepted(case: tuple[bytes, str, dict[str, Any]]) 
     data, suffix, args = case
     with tempfile.TemporaryDirectory() as tmp:
         assert check_data(DataSpec(path=str(_write(tmp, data, suffix)), **args)).startswith("accepted")
+
+
+@pytest.fixture(scope="module")
+def infos(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return reference_infos(tmp_path_factory.mktemp("models"))
+
+
+@fuzz(100)
+@given(predict_case())
+def test_prediction_inputs_are_read_or_refused(infos: list[dict[str, Any]], case: tuple[bytes, str, int]) -> None:
+    """New inputs for `nas predict` of a table, a series and an image model, some damaged."""
+    data, suffix, which = case
+    with tempfile.TemporaryDirectory() as tmp:
+        check_inputs(_write(tmp, data, suffix), infos[which])
 
 
 @fuzz(3)

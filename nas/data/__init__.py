@@ -46,6 +46,14 @@ def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[
     return X, {**prep, **raw.extra}
 
 
+def _check_finite(source: str, X: np.ndarray, y: np.ndarray, prep: dict[str, Any]) -> None:
+    """DataError when standardising gave NaN or infinity: float32 statistics overflow for values
+    near 3e38 (found by fuzzing, issue 14); such data would train on NaN."""
+    stats = [*prep.get("mean", []), *prep.get("std", []), prep.get("target_mean", 0.0), prep.get("target_std", 1.0)]
+    if not (np.isfinite(X).all() and np.isfinite(y).all() and np.isfinite(stats).all()):
+        raise DataError(f"{source}: values too large to standardise (overflow to infinity); rescale them")
+
+
 def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     """Split raw arrays (or take the given split), fit preprocessing on the training split only,
     and build tensors."""
@@ -59,6 +67,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
         prep.update(target_mean=mean, target_std=std)
         y = (y - mean) / std
+    _check_finite(raw.source, X, y, prep)
     split = lambda i: Split(torch.from_numpy(np.ascontiguousarray(X[i])), _targets(y[i], raw.kind))  # noqa: E731
     out_dim = len(raw.class_names) if classification else 1
     return TaskData(name=name, task=task, kind=raw.kind, input_shape=tuple(X.shape[1:]), out_dim=out_dim,
