@@ -3,7 +3,7 @@
 Why one table: ranges checked case by case were missed where nobody thought of them (issue 14:
 `--window 0` on a series CSV trained and wrote a study). The CLI options (`nas.commands`) take
 their check and their help text from here, and the library checks the same values with
-`check_values` before anything is stored, so `nas search ...` and `run_search(SearchConfig(...))`
+`check_values` / `check_fields` before anything is stored, so `nas search ...` and `run_search(SearchConfig(...))`
 refuse the same inputs with the same line:
 
     --window: must be at least 1, got 0 (steps per input window)
@@ -96,6 +96,15 @@ def check(flag: str, value: Any) -> Any:
     return value
 
 
+# `nas search` flag -> its SearchConfig field: `check_fields(cfg)` is the library's range check.
+SEARCH_FIELDS: dict[str, str] = {
+    "--trials": "trials", "--timeout": "timeout", "--epochs": "epochs", "--seed": "seed",
+    "--window": "window", "--image-size": "image_size", "--latency-batch": "latency_batch",
+    "--max-params": "max_params", "--max-flops": "max_flops", "--max-latency-ms": "max_latency_ms",
+    "--workers": "workers", "--threads": "threads",
+}
+
+
 def check_values(values: Mapping[str, Any]) -> None:
     """Check several flags at once (flag -> value; None means 'not given' and is skipped).
 
@@ -104,3 +113,8 @@ def check_values(values: Mapping[str, Any]) -> None:
     for flag, value in values.items():
         if value is not None:
             check(flag, value)
+
+
+def check_fields(config: Any, fields: Mapping[str, str] = SEARCH_FIELDS) -> None:
+    """Check the numeric fields of a config object (flag -> attribute), by default a SearchConfig."""
+    check_values({flag: getattr(config, attr) for flag, attr in fields.items()})

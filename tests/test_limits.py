@@ -77,6 +77,23 @@ def test_library_refuses_the_same_values_with_the_same_line() -> None:
         check("--trials", 10**400)  # no OverflowError, no 400-digit line
 
 
+def test_search_config_is_checked_by_the_same_table() -> None:
+    """`check_fields(cfg)` is what the library's config check calls: every numeric flag of
+    `nas search` is covered, by its SearchConfig field."""
+    from dataclasses import replace
+
+    from nas.limits import SEARCH_FIELDS, check_fields
+    from nas.search import SearchConfig
+
+    assert {flag for cmd, flag in NUMERIC if cmd == "search"} | {"--timeout"} == set(SEARCH_FIELDS)
+    check_fields(SearchConfig())
+    for flag, attr in SEARCH_FIELDS.items():
+        too_big = [LIMITS[flag].high + 1] if LIMITS[flag].high != float("inf") else []
+        for bad in (-1, float("nan"), *too_big):
+            with pytest.raises(UsageError, match=f"^{flag}: "):
+                check_fields(replace(SearchConfig(), **{attr: bad}))
+
+
 def test_window_zero_on_a_series_csv_stores_nothing(workdir: Path, run_cli) -> None:
     """Issue 14: `--window 0` was read as 'no window', so the series trained as a table."""
     csv = workdir / "series.csv"
