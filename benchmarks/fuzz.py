@@ -59,6 +59,54 @@ def _run(name: str, cases: int, strategy: Any, check: Any, tally: dict[str, coll
         print(f"      {n:5d}  {where}", flush=True)
 
 
+class Cases:
+    """Each kind of case written to a file in one scratch folder and run through its checker."""
+
+    def __init__(self) -> None:
+        from _fuzz_data import reference_infos
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="nas-fuzz-"))
+        self.counter = iter(range(10**9))
+        self.infos = reference_infos(self.tmp)
+
+    def write(self, data: bytes, suffix: str) -> Path:
+        path = self.tmp / f"case{next(self.counter)}{suffix}"
+        path.write_bytes(data)
+        return path
+
+    def space(self, text: bytes) -> str:
+        from _fuzz import check_cli, check_space_file
+
+        path = self.write(text, ".yaml")
+        verdict = check_cli("validate", path, "--samples", "2")
+        deep = check_space_file(path)  # sampling, building and a training step; must agree with validate
+        if (verdict == "refused") != (deep == "refused"):
+            raise AssertionError(f"validate says {verdict}, the library {deep}")
+        return deep
+
+    def data(self, case: tuple[bytes, str, dict[str, Any]]) -> str:
+        from _fuzz_data import check_data
+        from nas.data import DataSpec
+
+        data, suffix, spec = case
+        return check_data(DataSpec(path=str(self.write(data, suffix)), **spec))
+
+    def search(self, case: tuple[bytes, str, dict[str, Any]]) -> str:
+        from _fuzz import check_cli
+
+        data, suffix, spec = case
+        flags = [f"--{k.replace('_', '-')}={v}" for k, v in spec.items() if v is not None]
+        db = f"sqlite:///{self.tmp}/cli{next(self.counter)}.db"
+        return check_cli("search", "--data", self.write(data, suffix), *flags, "--trials", 1, "--epochs", 1,
+                         "--threads", 1, "--storage", db, "--pruner", "none", "-q")
+
+    def predict(self, case: tuple[bytes, str, int]) -> str:
+        from _fuzz_data import check_inputs
+
+        data, suffix, which = case
+        return check_inputs(self.write(data, suffix), self.infos[which])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000, help="space files + data files (half each)")
@@ -71,55 +119,21 @@ def main() -> None:
     import optuna
     import torch
 
-    from _fuzz import check_cli, check_space_file, family_container, space_text
-    from _fuzz_data import check_data, check_inputs, data_case, predict_case, reference_infos
-    from nas.data import DataSpec
+    from _fuzz import family_container, space_text
+    from _fuzz_data import data_case, predict_case
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    tmp = Path(tempfile.mkdtemp(prefix="nas-fuzz-"))
-    counter = iter(range(10**9))
-
-    def write(data: bytes, suffix: str) -> Path:
-        path = tmp / f"case{next(counter)}{suffix}"
-        path.write_bytes(data)
-        return path
-
-    def space_case(text: bytes) -> str:
-        path = write(text, ".yaml")
-        verdict = check_cli("validate", path, "--samples", "2")
-        deep = check_space_file(path)  # sampling, building and a training step; must agree with validate
-        if (verdict == "refused") != (deep == "refused"):
-            raise AssertionError(f"validate says {verdict}, the library {deep}")
-        return deep
-
-    def data_file(case: tuple[bytes, str, dict[str, Any]]) -> str:
-        data, suffix, spec = case
-        return check_data(DataSpec(path=str(write(data, suffix)), **spec))
-
-    def data_cli(case: tuple[bytes, str, dict[str, Any]]) -> str:
-        data, suffix, spec = case
-        flags = [f"--{k}={v}" for k, v in spec.items() if v is not None]
-        db = f"sqlite:///{tmp}/cli{next(counter)}.db"
-        return check_cli("search", "--data", write(data, suffix), *flags, "--trials", 1, "--epochs", 1,
-                         "--threads", 1, "--storage", db, "--pruner", "none", "-q")
-
-    infos = reference_infos(tmp)
-
-    def predict_file(case: tuple[bytes, str, int]) -> str:
-        data, suffix, which = case
-        return check_inputs(write(data, suffix), infos[which])
-
-    tally: dict[str, collections.Counter] = {}
+    cases, tally = Cases(), {}
     started = time.perf_counter()
     halves = {"space": args.cases // 2, "data": args.cases - args.cases // 2}
     if args.part != "all":
         halves = {k: args.cases if k == args.part else 0 for k in halves}
-    _run("space files", halves["space"], space_text(), space_case, tally)
-    _run("data files", halves["data"], data_case, data_file, tally)
-    _run("nas predict inputs", args.predict_cases, predict_case(), predict_file, tally)
-    _run("data files via nas search", args.cli, data_case, data_cli, tally)
-    _run("family list/mapping", args.family_cases, space_text(family=family_container), space_case, tally)
+    _run("space files", halves["space"], space_text(), cases.space, tally)
+    _run("data files", halves["data"], data_case, cases.data, tally)
+    _run("nas predict inputs", args.predict_cases, predict_case(), cases.predict, tally)
+    _run("data files via nas search", args.cli, data_case, cases.search, tally)
+    _run("family list/mapping", args.family_cases, space_text(family=family_container), cases.space, tally)
     seconds = time.perf_counter() - started
 
     print(f"fuzz run: {args.cases} cases (+{args.predict_cases} as predict inputs, +{args.cli} through nas search, "
