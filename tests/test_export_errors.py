@@ -123,9 +123,14 @@ def test_predict_rejects_what_is_not_a_bundle(tmp_path: Path) -> None:
     one_line_error(cli("predict", tmp_path, tmp_path), "no manifest.json")
 
 
-def _edit_manifest(bundle: Path, change) -> None:  # noqa: ANN001
+def _edit_manifest(bundle: Path, change, reseal: bool = True) -> None:  # noqa: ANN001
+    """Change the manifest; `reseal` also fixes its own checksum, as a deliberate editor would."""
+    from nas.ship.bundle import MANIFEST_DIGEST, manifest_digest
+
     manifest = json.loads((bundle / "manifest.json").read_text())
     change(manifest)
+    if reseal:
+        manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     (bundle / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -136,6 +141,8 @@ def _edit_manifest(bundle: Path, change) -> None:  # noqa: ANN001
     (lambda b: (b / "manifest.json").write_text((b / "manifest.json").read_text()[:200]), "truncated JSON"),
     (lambda b: _edit_manifest(b, lambda m: m["data"].update(input_shape=["a", 8, 8])), "not describe a buildable model"),
     (lambda b: _edit_manifest(b, lambda m: m.update(version=99)), "bundle version 99"),
+    (lambda b: _edit_manifest(b, lambda m: m["data"]["preprocessing"].update(scale=2.0), reseal=False), "edited after export"),
+    (lambda b: _edit_manifest(b, lambda m: m["data"].update(class_names=list("abcdefghij")), reseal=False), "edited after export"),
 ])
 def test_tampered_or_truncated_bundle(copy: Path, tmp_path: Path, damage, fragment: str) -> None:
     np.savez(tmp_path / "x.npz", X=np.zeros((1, 1, 8, 8), dtype=np.float32))
@@ -159,6 +166,9 @@ def test_pickle_disguised_as_weights_is_refused_not_run(copy: Path, tmp_path: Pa
     manifest = json.loads((copy / "manifest.json").read_text())  # an attacker also fixes the checksums
     data = (copy / "model.safetensors").read_bytes()
     manifest["files"]["model.safetensors"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    from nas.ship.bundle import MANIFEST_DIGEST, manifest_digest
+
+    manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     (copy / "manifest.json").write_text(json.dumps(manifest))
     np.savez(tmp_path / "x.npz", X=np.zeros((1, 1, 8, 8), dtype=np.float32))
     one_line_error(cli("predict", copy, tmp_path / "x.npz"), "model.safetensors", "unreadable weights")

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna
+from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna, ranged
 from nas.errors import UsageError
 
 ArtifactsOpt = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS",
@@ -24,9 +24,9 @@ def export(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = ArtifactsOpt,
-    trial: Optional[int] = typer.Option(None, "--trial", help="Trial to export (default: the best by validation metric)."),
+    trial: Optional[int] = ranged(None, "--trial", "Trial to export (default: the best by validation metric)."),
     fmt: str = FormatOpt,
-    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Export the top K trials as one model averaging their probabilities (outputs, for regression)."),
+    ensemble: Optional[int] = ranged(None, "--ensemble", "Export the top K trials as one model averaging their probabilities (outputs, for regression)."),
     out: Optional[Path] = OutOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
@@ -125,8 +125,8 @@ def predict(
 def retrain(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
-    trial: Optional[int] = typer.Option(None, "--trial", help="Trial whose architecture to retrain (default: the best)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the trial's)."),
+    trial: Optional[int] = ranged(None, "--trial", "Trial whose architecture to retrain (default: the best)."),
+    epochs: Optional[int] = ranged(None, "--epochs", "Training epochs (default: the trial's)."),
     fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>-retrained)."),
     force: bool = ForceOpt,

@@ -6,11 +6,11 @@ from typing import Optional
 
 import typer
 
-from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna
+from nas.commands._common import StorageOpt, StudyOpt, console, quiet_optuna, ranged
 
 
 def rerun(
-    trial: int = typer.Option(..., "--trial", help="Number of the trial to train again."),
+    trial: int = ranged(..., "--trial", "Number of the trial to train again."),
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     device: str = typer.Option("cpu", "--device", help="cpu (bitwise where torch allows), cuda or cuda:N."),

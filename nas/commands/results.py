@@ -7,14 +7,14 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna
+from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna, ranged
 from nas.errors import UsageError
 from nas.format import fmt, format_metrics
 
 def leaderboard(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
-    top: Optional[int] = typer.Option(None, "--top", help="Show only the best K trials."),
+    top: Optional[int] = ranged(None, "--top", "Show only the best K trials."),
     all_: bool = typer.Option(False, "--all", help="Also list pruned, failed and running trials (with reasons)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON for scripts."),
     pareto: bool = typer.Option(False, "--pareto", help="Only the Pareto-optimal trials (every objective of the study; feasible ones)."),
@@ -23,8 +23,6 @@ def leaderboard(
     from nas.store import leaderboard as rank
     from nas.store import load_study, open_storage
 
-    if top is not None and top < 1:
-        raise UsageError(f"--top: must be at least 1, got {top}")
     quiet_optuna()
     loaded = load_study(study, open_storage(storage, create=False))
     rows = rank(loaded, top=top, include_all=all_, pareto=pareto)

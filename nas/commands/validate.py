@@ -6,21 +6,19 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from nas.commands._common import console, print_table
+from nas.commands._common import console, print_table, ranged
 from nas.errors import UsageError
 
 def validate(
     path: str = typer.Argument(..., help="Space YAML file to check (or a shipped space name)."),
-    samples: int = typer.Option(3, "--samples", help="How many random architectures to show."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the shown samples."),
+    samples: int = ranged(3, "--samples", "How many random architectures to show."),
+    seed: int = ranged(0, "--seed", "Seed of the shown samples."),
 ) -> None:
     """Check a space file: free parameters, size of the space, and a few sampled architectures."""
     from nas.search import resolve_space
     from nas.space import format_size
     from nas.sample import random_archs
 
-    if samples < 0:
-        raise UsageError(f"--samples: must be 0 or more, got {samples}")
     space = resolve_space("", path, None)
     free = space.free_parameters()
     families = ", ".join(space.families)
@@ -40,6 +38,8 @@ SHAPES: dict[str, tuple[int, ...]] = {"cnn": (1, 8, 8), "rnn": (8, 8), "conv1d":
 
 
 def _show_samples(space: Any, archs: list[Any]) -> None:
+    import torch
+
     from nas.models import build_model, count_params, summarize
 
     inputs = ", ".join(f"{name} {SHAPES[name]}" for name in space.families)
@@ -47,7 +47,8 @@ def _show_samples(space: Any, archs: list[Any]) -> None:
     for col in ("#", "architecture", "parameters", "training"):
         table.add_column(col)
     for i, arch in enumerate(archs):
-        params = count_params(build_model(arch, SHAPES[arch.family], 10))
+        with torch.device("meta"):  # shapes only, no memory: a valid space may hold a 100 GB network
+            params = count_params(build_model(arch, SHAPES[arch.family], 10))
         train = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in arch.train.items())
         table.add_row(str(i), summarize(arch), f"{params:,}", train)
     print_table(table)

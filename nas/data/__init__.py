@@ -19,6 +19,7 @@ from nas.data.files import infer_task, load_file, search_task
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.data.tasks import TASKS, Task
 from nas.errors import DataError, UsageError, nearest
+from nas.limits import check, check_values
 
 
 __all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "EXTRAS", "KINDS", "TASKS", "Raw", "Series", "Split", "Task", "TaskData",
@@ -55,6 +56,14 @@ def _split_rows(raw: Raw, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return split_indices(raw.y, classification, seed, raw.source)
 
 
+def _check_finite(source: str, X: np.ndarray, y: np.ndarray, prep: dict[str, Any]) -> None:
+    """DataError when standardising gave NaN or infinity: float32 statistics overflow for values
+    near 3e38 (found by fuzzing, issue 14); such data would train on NaN."""
+    stats = [*prep.get("mean", []), *prep.get("std", []), prep.get("target_mean", 0.0), prep.get("target_std", 1.0)]
+    if not (np.isfinite(X).all() and np.isfinite(y).all() and np.isfinite(stats).all()):
+        raise DataError(f"{source}: values too large to standardise (overflow to infinity); rescale them")
+
+
 def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     """Split raw arrays (or take the given split), fit preprocessing on the training split only,
     and build tensors."""
@@ -68,6 +77,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
         prep.update(target_mean=mean, target_std=std)
         y = (y - mean) / std
+    _check_finite(raw.source, X, y, prep)
     split = lambda i: Split(torch.from_numpy(np.ascontiguousarray(X[i])), _targets(y[i], raw.kind))  # noqa: E731
     out_dim = len(raw.class_names) if classification else 1
     return TaskData(name=name, task=task, kind=raw.kind, input_shape=tuple(X.shape[1:]), out_dim=out_dim,
@@ -77,8 +87,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
 
 def series_raw(series: Series, window: int) -> Raw:
     """Windows of `window` steps (all columns) -> the target one step later, split in time order."""
-    if window < 1:
-        raise UsageError(f"--window: must be at least 1, got {window}")
+    check("--window", window)
     if window >= len(series.values):
         raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
     target = series.values[:, series.columns.index(series.target)]
@@ -138,6 +147,7 @@ def load_data(spec: DataSpec) -> TaskData:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")
     if spec.kind is not None and spec.kind not in KINDS:
         raise UsageError(f"--kind: unknown kind '{spec.kind}'{nearest(spec.kind, KINDS)}")
+    check_values({"--window": spec.window, "--image-size": spec.image_size, "--seed": spec.seed})
     if spec.path is not None:
         if spec.dataset is not None:
             raise UsageError("--data and --dataset: pass one of them, not both")

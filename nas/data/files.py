@@ -5,6 +5,8 @@ do not fit the file (a --window for images, --image-size for a table) are UsageE
 """
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
     from nas.data import DataSpec
 
 SPLIT_KEYS = ("train", "val", "test")
+# What np.load raises on a damaged or hostile .npz (found by fuzzing, issue 14): not a zip, a bad
+# member, a bad checksum, a header that declares an absurd shape.
+NPZ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError, MemoryError)
+TARGET_KINDS = "biufU"  # bool, integers, floats, text: what a target column can be
 
 
 def check_path(path: Path) -> None:
@@ -45,13 +51,21 @@ def image_layout(X: np.ndarray) -> np.ndarray:
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"image": image_layout}
 
 
-def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead."""
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, never unpickling; DataError when it cannot be read."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            arrays = {k: np.asarray(z[k]) for k in z.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise DataError(f"{path}: unreadable .npz file ({str(exc).splitlines()[0]})") from None
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise DataError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+            return {k: np.asarray(z[k]) for k in z.files}
+    except NPZ_ERRORS as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: unreadable .npz file ({reason})") from None
+
+
+def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead."""
+    arrays = read_npz(path)
     if "X" in arrays and "y" in arrays:
         return {"X": arrays["X"], "y": arrays["y"]}
     if all(k in arrays for k in ("X_train", "y_train", "X_val", "y_val")):
@@ -98,8 +112,10 @@ def search_task(task: str | None, path: str | None, dataset: str | None, window:
 
 def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
     """An npz input array as float32 in the layout the task needs; DataError for text, wrong rank, NaN/inf."""
-    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-        raise DataError(f"{path}: {name} is not numeric (dtype {X.dtype})")
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.issubdtype(X.dtype, np.complexfloating):
+        raise DataError(f"{path}: {name} is not real-valued numbers (dtype {X.dtype})")
+    if X.ndim < 2:
+        raise DataError(f"{path}: {name} has shape {X.shape}; expected one row per example (N x features ...)")
     X = X.astype(np.float32)
     X = LAYOUTS.get(task, lambda a: a)(X)
     rank = TASKS[task].rank
@@ -108,6 +124,15 @@ def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
     if not np.isfinite(X).all():
         raise DataError(f"{path}: {name} contains NaN or infinite values")
     return X
+
+
+def _target(path: Path, key: str, y: np.ndarray) -> np.ndarray:
+    """One target per row, numbers or text (class names); DataError for anything else."""
+    if y.dtype.kind not in TARGET_KINDS:
+        raise DataError(f"{path}: {key} has dtype {y.dtype}; targets are numbers or text (class names)")
+    if y.ndim == 0 or (y.ndim > 1 and int(np.prod(y.shape[1:])) != 1):
+        raise DataError(f"{path}: {key} must hold one target per row, got shape {y.shape}")
+    return y.reshape(len(y))
 
 
 def load_npz(path: Path, spec: DataSpec) -> Raw:
@@ -119,15 +144,13 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         ykey = "y" + key[1:]
         if ykey not in arrays:
             raise DataError(f"{path}: has {key} but no {ykey}")
-        xs, ys = _features(path, key, arrays[key], spec.task), arrays[ykey].reshape(len(arrays[ykey]), -1)
+        xs, ys = _features(path, key, arrays[key], spec.task), _target(path, ykey, arrays[ykey])
         if len(xs) != len(ys):
             raise DataError(f"{path}: {key} has {len(xs)} rows but {ykey} has {len(ys)}")
-        if ys.shape[1] != 1:
-            raise DataError(f"{path}: {ykey} must hold one target per row, got shape {arrays[ykey].shape}")
         if len(xs) == 0:
             raise DataError(f"{path}: {key} has no rows")
         X.append(xs)
-        y.append(ys[:, 0])
+        y.append(ys)
     if len({x.shape[1:] for x in X}) > 1:
         raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
     labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)

@@ -10,20 +10,22 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize
-from nas.data.files import image_layout
+from nas.data.files import image_layout, read_npz
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
 def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if "X" not in z.files:
-                raise DataError(f"{path}: no array named 'X' (found: {', '.join(z.files) or 'none'})")
-            X = np.asarray(z["X"], dtype=np.float32)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable .npz file ({exc})") from None
+    arrays = read_npz(path)
+    if "X" not in arrays:
+        raise DataError(f"{path}: no array named 'X' (found: {', '.join(arrays) or 'none'})")
+    X = arrays["X"]
+    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.issubdtype(X.dtype, np.complexfloating):
+        raise DataError(f"{path}: X is not real-valued numbers (dtype {X.dtype})")
+    if X.ndim < 2:
+        raise DataError(f"{path}: X has shape {X.shape}; expected one row per input")
+    X = X.astype(np.float32)
     if info["task"] == "image":
         X = image_layout(X)
     return X, [str(i) for i in range(len(X))]

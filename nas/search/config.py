@@ -10,6 +10,7 @@ from typing import Any
 
 from nas.data import TASKS, DataSpec
 from nas.errors import UsageError, nearest
+from nas.limits import check_fields
 from nas.search.objectives import Limits
 from nas.space import Space, load_space, shipped_space
 
@@ -69,24 +70,11 @@ class SearchConfig:
 
 
 def check_config(cfg: SearchConfig) -> None:
-    """One-line UsageErrors for run options out of range (the data spec checks itself on load)."""
+    """One-line UsageErrors for a task it does not know and for numbers out of range: the ranges
+    are nas.limits's table, the same one the CLI's flags declare (one rule per input)."""
     if cfg.task not in TASKS:
         raise UsageError(f"--task: unknown task '{cfg.task}'{nearest(str(cfg.task), TASKS)}")
-    if cfg.trials < 1:
-        raise UsageError(f"--trials: must be at least 1, got {cfg.trials}")
-    if cfg.epochs is not None and cfg.epochs < 1:
-        raise UsageError(f"--epochs: must be at least 1, got {cfg.epochs}")
-    if cfg.timeout is not None and cfg.timeout <= 0:
-        raise UsageError(f"--timeout: must be positive, got {cfg.timeout}")
-    if cfg.threads is not None and cfg.threads < 1:
-        raise UsageError(f"--threads: must be at least 1, got {cfg.threads}")
-    if not 1 <= cfg.workers <= 256:
-        raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
-    if not 1 <= cfg.prescreen <= 1000:
-        raise UsageError(f"--prescreen: must be between 1 and 1000, got {cfg.prescreen}")
-    if cfg.latency_batch < 1:
-        raise UsageError(f"--latency-batch: must be at least 1, got {cfg.latency_batch}")
-    cfg.limits.check()
+    check_fields(cfg)
 
 
 def trial_seed(study_seed: int, number: int) -> int:

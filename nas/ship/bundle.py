@@ -13,14 +13,16 @@ study, the store or the search code's state.
       model.onnx            ONNX with a dynamic batch axis (--format onnx or all), for deployment
 
 A bundle is written into a temporary folder beside its destination and renamed into place only
-after every check passed, so a failed export leaves nothing behind. Loading checks every file
-against the manifest first: a tampered or truncated bundle is a one-line BundleError.
+after every check passed, so a failed export leaves nothing behind; what a killed export left
+(its temporary folder) is removed by the next export to the same place (`nas.partial`). Loading checks every file
+against the manifest first, and the manifest against its own SHA-256 (`manifest_sha256`, issue
+14: an edited class list or preprocessing would otherwise change predictions silently): a
+tampered or truncated bundle is a one-line BundleError.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +37,7 @@ from nas.arch import Arch
 from nas.errors import BundleError, NasError, UsageError
 from nas.models import build_model
 from nas.models.ensemble import COMBINE, Ensemble
+from nas.partial import remove_orphans, temporary_name
 
 BUNDLE_FORMAT = "nas-bundle"
 BUNDLE_VERSION = 1
@@ -45,6 +48,7 @@ TORCHSCRIPT = "model.torchscript.pt"
 ONNX = "model.onnx"
 KNOWN_FILES = (ARCH, WEIGHTS, TORCHSCRIPT, ONNX)
 REQUIRED_DATA_KEYS = ("task", "kind", "input_shape", "out_dim", "preprocessing")
+MANIFEST_DIGEST = "manifest_sha256"  # of the manifest's own content without this key
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def staging(out: Path, force: bool) -> Iterator[Path]:
     check_destination(out, force)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        remove_orphans(out.parent, out.name)  # issue 14: left by an export that was killed
         tmp = _sibling(out, "partial")
         tmp.mkdir()
     except OSError as exc:
@@ -104,7 +109,7 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 
 def _sibling(out: Path, what: str) -> Path:
     """A hidden, unique name next to `out` (same file system, so renames are atomic)."""
-    return out.parent / f".{out.name}.{secrets.token_hex(4)}.{what}"
+    return out.parent / temporary_name(out.name, what)
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -130,7 +135,14 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write manifest.json with the size and SHA-256 of every model file next to it."""
     manifest["files"] = {p.name: {"bytes": p.stat().st_size, "sha256": digest(p)}
                          for p in sorted(folder.iterdir()) if p.name in KNOWN_FILES}
+    manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     write_json(folder / MANIFEST, manifest)
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """SHA-256 of the manifest as canonical JSON (sorted keys), leaving out the digest itself."""
+    plain = json.loads(json.dumps({k: v for k, v in manifest.items() if k != MANIFEST_DIGEST}))
+    return hashlib.sha256(json.dumps(plain, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------- reading
@@ -167,6 +179,10 @@ def read_manifest(bundle: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise BundleError(f"{path}: expected a JSON object")
     _require(manifest, path)
+    recorded = manifest.get(MANIFEST_DIGEST)  # absent in bundles of nas before issue 14: not checked
+    if recorded is not None and recorded != manifest_digest(manifest):
+        raise BundleError(f"{path}: edited after export (its content no longer matches its {MANIFEST_DIGEST}); "
+                          f"export the bundle again")
     return manifest
 
 

@@ -1,6 +1,6 @@
 """Export: a trial's checkpoint, or the top K fused into one model, -> a verified bundle.
 
-The bundle layout is in `nas.bundle`. Checks run before the bundle is renamed into place, and
+The bundle layout is in `nas.ship.bundle`. Checks run before the bundle is renamed into place, and
 any failure aborts the export with a one-line BundleError and leaves nothing behind:
 - TorchScript and ONNX (onnxruntime) outputs equal the PyTorch model's within 1e-4 on a batch
   of validation data whose size differs from the traced example, so a batch size baked into

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from nas.errors import SpaceError, nearest
-from nas.space._grammar import Choice, Fixed, GrammarError, Param, parse_value, to_raw
+from nas.space._grammar import Choice, Fixed, GrammarError, Param, Range, parse_value, to_raw
 from nas.space._schema import FAMILIES, Key, Section, coerce
 
 TOP_KEYS = ("family", "name", "description")
@@ -79,7 +79,7 @@ class FamilySpace:
                 combos, continuous = combos * per, continuous + cont
                 continue
             depths = [int(d) for d in _values(sec.depth)]
-            combos *= sum(per**d for d in depths)
+            combos *= sum(_power(per, d) for d in depths)
             continuous += cont * max(depths)
         return combos, continuous
 
@@ -142,6 +142,14 @@ class Space:
         return replace(self, families={n: f.with_epochs(epochs) for n, f in self.families.items()})
 
 
+def _power(base: float, exponent: int) -> float:
+    """base**exponent, infinite past the float range (a float power raises OverflowError there)."""
+    try:
+        return base**exponent
+    except OverflowError:
+        return math.inf
+
+
 def _values(param: Param) -> list[Any]:
     if isinstance(param, Fixed):
         return [param.value]
@@ -163,9 +171,12 @@ def _product(params: Any) -> tuple[float, int]:
 
 def _param(raw: Any, key: Key, where: str) -> Param:
     try:
-        return coerce(parse_value(raw), key)
+        param = coerce(parse_value(raw), key)
     except GrammarError as exc:
         raise SpaceError(f"{where}: {exc}") from None
+    if key.type == "float" and isinstance(param, Range):  # {low: 0, high: 1} of a float key is continuous
+        return param.as_real()
+    return param
 
 
 def _section(raw: Any, name: str, schema: Section, source: str, path: str = "") -> SectionSpace:

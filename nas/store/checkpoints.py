@@ -10,6 +10,7 @@ import tempfile
 from typing import Any
 
 from optuna.artifacts import download_artifact, upload_artifact
+from optuna.artifacts.exceptions import ArtifactNotFound
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
@@ -36,7 +37,8 @@ def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
         try:
             download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=path)
             return load_file(path)
-        except (FileNotFoundError, OSError) as exc:
-            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store ({exc})") from None
+        except (ArtifactNotFound, OSError) as exc:  # issue 14: the folder was removed, or this file
+            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store "
+                             f"({getattr(exc, 'strerror', None) or 'not found'})") from None
         except SafetensorError as exc:
             raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is unreadable ({exc})") from None

@@ -7,6 +7,7 @@ one becomes a StoreError naming the masked URL. Nothing here imports torch: the 
 from __future__ import annotations
 
 import copy
+import math
 import os
 import sqlite3
 import time
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.artifacts import FileSystemArtifactStore
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 from sqlalchemy import event
@@ -25,6 +25,8 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from nas.errors import StoreError, nearest
 from nas.store import attrs
+from nas.store.artifacts import AtomicArtifactStore
+from nas.store.rdb import RDBStorage
 from nas.store.urls import artifact_dir, mask_url, sqlite_path, storage_url
 
 OPTUNA_TABLES = {"studies", "trials", "version_info"}
@@ -66,11 +68,26 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
 # WAL lets readers run during a write, a long busy timeout makes writers queue instead of failing
 # with "database is locked", and synchronous=NORMAL is crash-safe in WAL mode (a kill loses nothing).
 SQLITE_BUSY_SECONDS = 120
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+ENV_SQLITE_BUSY = "NAS_SQLITE_BUSY_SECONDS"  # issue 14: tests (and impatient users) shorten the wait
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+
+
+def sqlite_busy_seconds() -> float:
+    """How long a writer waits for another process's lock: $NAS_SQLITE_BUSY_SECONDS, else 120 s."""
+    raw = os.environ.get(ENV_SQLITE_BUSY)
+    if raw is None:
+        return SQLITE_BUSY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= 86_400):
+        raise StoreError(f"${ENV_SQLITE_BUSY}: expected seconds between 0 and 86400, got {raw!r}")
+    return seconds
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    for pragma in SQLITE_PRAGMAS:
+    for pragma in (*SQLITE_PRAGMAS, f"PRAGMA busy_timeout={int(sqlite_busy_seconds() * 1000)}"):
         dbapi_connection.execute(pragma)
 
 
@@ -87,7 +104,7 @@ def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
         try:
             with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(url, **kwargs)
+                return RDBStorage(url, **kwargs)  # issue 14: heartbeats survive a locked database
         except IntegrityError:
             if attempt == 4:
                 raise
@@ -106,7 +123,7 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
         _check_sqlite_file(path, create)
-        engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
+        engine_kwargs = {"connect_args": {"timeout": sqlite_busy_seconds()}}
     kwargs: dict[str, Any] = {"engine_kwargs": engine_kwargs}
     if heartbeat:  # issue 5: a dead worker's trial is failed after the grace period and retried
         kwargs.update(heartbeat_interval=heartbeat, grace_period=heartbeat * 3,
@@ -126,7 +143,7 @@ def open_storage(url: str | None = None, create: bool = True, heartbeat: int | N
 def artifact_store(url: str | None = None, override: str | None = None) -> Any:
     base = artifact_dir(url, override)
     base.mkdir(parents=True, exist_ok=True)
-    return FileSystemArtifactStore(base_path=str(base))
+    return AtomicArtifactStore(base_path=str(base))  # issue 14: a checkpoint is whole or absent
 
 
 def study_names(storage: Any) -> list[str]:
