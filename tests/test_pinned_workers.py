@@ -21,7 +21,7 @@ import torch
 from optuna.trial import TrialState
 
 REPO = Path(__file__).resolve().parents[1]
-TARGET, WORKERS, EPOCHS = 5, 3, 10
+TARGET, WORKERS, EPOCHS = 6, 3, 30  # trials of a few seconds: workers that start late (a loaded machine) still overlap
 
 
 def nas_process(*args: object, cwd: Path) -> subprocess.Popen:
