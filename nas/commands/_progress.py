@@ -52,6 +52,10 @@ class PlainObserver(SearchObserver):
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
+    def refit_started(self, number: int, epochs: int, rows: int) -> None:
+        self.console.print(f"refitting trial {number} on train + validation ({rows:,} rows, {epochs} epochs)",
+                           highlight=False)
+
 
 class RichObserver(PlainObserver):
     """A live display: trials done / total, the running trial's epoch and metric, the best so far."""
@@ -61,6 +65,7 @@ class RichObserver(PlainObserver):
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=console, transient=False)
         self.trials_task = self.epoch_task = None
+        self.refitting = False
 
     def search_started(self, study, storage, done, total, data, device) -> None:  # noqa: ANN001
         super().search_started(study, storage, done, total, data, device)
@@ -73,8 +78,15 @@ class RichObserver(PlainObserver):
                             description=f"trial {number}: {summary}")
 
     def epoch_done(self, number: int, epoch: int, value: float) -> None:
+        what = f"refit of trial {number}" if self.refitting else f"trial {number}"
         self.progress.update(self.epoch_task, completed=epoch + 1,
-                             description=f"trial {number} epoch {epoch + 1}: {self.metric} {value:.4f}")
+                             description=f"{what} epoch {epoch + 1}: {self.metric} {value:.4f}")
+
+    def refit_started(self, number: int, epochs: int, rows: int) -> None:
+        self.refitting = True
+        self.progress.console.print(f"  refitting trial {number} on train + validation ({rows:,} rows, {epochs} epochs)",
+                                    highlight=False)
+        self.progress.reset(self.epoch_task, total=epochs, completed=0, description=f"refit of trial {number}")
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)

@@ -88,6 +88,9 @@ def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
     how = "exactly" if repro["exact"] else "as " + fmt(repro["test"])
     console.print(f"  test {metric} {fmt(manifest['metrics']['test'])}, reproduced from the bundle {how} "
                   f"on {repro['device']}", highlight=False)
+    if source.get("refit"):
+        console.print(f"  the refit on train + validation ({source['refit']['epochs']} epochs); the search-time model "
+                      f"scored test {metric} {fmt(manifest['metrics'].get('search_test'))}", highlight=False)
     for name in ("torchscript", "onnx"):
         if f"{name}_max_abs_diff" in checks:
             console.print(f"  {name}: max |diff| to PyTorch {checks[f'{name}_max_abs_diff']:.2g} on "
@@ -126,7 +129,7 @@ def retrain(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     trial: Optional[int] = typer.Option(None, "--trial", help="Trial whose architecture to retrain (default: the best)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the trial's)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the epoch count the search chose for the trial)."),
     fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>-retrained)."),
     force: bool = ForceOpt,

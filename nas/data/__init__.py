@@ -16,13 +16,15 @@ from nas.data._split import ordered_split, split_indices
 from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
+from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.errors import DataError, UsageError, nearest
 
 TASKS = ("image", "sequence", "tabular")
 
 __all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Series", "Split", "TaskData",
-           "apply_standardize", "fit_standardize", "to_target_units", "infer_task", "load_data", "prepare", "series_raw"]
+           "apply_standardize", "check_folds", "fit_standardize", "fold_scheme", "to_target_units", "infer_task",
+           "load_data", "make_folds", "max_folds", "prepare", "series_raw", "train_plus_val"]
 
 
 def _targets(y: np.ndarray, kind: str) -> torch.Tensor:

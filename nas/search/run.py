@@ -1,7 +1,8 @@
 """`run_search(config, observer)`: the library entry point behind `nas search`.
 
 prepare (validate, create or resume the study) -> run trials here or in worker processes ->
-summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
+refit the rank-1 configuration on train + validation (nas.search.refit; not after an
+interruption, nor with `refit=False`) -> summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
 """
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from typing import Any
 from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import OperationalError
 
-from nas.errors import StoreError
+from nas.device import free_memory
+from nas.errors import StoreError, TrialError
 from nas.search.config import SearchConfig
 from nas.search.events import SearchObserver, SearchResult
+from nas.search.loop import signals_interrupt
+from nas.search.objective import failure_reason
 from nas.search.parallel import ObserverFactory, spawn_workers
-from nas.search.prepared import prepare
+from nas.search.prepared import PreparedSearch, prepare
+from nas.search.refit import refit_best
 from nas.search.worker import run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
 
@@ -65,7 +70,28 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
         result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
     else:
         run_here(prepared, study, observer, result)
+    if cfg.refit and not result.interrupted:
+        _refit(prepared, study, observer, result)
     return _finish(study, result, started, observer)
+
+
+def _refit(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
+    """Refit the rank-1 trial. Ctrl-C / SIGTERM stop it like a trial (the next run refits); any
+    other failure is reported in the summary and loses nothing the search stored."""
+    try:
+        with signals_interrupt() as flag:
+            done = refit_best(prepared.config, prepared.data, prepared.device, study, observer)
+        if flag:
+            result.interrupted, result.signal = True, flag.signum
+    except KeyboardInterrupt as exc:
+        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        return
+    except (TrialError, RuntimeError, MemoryError) as exc:  # diverged, out of memory: the search stays
+        result.refit_error = failure_reason(exc)
+        return
+    finally:
+        free_memory(prepared.device)
+    result.refit = done[1] if done else None
 
 
 def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:

@@ -33,7 +33,7 @@ from nas.models import count_params, summarize
 from nas.models.ensemble import Ensemble
 from nas.ship.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
                             save_weights, staging, write_manifest)
-from nas.ship.source import pick_trial, study_data, trial_model
+from nas.ship.source import pick_trial, refit_model, study_data, trial_model
 from nas.store import StudyRecord, attrs, find_trial, leaderboard
 
 PARITY_TOLERANCE = 1e-4
@@ -224,7 +224,9 @@ def write_bundle(c: Candidate, record: StudyRecord, data: TaskData, formats: tup
 
 def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: Path | None,
                  force: bool, store: Any) -> ExportResult:
-    """Bundle trial `number` (default: the best by validation metric)."""
+    """Bundle trial `number` (default: the best by validation metric): its refit on train +
+    validation when the search made one (the bundle then reproduces the refit's test metric),
+    else its search-time checkpoint."""
     if out is not None:
         check_destination(out, force)
     record, data = study_data(study)
@@ -232,13 +234,21 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
     stored = trial.user_attrs
     if stored.get(attrs.TEST) is None:
         raise StoreError(f"--trial: trial {trial.number} has no recorded test metric to check the bundle against")
-    model, arch = trial_model(trial, store, data)
-    c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch),
-                  metrics={"val": trial.values[0], "test": stored.get(attrs.TEST)},
-                  source={"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
-                          "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
-                          "device": stored.get(attrs.DEVICE)},
-                  recorded_device=str(stored.get(attrs.DEVICE) or "cpu"))
+    source = {"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
+              "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
+              "chosen_epochs": stored.get(attrs.CHOSEN_EPOCHS), "folds": record.cv, "device": stored.get(attrs.DEVICE)}
+    refit = refit_model(study, trial, store, data)
+    if refit is not None:
+        model, arch, info = refit
+        metrics = {"val": trial.values[0], "test": info[attrs.REFIT_TEST], "search_test": stored.get(attrs.TEST)}
+        source["refit"] = {"on": "train+val", "rows": info.get(attrs.REFIT_ROWS), "epochs": info.get(attrs.REFIT_EPOCHS),
+                           "device": info.get(attrs.REFIT_DEVICE)}
+        device = str(info.get(attrs.REFIT_DEVICE) or "cpu")
+    else:
+        (model, arch), device = trial_model(trial, store, data), str(stored.get(attrs.DEVICE) or "cpu")
+        metrics = {"val": trial.values[0], "test": stored.get(attrs.TEST)}
+    c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch), metrics=metrics, source=source,
+                  recorded_device=device)
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}"
     return ExportResult(out, write_bundle(c, record, data, formats, out, force))
 

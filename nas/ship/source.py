@@ -13,8 +13,8 @@ from nas.arch import Arch
 from nas.data import DataSpec, TaskData, load_data
 from nas.errors import StoreError
 from nas.models import build_model
-from nas.store import StudyRecord, find_trial, leaderboard, study_record, trial_arch
-from nas.store.checkpoints import load_checkpoint
+from nas.store import StudyRecord, attrs, find_trial, leaderboard, study_record, trial_arch, trial_refit
+from nas.store.checkpoints import load_checkpoint, load_weights
 
 
 def study_data(study: Any) -> tuple[StudyRecord, TaskData]:
@@ -49,12 +49,25 @@ def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPL
     return trial
 
 
-def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
-    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+def _built(trial: Any, state: dict[str, Any], data: TaskData, what: str) -> tuple[nn.Module, Arch]:
     arch = trial_arch(trial)
     model = build_model(arch, data.input_shape, data.out_dim)
     try:
-        model.load_state_dict(load_checkpoint(trial, store), strict=True)
+        model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
+        raise StoreError(f"trial {trial.number}: {what} does not fit its architecture ({str(exc).splitlines()[0]})") from None
     return model.eval(), arch
+
+
+def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
+    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+    return _built(trial, load_checkpoint(trial, store), data, "checkpoint")
+
+
+def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch, dict[str, Any]] | None:
+    """The trial's refit on train + validation (network, arch, stored refit record), or None."""
+    refit = trial_refit(study, trial.number)
+    if refit is None:
+        return None
+    state = load_weights(refit[attrs.REFIT_CHECKPOINT], store, f"trial {trial.number} refit")
+    return (*_built(trial, state, data, "refit checkpoint"), refit)

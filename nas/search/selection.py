@@ -1,0 +1,83 @@
+"""The ranking rule: which epoch count a candidate is scored at, and with what value.
+
+Why not the best epoch of the validation curve: on a small validation split the curve is noisy,
+and its maximum over epochs rewards the luckiest epoch (on breast_cancer, many candidates touch
+1.000 once). Both rules below average before they pick:
+
+- cross-validation (K curves, one per fold): the epoch count is the argbest of the MEAN curve
+  over folds, and the value is the mean curve there, i.e. the mean over folds of each fold's
+  value at that one epoch. Each fold's noise is averaged out over all train + validation rows
+  before the maximum is taken, and the epoch is one that suits every fold, not each its own.
+- holdout (one curve): the curve is first smoothed by a centred moving average over 3 epochs
+  (2 at either end), and the value is the smoothed curve at its argbest. A single lucky epoch
+  then counts for a third; a plateau counts in full. Three is the narrowest window that averages
+  both neighbours and still lets a 3-epoch search choose any of its epochs.
+
+Ties between epochs go to the earliest (fewer epochs: the cheaper refit). Curves of unequal
+length (a fold stopped early) are padded with their last value: the fold kept what it had.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import fmean, pstdev
+
+SMOOTHING = 3  # epochs in the holdout curve's centred moving average
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen epoch (0-based), the candidate's value there, and what it was chosen from."""
+
+    epoch: int
+    value: float
+    curve: list[float]  # the curve the epoch was chosen on: the mean over folds, or the smoothed holdout curve
+    fold_values: list[float]  # each fold's value at `epoch` (one entry for holdout: the raw value)
+
+    @property
+    def epochs(self) -> int:
+        """The epoch count a refit trains for."""
+        return self.epoch + 1
+
+    @property
+    def fold_std(self) -> float:
+        return pstdev(self.fold_values) if len(self.fold_values) > 1 else 0.0
+
+
+def _padded(curves: list[list[float]]) -> list[list[float]]:
+    longest = max(len(c) for c in curves)
+    return [c + [c[-1]] * (longest - len(c)) for c in curves]
+
+
+def mean_curve(curves: list[list[float]]) -> list[float]:
+    """The mean over folds, epoch by epoch (shorter curves padded with their last value)."""
+    return [fmean(column) for column in zip(*_padded(curves))]
+
+
+def smooth(curve: list[float], width: int = SMOOTHING) -> list[float]:
+    """Centred moving average over `width` epochs, the window cut short at either end."""
+    half = width // 2
+    return [fmean(curve[max(0, i - half): i + half + 1]) for i in range(len(curve))]
+
+
+def argbest(curve: list[float], direction: str) -> int:
+    """Index of the best value (earliest among equals)."""
+    sign = -1.0 if direction == "maximize" else 1.0
+    return min(range(len(curve)), key=lambda i: (sign * curve[i], i))
+
+
+def choose(curves: list[list[float]], direction: str) -> Choice:
+    """Apply the rule of this module to one holdout curve or K fold curves."""
+    curves = [c for c in curves if c]
+    if not curves:
+        raise ValueError("no epoch was trained")
+    padded = _padded(curves)
+    ranked = mean_curve(padded) if len(padded) > 1 else smooth(padded[0])
+    epoch = argbest(ranked, direction)
+    return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded])
+
+
+def fold_score(curves: list[list[float]], direction: str) -> float:
+    """What the pruner is told after the latest fold: that fold's value at the epoch the folds
+    so far choose together (the same rule as the final value, applied to the folds seen)."""
+    padded = _padded([c for c in curves if c])
+    return padded[-1][argbest(mean_curve(padded), direction)]
