@@ -30,6 +30,7 @@ def export(
     out: Optional[Path] = OutOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="Export the trial's refit on train + validation when the search made one (default); --no-refit: its search-time checkpoint."),
 ) -> None:
     """Write a checked, self-describing bundle (model files, arch.json, manifest.json) for a trial."""
     from nas.ship.export import export_ensemble, export_trial, select_formats
@@ -44,7 +45,7 @@ def export(
     if ensemble is not None:
         result = export_ensemble(loaded, ensemble, formats, out, force, store)
     else:
-        result = export_trial(loaded, trial, formats, out, force, store)
+        result = export_trial(loaded, trial, formats, out, force, store, use_refit=refit)
     if as_json:
         typer.echo(json.dumps(result.manifest, indent=2))
         return

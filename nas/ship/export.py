@@ -223,10 +223,10 @@ def write_bundle(c: Candidate, record: StudyRecord, data: TaskData, formats: tup
 
 
 def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: Path | None,
-                 force: bool, store: Any) -> ExportResult:
+                 force: bool, store: Any, use_refit: bool = True) -> ExportResult:
     """Bundle trial `number` (default: the best by validation metric): its refit on train +
-    validation when the search made one (the bundle then reproduces the refit's test metric),
-    else its search-time checkpoint."""
+    validation when the search made one and `use_refit` (the bundle then reproduces the refit's
+    test metric), else its search-time checkpoint."""
     if out is not None:
         check_destination(out, force)
     record, data = study_data(study)
@@ -237,7 +237,7 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
     source = {"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
               "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
               "chosen_epochs": stored.get(attrs.CHOSEN_EPOCHS), "folds": record.cv, "device": stored.get(attrs.DEVICE)}
-    refit = refit_model(study, trial, store, data)
+    refit = refit_model(study, trial, store, data) if use_refit else None
     if refit is not None:
         model, arch, info = refit
         metrics = {"val": trial.values[0], "test": info[attrs.REFIT_TEST], "search_test": stored.get(attrs.TEST)}
