@@ -74,30 +74,26 @@ def search(name: str, folder: Path, seed: int) -> tuple[Any, Any, dict[str, Any]
 
 
 def final_models(cfg: Any, study: Any, top: int) -> list[dict[str, Any]]:
-    """Refit and fold-ensemble test figures of the top-`top` configurations of a searched study."""
+    """Refit and fold-ensemble test figures of the top-`top` configurations of a searched study
+    (both built by nas.search.refit, whatever the search itself built for its rank-1 trial)."""
     import torch
 
     from nas.data import DataSpec, load_data, make_folds
-    from nas.metrics import score
-    from nas.models.ensemble import Ensemble
     from nas.search import stored_seed
-    from nas.search.crossval import train_splits
-    from nas.search.refit import refit_trial
-    from nas.store import artifact_store, ranked_trials, study_record, trial_arch, trial_refit
+    from nas.search.refit import ensemble_trial, refit_trial
+    from nas.store import artifact_store, ranked_trials, study_record
 
     torch.set_num_threads(1)
-    record = study_record(study)
+    record, cpu = study_record(study), torch.device("cpu")
     data = load_data(DataSpec.from_dict(record.data_spec))
-    folds = make_folds(data, record.cv, record.seed)
+    folds, store = make_folds(data, record.cv, record.seed), artifact_store(cfg.storage, cfg.artifacts)
     rows = []
     for trial in ranked_trials(study)[:top]:
         seed = stored_seed(trial, record.seed)
-        refit = trial_refit(study, trial.number) or refit_trial(study, trial, data, torch.device("cpu"),
-                                                                artifact_store(cfg.storage, cfg.artifacts), seed)
-        run = train_splits(trial_arch(trial), folds, seed, torch.device("cpu"), keep_models=True)
-        ensemble = Ensemble(run.models, data.kind).eval()
+        refit = refit_trial(study, trial, data, cpu, store, seed)
+        ensemble = ensemble_trial(study, trial, data, folds, cpu, store, seed)
         rows.append({"trial": trial.number, "val": trial.values[0], "refit": refit["refit_test"],
-                     "ensemble": score(ensemble, data.test, data), "fold1": trial.user_attrs.get("test"),
+                     "ensemble": ensemble["refit_test"], "fold1": trial.user_attrs.get("test"),
                      "summary": trial.user_attrs.get("summary")})
     return rows
 

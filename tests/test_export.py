@@ -47,8 +47,8 @@ def test_export_writes_a_self_describing_bundle(study: TinyStudy, bundle: Path) 
     assert m["source"]["trial"] == study.best and m["source"]["seed"] == trial.user_attrs["seed"]
     refit = loaded.user_attrs[f"refit:{study.best}"]  # the search refit its best trial: export ships that
     assert m["metrics"] == {"val": trial.value, "test": refit["refit_test"], "search_test": trial.user_attrs["test"]}
-    assert m["source"]["refit"] == {"on": "train+val", "rows": sum(m["data"]["sizes"][:2]),
-                                    "epochs": trial.user_attrs["chosen_epochs"], "device": "cpu"}
+    assert m["source"]["refit"] == {"kind": "refit", "on": "train+val", "rows": sum(m["data"]["sizes"][:2]),
+                                    "epochs": trial.user_attrs["chosen_epochs"], "members": 1, "device": "cpu"}
     assert m["checks"]["test_reproduced"]["exact"] is True
     assert {"nas", "torch", "optuna", "onnx", "onnxruntime"} <= set(m["versions"])
     assert set(m["files"]) == {"arch.json", "model.onnx", "model.safetensors", "model.torchscript.pt"}

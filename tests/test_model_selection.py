@@ -150,19 +150,28 @@ def test_cv_study_resumed_refit_exported_and_predicted(workdir: Path, run_cli, m
     assert first.exit_code == 0, first.stderr
     resumed = run_cli(*args, "--trials", "3")  # no --cv: a resumed study keeps its own
     assert resumed.exit_code == 0, resumed.stderr
-    assert "2-fold CV" in resumed.stdout and "refit on train + validation" in resumed.stdout
+    assert "2-fold CV" in resumed.stdout and "(ensemble of the 2 fold models)" in resumed.stdout
     study = _study("sqlite:///studies/nas.db", "tabular-wine")
     assert study.user_attrs["nas"]["cv"] == 2 and len(study.trials) == 3
     best = run_cli("leaderboard", "--json").json()[0]
-    assert best["folds"] == 2 and best["refit_test"] is not None and best["refit_epochs"] == best["chosen_epochs"]
-    assert "refit test acc" in run_cli("leaderboard").stdout
+    assert best["folds"] == 2 and best["refit_test"] is not None and best["refit_kind"] == "ensemble"
+    assert "final test acc" in run_cli("leaderboard").stdout
 
     exported = run_cli("export", "--format", "state-dict", "--out", "bundle")
     assert exported.exit_code == 0, exported.stderr
     manifest = json.loads((workdir / "bundle" / "manifest.json").read_text())
-    assert manifest["metrics"]["test"] == best["refit_test"]  # the bundle is the refit and reproduces its test figure
-    assert manifest["metrics"]["search_test"] == best["test"] and manifest["source"]["refit"]["epochs"] == best["refit_epochs"]
+    assert manifest["metrics"]["test"] == best["refit_test"]  # the bundle is the final model and reproduces its test figure
+    assert manifest["metrics"]["search_test"] == best["test"] and manifest["model"]["type"] == "ensemble"
+    assert manifest["source"]["refit"]["kind"] == "ensemble" and manifest["source"]["refit"]["members"] == 2
     assert manifest["checks"]["test_reproduced"]["exact"] is True and manifest["source"]["folds"] == 2
+
+    # the ensemble's first member is the search's own fold-1 model, trained again bit for bit
+    assert run_cli("export", "--format", "state-dict", "--out", "fold1", "--no-refit").exit_code == 0
+    from nas.ship.bundle import load_bundle
+
+    X = torch.randn(9, 13)
+    with torch.no_grad():
+        assert torch.equal(load_bundle(workdir / "bundle").model.members[0](X), load_bundle(workdir / "fold1").model(X))
 
     from sklearn.datasets import load_wine
 
@@ -177,7 +186,9 @@ def test_cv_study_resumed_refit_exported_and_predicted(workdir: Path, run_cli, m
 
 
 def test_a_new_rank_1_on_resume_is_refit(workdir: Path, run_cli, mlp_space: Path) -> None:
-    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--cv", "2", "--quiet")
+    # a cost limit: the final model is one refit on train + validation (an ensemble would break the limit)
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--cv", "2", "--quiet",
+            "--max-params", "100000")
     assert run_cli(*args, "--trials", "1").exit_code == 0
     study = _study("sqlite:///studies/nas.db", "tabular-wine")
     first = study.trials[0]
@@ -188,8 +199,8 @@ def test_a_new_rank_1_on_resume_is_refit(workdir: Path, run_cli, mlp_space: Path
     result = run_cli(*args, "--trials", "2")  # nothing left to run: the search only refits the new rank 1
     assert result.exit_code == 0, result.stderr
     refit = _study("sqlite:///studies/nas.db", "tabular-wine").user_attrs.get("refit:1")
-    assert refit is not None and refit["refit_epochs"] == 1
-    assert "best trial 1" in result.stdout
+    assert refit is not None and refit["refit_kind"] == "refit" and refit["refit_epochs"] == 1  # its chosen epochs
+    assert refit["refit_rows"] == 142 and "best trial 1" in result.stdout  # wine: 80% of 178 rows
 
 
 def test_baseline_beating_the_chosen_model_is_said_in_one_line(workdir: Path, run_cli, tmp_path: Path) -> None:

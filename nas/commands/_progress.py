@@ -52,9 +52,8 @@ class PlainObserver(SearchObserver):
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
-    def refit_started(self, number: int, epochs: int, rows: int) -> None:
-        self.console.print(f"refitting trial {number} on train + validation ({rows:,} rows, {epochs} epochs)",
-                           highlight=False)
+    def refit_started(self, number: int, what: str, epochs: int) -> None:
+        self.console.print(what, highlight=False)
 
 
 class RichObserver(PlainObserver):
@@ -78,15 +77,14 @@ class RichObserver(PlainObserver):
                             description=f"trial {number}: {summary}")
 
     def epoch_done(self, number: int, epoch: int, value: float) -> None:
-        what = f"refit of trial {number}" if self.refitting else f"trial {number}"
+        what = f"final model of trial {number}" if self.refitting else f"trial {number}"
         self.progress.update(self.epoch_task, completed=epoch + 1,
                              description=f"{what} epoch {epoch + 1}: {self.metric} {value:.4f}")
 
-    def refit_started(self, number: int, epochs: int, rows: int) -> None:
+    def refit_started(self, number: int, what: str, epochs: int) -> None:
         self.refitting = True
-        self.progress.console.print(f"  refitting trial {number} on train + validation ({rows:,} rows, {epochs} epochs)",
-                                    highlight=False)
-        self.progress.reset(self.epoch_task, total=epochs, completed=0, description=f"refit of trial {number}")
+        self.progress.console.print(f"  {what}", highlight=False)
+        self.progress.reset(self.epoch_task, total=epochs, completed=0, description=f"final model of trial {number}")
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)

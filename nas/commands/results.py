@@ -53,8 +53,8 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
         ("#", lambda r: str(r["rank"] or "-")), ("trial", lambda r: str(r["trial"])),
         (f"val {short}", lambda r: fmt(r["value"])), (f"test {short}", lambda r: fmt(r["test"])),
     ]
-    if any(r.get("refit_test") is not None for r in rows):  # the shipped model: refit on train + validation
-        columns.append((f"refit test {short}", lambda r: fmt(r.get("refit_test"))))
+    if any(r.get("refit_test") is not None for r in rows):  # the shipped model (nas.search.refit)
+        columns.append((f"final test {short}", lambda r: fmt(r.get("refit_test"))))
     if console.width >= 120:
         columns.append(("other test metrics", lambda r: format_metrics(
             {k: v for k, v in (r.get("test_metrics") or {}).items() if k != metric}) or "-"))

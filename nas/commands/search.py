@@ -36,7 +36,7 @@ def search(
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),
     workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
     cv: Optional[int] = typer.Option(None, "--cv", help="Score each trial by K-fold cross-validation over train + validation (stratified; time-ordered for series); 1: the holdout split. Default: 5 folds up to 1,000 train + validation rows, else holdout (a resumed study keeps its own)."),
-    refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, refit the best configuration on train + validation for its chosen epochs (export and predict then use it)."),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, build the best configuration's final model: the ensemble of its fold models (cross-validation), or its refit on train + validation for its chosen epochs (holdout, cost goals); export and predict use it."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.commands._progress import make_observer, plain_observer
@@ -86,12 +86,13 @@ def _validation(best: dict[str, Any], folds: int) -> str:
 
 
 def _print_test(best: dict[str, Any], result: Any) -> None:
-    """The chosen model's test figures: the refit's, beside the search-time model's."""
+    """The chosen model's test figures: the final model's (nas.search.refit), beside the search-time model's."""
     search_model = "the search-time fold-1 model" if result.folds > 1 else "the search-time model"
     if best.get("refit_test") is not None:
-        console.print(f"  test {format_metrics(best['refit_test_metrics'] or {})} (refit on train + validation, "
-                      f"{best['refit_epochs']} epochs); {search_model}: test {result.metric} {fmt(best['test'])}",
-                      highlight=False)
+        final = (f"ensemble of the {result.folds} fold models" if best.get("refit_kind") == "ensemble"
+                 else f"refit on train + validation, {best['refit_epochs']} epochs")
+        console.print(f"  test {format_metrics(best['refit_test_metrics'] or {})} ({final}); "
+                      f"{search_model}: test {result.metric} {fmt(best['test'])}", highlight=False)
         return
     search = f"test {result.metric} {fmt(best['test'])} ({search_model[4:]})"
     if result.refit_error:

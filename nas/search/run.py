@@ -1,8 +1,8 @@
 """`run_search(config, observer)`: the library entry point behind `nas search`.
 
 prepare (validate, create or resume the study) -> run trials here or in worker processes ->
-refit the rank-1 configuration on train + validation (nas.search.refit; not after an
-interruption, nor with `refit=False`) -> summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
+build the rank-1 configuration's final model (nas.search.refit: the ensemble of its fold models,
+or its refit on train + validation; not after an interruption, nor with `refit=False`) -> summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
 """
 from __future__ import annotations
 
@@ -76,11 +76,12 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
 
 
 def _refit(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
-    """Refit the rank-1 trial. Ctrl-C / SIGTERM stop it like a trial (the next run refits); any
-    other failure is reported in the summary and loses nothing the search stored."""
+    """Build the rank-1 trial's final model. Ctrl-C / SIGTERM stop it like a trial (the next run
+    builds it); a diverged or out-of-memory one is reported in the summary and loses nothing the
+    search stored."""
     try:
         with signals_interrupt() as flag:
-            done = refit_best(prepared.config, prepared.data, prepared.device, study, observer)
+            done = refit_best(prepared, study, observer)
         if flag:
             result.interrupted, result.signal = True, flag.signum
     except KeyboardInterrupt as exc:

@@ -13,6 +13,7 @@ from nas.arch import Arch
 from nas.data import DataSpec, TaskData, load_data
 from nas.errors import StoreError
 from nas.models import build_model
+from nas.models.ensemble import Ensemble
 from nas.store import StudyRecord, attrs, find_trial, leaderboard, study_record, trial_arch, trial_refit
 from nas.store.checkpoints import load_checkpoint, load_weights
 
@@ -64,10 +65,24 @@ def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch
     return _built(trial, load_checkpoint(trial, store), data, "checkpoint")
 
 
+def _members(trial: Any, refit: dict[str, Any], data: TaskData) -> nn.Module:
+    """An untrained network of the final model's kind: one, or the ensemble of the K fold models."""
+    arch = trial_arch(trial)
+    if refit.get(attrs.REFIT_KIND) == "ensemble":
+        k = int(refit.get(attrs.REFIT_MEMBERS) or 0)
+        return Ensemble([build_model(arch, data.input_shape, data.out_dim) for _ in range(k)], data.kind)
+    return build_model(arch, data.input_shape, data.out_dim)
+
+
 def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch, dict[str, Any]] | None:
-    """The trial's refit on train + validation (network, arch, stored refit record), or None."""
+    """The trial's final model built after the search (network, arch, stored record), or None."""
     refit = trial_refit(study, trial.number)
     if refit is None:
         return None
-    state = load_weights(refit[attrs.REFIT_CHECKPOINT], store, f"trial {trial.number} refit")
-    return (*_built(trial, state, data, "refit checkpoint"), refit)
+    model = _members(trial, refit, data)
+    try:
+        model.load_state_dict(load_weights(refit[attrs.REFIT_CHECKPOINT], store, f"trial {trial.number} final model"))
+    except RuntimeError as exc:
+        raise StoreError(f"trial {trial.number}: final model checkpoint does not fit its architecture "
+                         f"({str(exc).splitlines()[0]})") from None
+    return model.eval(), trial_arch(trial), refit

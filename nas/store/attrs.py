@@ -44,11 +44,14 @@ WORKER = "worker"  # lease: host:pid:start-time of the process running the trial
 THREADS = "threads"  # CPU threads the trial ran with (rerun repeats them)
 RETRY_OF = "retry_of"  # the failed trial this one repeats
 
-# Keys of a refit record (the value of study attribute REFIT_PREFIX + trial number).
-REFIT_CHECKPOINT = "refit_checkpoint"  # artifact id of the refit weights (safetensors, on the study)
-REFIT_TEST = "refit_test"  # the refit model's test metric
+# Keys of a refit record (the value of study attribute REFIT_PREFIX + trial number): the final
+# model built after the search (nas.search.refit), of one of two kinds.
+REFIT_KIND = "refit_kind"  # "ensemble" (of the K fold models) or "refit" (one model on train + validation)
+REFIT_CHECKPOINT = "refit_checkpoint"  # artifact id of its weights (safetensors, on the study)
+REFIT_TEST = "refit_test"  # its test metric
 REFIT_TEST_METRICS = "refit_test_metrics"
-REFIT_EPOCHS = "refit_epochs"  # epochs it trained (the trial's chosen_epochs)
+REFIT_EPOCHS = "refit_epochs"  # epochs it trained (refit: the trial's chosen_epochs; ensemble: each member's)
+REFIT_MEMBERS = "refit_members"  # ensemble: K
 REFIT_SECONDS = "refit_seconds"
 REFIT_DEVICE = "refit_device"
 REFIT_ROWS = "refit_rows"  # train + validation rows it trained on

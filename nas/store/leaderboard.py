@@ -3,8 +3,8 @@
 Ranking: completed trials by their first objective (the validation metric) in the study's
 direction, ties broken by the validation loss (lower first; nas.search.selection says how the
 value is chosen), never by trial number alone; trials rejected untrained by a cost limit are
-never ranked. A trial refit on train + validation after the search shows its refit's test
-figures beside the search-time ones.
+never ranked. The trial whose final model the search built (the ensemble of its fold models, or
+its refit on train + validation) shows that model's test figures beside the search-time ones.
 """
 from __future__ import annotations
 
@@ -88,10 +88,10 @@ def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
 
 
 def refit_fields(refit: dict[str, Any] | None) -> dict[str, Any]:
-    """A row's refit columns: the refit's test figures and epochs (None where not refit)."""
+    """A row's final-model columns (nas.search.refit): its kind, test figures and epochs (None where none)."""
     refit = refit or {}
     return {"refit_test": finite(refit.get(attrs.REFIT_TEST)), "refit_test_metrics": refit.get(attrs.REFIT_TEST_METRICS),
-            "refit_epochs": refit.get(attrs.REFIT_EPOCHS)}
+            "refit_epochs": refit.get(attrs.REFIT_EPOCHS), "refit_kind": refit.get(attrs.REFIT_KIND)}
 
 
 def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
