@@ -83,13 +83,26 @@ def test_validate_bad_file_is_one_line(tmp_path: Path, run_cli) -> None:
     assert result.stderr.strip() == f"error: {bad}: blocks.activation: unknown name 'rleu' (did you mean 'relu'?)"
 
 
-def test_shim_and_module_entry_points_match(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["leaderboard"], ["bogus"]])
+def test_shim_and_module_entry_points_match(tmp_path: Path, args: list[str]) -> None:
+    """`python cli.py ...` and `python -m nas ...` give the same output, stream for stream, and the
+    same exit code (help, a command's help, a store error, an unknown command); only the program
+    name in the usage line differs (and the padding after it)."""
     root = Path(__file__).resolve().parents[1]
-    for argv in ([sys.executable, str(root / "cli.py"), "--help"], [sys.executable, "-m", "nas", "--help"]):
-        out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    entry_points = {"cli.py": [sys.executable, str(root / "cli.py")], "python -m nas": [sys.executable, "-m", "nas"]}
+    outputs = []
+    for prog, argv in entry_points.items():
+        out = subprocess.run(argv + args, cwd=tmp_path, capture_output=True, text=True, timeout=60,
                              env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
-        assert out.returncode == 0, out.stderr
-        assert "leaderboard" in out.stdout
+        assert "Traceback" not in out.stderr, out.stderr
+        same = lambda text: [line.rstrip() for line in text.replace(prog, "PROG").splitlines()]  # noqa: E731
+        outputs.append((out.returncode, same(out.stdout), same(out.stderr)))
+    assert outputs[0] == outputs[1]
+    code, stdout, stderr = outputs[0]
+    assert code == (0 if args[-1] == "--help" else 2)
+    assert any(line.strip().startswith("Usage: PROG") for line in stdout) == (args[-1] == "--help")
+    assert (len(stderr) == 1 and stderr[0].startswith("error: ")) == (code == 2)
+    assert args != ["--help"] or any("leaderboard" in line for line in stdout)
 
 
 def test_parse_duration() -> None:
@@ -97,3 +110,33 @@ def test_parse_duration() -> None:
 
     assert parse_duration("90") == 90 and parse_duration("90s") == 90
     assert parse_duration("30m") == 1800 and parse_duration("1h30m") == 5400
+
+
+def test_piped_tables_keep_study_names_and_architectures_whole(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+    """Piped output (not a terminal) is plain and whole: nothing cut with an ellipsis."""
+    name = "a-study-name-long-enough-that-an-80-column-table-would-have-cut-it-short-before"
+    result = run_cli("search", "--space", tiny_space, "--trials", 2, "--study", name, "--threads", 1, "-q")
+    assert result.exit_code == 0, result.stderr
+    studies = run_cli("studies")
+    assert studies.exit_code == 0 and name in studies.stdout and "…" not in studies.stdout
+    board = run_cli("leaderboard", "--study", name)
+    summaries = [r["summary"] for r in run_cli("leaderboard", "--study", name, "--json").json()]
+    assert board.exit_code == 0 and all(s in board.stdout for s in summaries) and "…" not in board.stdout
+    assert not any(ch in board.stdout for ch in "┃│━"), "piped tables have no box lines"
+
+
+def test_read_commands_do_not_import_torch(workdir, run_cli, tiny_space) -> None:  # noqa: ANN001
+    """`nas leaderboard` and `nas studies` read the store without torch (they start fast)."""
+    import subprocess
+    import sys
+
+    assert run_cli("search", "--space", tiny_space, "--trials", 1, "--threads", 1, "-q").exit_code == 0
+    code = ("import sys; from nas.cli import app\n"
+            "for args in (['leaderboard', '--json'], ['studies', '--json'], ['leaderboard']):\n"
+            "    app(args, standalone_mode=False)\n"
+            "print('torch' in sys.modules)")
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(repo), "PATH": ""}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False"

@@ -52,11 +52,14 @@ def test_second_run_resumes_and_adds_exactly_the_missing_trials(searched, run_cl
     assert [t.number for t in study.trials] == [0, 1, 2, 3, 4]
     # a third run with the same total does nothing
     third = run_cli(*SEARCH[:4], "5", *SEARCH[5:], "--space", tiny_space)
+    assert third.exit_code == 0, third.stderr
     assert "0 trial(s) ran this time" in third.stdout and len(_study().trials) == 5
 
 
 def test_resumed_run_does_not_replay_the_same_architectures(searched, run_cli, tiny_space: Path) -> None:
-    run_cli(*SEARCH[:4], "6", *SEARCH[5:], "--space", tiny_space)
+    resumed = run_cli(*SEARCH[:4], "6", *SEARCH[5:], "--space", tiny_space)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "3 trial(s) ran this time" in resumed.stdout
     params = [json.dumps(t.params, sort_keys=True) for t in _study().trials]
     assert params[:3] != params[3:6]
 

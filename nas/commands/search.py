@@ -12,7 +12,7 @@ def search(
     task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = typer.Option(20, "--trials", help="Total finished trials wanted in the study (earlier runs count)."),
-    timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m: no new trial starts after it."),
+    timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, counted from the start: then the running trial is stopped (its configuration re-queued for a resume) and the best trial so far is the answer."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Override the space's training epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the data split, the sampler and every trial."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (auto takes a GPU when there is one)."),
@@ -96,7 +96,7 @@ def _print_test(best: dict[str, Any], result: Any) -> None:
         return
     search = f"test {result.metric} {fmt(best['test'])} ({search_model[4:]})"
     if result.refit_error:
-        console.print(f"  refit failed: {result.refit_error}", highlight=False)
+        console.print(f"  no final model: {result.refit_error}", highlight=False)
     console.print(f"  {search}" + (f": {format_metrics(best['test_metrics'])}" if best.get("test_metrics") else ""),
                   highlight=False)
 

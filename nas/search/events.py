@@ -35,7 +35,7 @@ class SearchResult:
     signal: int | None = None  # SIGINT (2) or SIGTERM (15) when interrupted
     folds: int = 1  # cross-validation folds each trial was scored on (1: the holdout split)
     refit: dict[str, Any] | None = None  # the rank-1 trial's refit (attrs.REFIT_* keys), when there is one
-    refit_error: str | None = None  # why the refit failed (the search's trials are kept)
+    refit_error: str | None = None  # why no final model was built (diverged, time budget); the trials are kept
 
 
 class SearchObserver:

@@ -43,10 +43,11 @@ SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM arrived; Optuna treats it like Ctrl-C (the trial is marked failed)."""
+    """SIGINT or SIGTERM arrived, or the time budget ran out (signum None) while a trial ran.
+    Optuna treats it like Ctrl-C: the trial is marked failed, and nas re-queues its configuration."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
+    def __init__(self, signum: int | None) -> None:
+        super().__init__(signal.Signals(signum).name if signum else "time budget reached")
         self.signum = signum
 
 
@@ -187,25 +188,24 @@ def start_trial(trial: Any, gate: Gate) -> None:
     trial.set_user_attr(attrs.THREADS, torch.get_num_threads())
 
 
-def run_trials(study: Any, objective: Any, target: int, timeout: float | None, callbacks: list[Any],
-               stopped: Any) -> None:
-    """Run trials until `target` are finished in the study (by any worker), time is up or `stopped()`.
+def run_trials(study: Any, objective: Any, target: int, callbacks: list[Any], stopped: Callable[[], Any]) -> None:
+    """Run trials until `target` are finished in the study (by any worker) or `stopped()` (a signal,
+    the time budget, too many failures: the caller decides).
 
     A worker with nothing left to start waits while others still run trials: if one of them dies,
     its configuration is re-queued and run here, so the study still ends with exactly `target`.
     """
     gate = Gate(study._storage, study._study_id)
     objective.before_trial = lambda trial: start_trial(trial, gate)
-    started = time.monotonic()
     while not stopped():
-        if timeout is not None and time.monotonic() - started >= timeout:
-            return
         with gate:
             fail_dead_trials(study)
             counts = count_trials(study)
             if counts.finished >= target:
                 return
             busy = counts.finished + counts.running >= target
+            if stopped():  # counting can take a while on a busy store: look again before starting
+                return
             if not busy:
                 study.optimize(objective, n_trials=1, catch=(TrialFailed,), callbacks=callbacks)
         if busy:
@@ -225,21 +225,37 @@ def retry_interrupted(study: Any, number: int | None) -> None:
 
 @dataclass
 class StopFlag:
-    """The signal that asked to stop, if any (kept even when its exception got swallowed)."""
+    """Why the search should stop: a signal that arrived, or a deadline (time.monotonic()) passed.
+
+    The signal handler only records the signal; the running trial raises it at a safe point
+    (`check`, called by the objective after each epoch) and the loop checks it between trials.
+    Raising from the handler itself could land anywhere, e.g. inside Optuna's bookkeeping, where a
+    trial was then left without its reason or RUNNING.
+    """
 
     signum: int | None = None
+    deadline: float | None = None  # time.time(): the same clock in every worker process
 
     def __bool__(self) -> bool:
         return self.signum is not None
 
+    def time_up(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
+
+    def check(self) -> None:
+        """Raise Interrupted when a signal arrived or the deadline passed (inside a trial)."""
+        if self.signum is not None or self.time_up():
+            raise Interrupted(self.signum)
+
 
 @contextmanager
 def signals_interrupt() -> Iterator[StopFlag]:
-    """Within: SIGINT and SIGTERM raise Interrupted in the main thread.
+    """Within: SIGINT and SIGTERM are recorded in the flag (the trial stops at its next safe
+    point); a second one raises Interrupted at once, for a user who does not want to wait.
 
-    A raise can land where Python swallows it (a weakref callback during garbage collection prints
-    'Exception ignored' and goes on): then the signal is sent again, so it lands somewhere that
-    stops the search, and nothing is printed. The flag keeps the signal for the summary.
+    That raise can land where Python swallows it (a weakref callback during garbage collection
+    prints 'Exception ignored' and goes on): then the signal is sent again, so it lands somewhere
+    that stops the search, and nothing is printed.
     """
     flag = StopFlag()
     if threading.current_thread() is not threading.main_thread():
@@ -247,8 +263,9 @@ def signals_interrupt() -> Iterator[StopFlag]:
         return
 
     def handler(signum: int, _frame: Any) -> None:
-        flag.signum = flag.signum or signum
-        raise Interrupted(signum)
+        if flag.signum is not None:
+            raise Interrupted(signum)
+        flag.signum = signum
 
     def unraisable(info: Any) -> None:
         if isinstance(info.exc_value, Interrupted):  # resend from a thread: not inside this hook

@@ -58,6 +58,7 @@ class Objective:
         self.folds = len(splits) if splits else 1
         self.store, self.observer, self.goals = store, observer, goals
         self.before_trial: Callable[[Any], None] = lambda trial: None  # set by the trial loop (lease, gate)
+        self.stop_check: Callable[[], None] = lambda: None  # raises Interrupted at a safe point (signal, deadline)
         self.current: int | None = None
         self.duplicates = DuplicateIndex()  # repeated configurations reuse results
 
@@ -104,6 +105,7 @@ class Objective:
         curves: list[list[float]] = [[] for _ in self.splits]
 
         def on_epoch(split: int, epoch: int, value: float) -> None:
+            self.stop_check()  # a signal or the time budget stops the trial here, its reason recorded
             curves[split].append(value)
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])

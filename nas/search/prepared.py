@@ -46,6 +46,7 @@ class PreparedSearch:
     n_before: int  # trials in the study before this run
     folds: int = 1  # cross-validation folds each trial is scored on (1: the holdout split)
     baseline: dict[str, Any] | None = None
+    deadline: float | None = None  # time.time() when --timeout runs out (counted from the start of run_search)
     study: Any = field(default=None, repr=False, compare=False)
 
     @property

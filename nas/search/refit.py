@@ -62,23 +62,36 @@ def _store(study: Any, trial: Any, model: torch.nn.Module, test_data: TaskData, 
     return info
 
 
+Check = Callable[[], None]  # raises (Interrupted) at a safe point: a signal arrived, the time budget ran out
+
+
+def _progress(observer: SearchObserver, check: Check | None, number: int, epochs: int) -> Callable[[int, int, float], None]:
+    """The per-epoch hook of a final model's training: stop if asked, then report progress."""
+    def hook(split: int, epoch: int, value: float) -> None:
+        if check is not None:
+            check()
+        observer.epoch_done(number, split * epochs + epoch, value)
+    return hook
+
+
 def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any, seed: int,
-                observer: SearchObserver | None = None) -> dict[str, Any]:
+                observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
     """`refit`: train `trial`'s configuration on train + validation for its chosen epochs."""
     observer = observer or SearchObserver()
     epochs = refit_epochs(trial)
     merged = train_plus_val(data).to(device)
     observer.refit_started(trial.number, f"refitting trial {trial.number} on train + validation "
                                          f"({len(merged.train):,} rows, {epochs} epochs)", epochs)
+    hook = _progress(observer, check, trial.number, epochs)
     model, result = train_arch(trial_arch(trial).with_train(epochs=epochs), merged, seed, device, keep_best=False,
-                               on_epoch=lambda epoch, value: observer.epoch_done(trial.number, epoch, value))
+                               on_epoch=lambda epoch, value: hook(0, epoch, value))
     return _store(study, trial, model, merged, store, {
         attrs.REFIT_KIND: "refit", attrs.REFIT_EPOCHS: epochs, attrs.REFIT_SECONDS: round(result.seconds, 3),
         attrs.REFIT_DEVICE: str(device), attrs.REFIT_ROWS: len(merged.train)})
 
 
 def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData], device: Any, store: Any,
-                   seed: int, observer: SearchObserver | None = None) -> dict[str, Any]:
+                   seed: int, observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
     """`ensemble`: train `trial`'s models on the study's folds (`splits`, on `device`) again as the
     search did, and average them."""
     observer = observer or SearchObserver()
@@ -87,7 +100,7 @@ def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData
     observer.refit_started(trial.number, f"training the {len(splits)} fold models of trial {trial.number} again "
                                          f"for their ensemble ({epochs} epochs each)", epochs * len(splits))
     run = train_splits(arch, splits, seed, device, keep_models=True,
-                       on_epoch=lambda split, epoch, value: observer.epoch_done(trial.number, split * epochs + epoch, value))
+                       on_epoch=_progress(observer, check, trial.number, epochs))
     model = Ensemble(run.models, data.kind).eval()
     return _store(study, trial, model, splits[0], store, {
         attrs.REFIT_KIND: "ensemble", attrs.REFIT_MEMBERS: len(splits), attrs.REFIT_EPOCHS: epochs,
@@ -95,19 +108,20 @@ def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData
         attrs.REFIT_ROWS: len(data.train) + len(data.val)})
 
 
-def _refit(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver) -> dict[str, Any]:
+def _refit(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver, check: Check | None) -> dict[str, Any]:
     store = artifact_store(p.config.storage, p.config.artifacts)
-    return refit_trial(study, trial, p.data, p.device, store, stored_seed(trial, p.config.seed), observer)
+    return refit_trial(study, trial, p.data, p.device, store, stored_seed(trial, p.config.seed), observer, check)
 
 
-def _ensemble(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver) -> dict[str, Any]:
+def _ensemble(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver, check: Check | None) -> dict[str, Any]:
     store = artifact_store(p.config.storage, p.config.artifacts)
     splits = p.splits(p.data.to(p.device)) or []
-    return ensemble_trial(study, trial, p.data, splits, p.device, store, stored_seed(trial, p.config.seed), observer)
+    return ensemble_trial(study, trial, p.data, splits, p.device, store, stored_seed(trial, p.config.seed),
+                          observer, check)
 
 
 # the kind of final model -> how it is built from the prepared search, the study and the rank-1 trial
-FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, Any, SearchObserver], dict[str, Any]]] = {
+FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, Any, SearchObserver, Check | None], dict[str, Any]]] = {
     "refit": _refit, "ensemble": _ensemble,
 }
 
@@ -118,10 +132,10 @@ def final_kind(prepared: PreparedSearch) -> str:
     return "ensemble" if prepared.folds > 1 and not costs else "refit"
 
 
-def refit_best(prepared: PreparedSearch, study: Any,
-               observer: SearchObserver | None = None) -> tuple[int, dict[str, Any]] | None:
+def refit_best(prepared: PreparedSearch, study: Any, observer: SearchObserver | None = None,
+               check: Check | None = None) -> tuple[int, dict[str, Any]] | None:
     """Build the rank-1 trial's final model unless it has one; (its number, its record) or None
-    when no trial completed."""
+    when no trial completed. `check` is called after every epoch (it raises to stop)."""
     ranked = ranked_trials(study)
     if not ranked:
         return None
@@ -132,4 +146,4 @@ def refit_best(prepared: PreparedSearch, study: Any,
     threads = prepared.config.threads or best.user_attrs.get(attrs.THREADS)
     if threads:  # the fold models repeat the search's arithmetic only with its thread count
         torch.set_num_threads(int(threads))
-    return best.number, FINAL_MODELS[final_kind(prepared)](prepared, study, best, observer or SearchObserver())
+    return best.number, FINAL_MODELS[final_kind(prepared)](prepared, study, best, observer or SearchObserver(), check)

@@ -6,6 +6,7 @@ or its refit on train + validation; not after an interruption, nor with `refit=F
 """
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -58,7 +59,9 @@ def _store_error(exc: Exception, storage: str | None) -> Exception:
 
 
 def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: ObserverFactory) -> SearchResult:
+    begun = time.time()
     prepared = prepare(cfg)
+    prepared.deadline = begun + cfg.timeout if cfg.timeout else None  # start-up counts against the budget
     study, result = prepared.study, prepared.new_result()
     observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials,
                             prepared.data, prepared.device)
@@ -76,16 +79,22 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
 
 
 def _refit(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
-    """Build the rank-1 trial's final model. Ctrl-C / SIGTERM stop it like a trial (the next run
-    builds it); a diverged or out-of-memory one is reported in the summary and loses nothing the
-    search stored."""
+    """Build the rank-1 trial's final model, within the time budget. A signal or the deadline stops
+    it at an epoch boundary like a trial (the next run builds it); a diverged or out-of-memory one
+    is reported in the summary. Either way nothing the search stored is lost."""
     try:
         with signals_interrupt() as flag:
-            done = refit_best(prepared, study, observer)
-        if flag:
-            result.interrupted, result.signal = True, flag.signum
+            flag.deadline = prepared.deadline
+            if flag.time_up():
+                result.refit_error = "the time budget ran out before it; run again with more time, or `nas retrain`"
+                return
+            done = refit_best(prepared, study, observer, check=flag.check)
     except KeyboardInterrupt as exc:
-        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum is None:  # the time budget ran out while it trained: the budget holds
+            result.refit_error = "stopped at the end of the time budget; run again with more time, or `nas retrain`"
+        else:
+            result.interrupted, result.signal = True, signum
         return
     except (TrialError, RuntimeError, MemoryError) as exc:  # diverged, out of memory: the search stays
         result.refit_error = failure_reason(exc)

@@ -5,6 +5,7 @@ Used directly by a single-process search and by each worker process (nas.search.
 from __future__ import annotations
 
 import gc
+import signal
 from typing import Any
 
 import torch
@@ -37,11 +38,17 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
 
     try:
         with signals_interrupt() as flag:
-            run_trials(study, objective, cfg.trials, cfg.timeout, [on_trial], lambda: result.stopped_reason or flag)
-        if flag:  # the signal's exception was swallowed somewhere; the loop stopped between trials
+            flag.deadline = prepared.deadline
+            objective.stop_check = flag.check
+            run_trials(study, objective, cfg.trials, [on_trial], lambda: result.stopped_reason or flag or flag.time_up())
+        if flag:  # the signal arrived between trials (or its exception was swallowed somewhere)
             result.interrupted, result.signal = True, flag.signum
     except KeyboardInterrupt as exc:
-        result.interrupted, result.signal = True, getattr(exc, "signum", 2)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum is None:  # the time budget ran out inside a trial: a normal end, not an interruption
+            result.stopped_reason = "time budget reached: the running trial was stopped and its configuration re-queued"
+        else:
+            result.interrupted, result.signal = True, signum
         retry_interrupted(study, objective.current)
     finally:
         gc.unfreeze()
