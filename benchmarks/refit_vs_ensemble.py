@@ -8,7 +8,7 @@ each dataset, then scores both final models of each of the top-N configurations 
 test split, beside the search-time fold-1 model and nas's printed baseline. The fold models are
 re-trained exactly as the search trained them (same folds, same seeds: nas.search.crossval).
 
-    python benchmarks/refit_vs_ensemble.py [--datasets breast_cancer,diabetes,digits,italypower] [--top 3]
+    python benchmarks/refit_vs_ensemble.py [--datasets breast_cancer,diabetes,digits,italypower,sunspots] [--top 3]
 
 digits has more than 1,000 train + validation rows, so the automatic rule would hold out: it is
 searched with --cv 5 (and 10 trials, to bound the time). italypower is the UCR ItalyPowerDemand
@@ -37,6 +37,7 @@ DATASETS: dict[str, dict[str, Any]] = {
     "diabetes": {"task": "tabular", "dataset": "diabetes"},
     "digits": {"task": "image", "dataset": "digits", "cv": 5, "trials": 10},
     "italypower": {"task": "sequence", "italypower": True},
+    "sunspots": {"task": "sequence", "dataset": "sunspots"},  # time-ordered folds (expanding windows)
 }
 
 

@@ -225,3 +225,13 @@ def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_
         pick = choose([t.user_attrs["curve"]], "maximize")
         assert t.values[0] == pick.value and t.user_attrs["chosen_epochs"] == pick.epochs
         assert t.values[1] == t.user_attrs["params"] and "fold_values" not in t.user_attrs  # costs unchanged
+
+
+def test_a_series_study_ships_the_refit_not_an_ensemble_of_past_only_folds(workdir: Path, run_cli, tmp_path: Path) -> None:
+    space = tmp_path / "rnn.yaml"  # a tiny GRU: the early folds' models would never see the recent past
+    space.write_text("family: rnn\nrnn: {cell: gru, hidden: 8, layers: 1}\ntrain: {epochs: 2, batch_size: 64}\n")
+    result = run_cli("search", "--task", "sequence", "--dataset", "sunspots", "--space", space, "--trials", "1", "-q")
+    assert result.exit_code == 0, result.stderr
+    study = _study("sqlite:///studies/nas.db", "sequence-sunspots")
+    assert study.user_attrs["nas"]["cv"] == 5  # automatic: 228 train + validation windows, time-ordered folds
+    assert study.user_attrs["refit:0"]["refit_kind"] == "refit" and "(refit on train + validation, " in result.stdout

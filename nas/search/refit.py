@@ -11,8 +11,9 @@ one table (`FINAL_MODELS`), both scored once on the untouched test split:
   averaging K models removes much of one model's seed luck. benchmarks/refit_vs_ensemble.py
   measured it against the refit: better on test in 7 of 12 configurations, worse in 3
   (docs/model-selection.md has the table).
-- `refit` (holdout studies, and any study with a cost objective or limit: an ensemble has K times
-  the parameters, FLOPs and latency the search measured): as scikit-learn's
+- `refit` (holdout studies; time-ordered folds, whose first models saw only the distant past;
+  any study with a cost objective or limit: an ensemble has K times the parameters, FLOPs and
+  latency the search measured): as scikit-learn's
   `GridSearchCV(refit=True)`, the configuration trained once more on all of train + validation
   with its own seed and knobs for the epoch count the ranking chose (`chosen_epochs`,
   nas.search.selection), keeping the last epoch's weights (no held-out row is left to pick one).
@@ -29,7 +30,7 @@ from typing import Any
 
 import torch
 
-from nas.data import TaskData, train_plus_val
+from nas.data import TaskData, fold_scheme, train_plus_val
 from nas.metrics import report, score
 from nas.models.ensemble import Ensemble
 from nas.search.config import stored_seed
@@ -127,9 +128,12 @@ FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, Any, SearchObserver, Chec
 
 
 def final_kind(prepared: PreparedSearch) -> str:
-    """`ensemble` of the fold models for a cross-validated study without cost goals; else `refit`."""
+    """`ensemble` of the fold models for a cross-validated study without cost goals, unless its
+    folds are time-ordered (the early folds' models never saw the recent past a forecast needs
+    most); else `refit`."""
     costs = prepared.goals.multi or prepared.goals.limits.any
-    return "ensemble" if prepared.folds > 1 and not costs else "refit"
+    ordered = fold_scheme(prepared.data) == "ordered"
+    return "ensemble" if prepared.folds > 1 and not costs and not ordered else "refit"
 
 
 def refit_best(prepared: PreparedSearch, study: Any, observer: SearchObserver | None = None,
