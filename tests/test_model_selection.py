@@ -95,9 +95,10 @@ def test_cv_epoch_is_chosen_from_the_mean_curve_and_holdout_is_smoothed() -> Non
     # fold 0 peaks at epoch 1, fold 1 at epoch 2; the mean curve peaks at epoch 2
     cv = choose([[0.5, 0.9, 0.7], [0.5, 0.6, 0.9]], "maximize")
     assert (cv.epoch, cv.epochs, cv.fold_values) == (2, 3, [0.7, 0.9]) and cv.value == fmean(cv.fold_values)
-    # one lucky epoch (1.0 between 0.6s) loses to a plateau of 0.9s once smoothed
+    # one lucky epoch (1.0 between 0.6s) loses to a plateau of 0.9s once smoothed; on the plateau, the latest
     holdout = choose([[0.6, 1.0, 0.6, 0.9, 0.9, 0.9]], "maximize")
-    assert holdout.epoch == 4 and holdout.value == pytest.approx(0.9)
+    assert holdout.epoch == 5 and holdout.value == pytest.approx(0.9)
+    assert choose([[0.5, 1.0, 1.0, 0.9], [0.5, 1.0, 1.0, 0.8]], "maximize").epochs == 3  # ties: the latest epoch
     assert choose([[3.0, 2.0, 2.5], [3.0, 2.2, 2.1]], "minimize").epoch == 1  # RMSE: lower is better
 
 

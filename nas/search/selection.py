@@ -13,8 +13,10 @@ and its maximum over epochs rewards the luckiest epoch (on breast_cancer, many c
   then counts for a third; a plateau counts in full. Three is the narrowest window that averages
   both neighbours and still lets a 3-epoch search choose any of its epochs.
 
-Ties between epochs go to the earliest (fewer epochs: the cheaper refit). Curves of unequal
-length (a fold stopped early) are padded with their last value: the fold kept what it had.
+Ties between epochs go to the latest: an accuracy curve can sit on its best value for several
+epochs while the validation loss still falls, and the extra epochs did the model no harm that
+validation could see; the refit then trains for the whole plateau. Curves of unequal length (a
+fold stopped early) are padded with their last value: the fold kept what it had.
 """
 from __future__ import annotations
 
@@ -60,9 +62,9 @@ def smooth(curve: list[float], width: int = SMOOTHING) -> list[float]:
 
 
 def argbest(curve: list[float], direction: str) -> int:
-    """Index of the best value (earliest among equals)."""
+    """Index of the best value (the latest among equals)."""
     sign = -1.0 if direction == "maximize" else 1.0
-    return min(range(len(curve)), key=lambda i: (sign * curve[i], i))
+    return min(range(len(curve)), key=lambda i: (sign * curve[i], -i))
 
 
 def choose(curves: list[list[float]], direction: str) -> Choice:
