@@ -64,12 +64,10 @@ def _hand_fit(model: Any, data: Any, lr: float, batch_size: int, epochs: int, se
 
 
 def _compare(label: str, task: str, body: dict[str, Any], epochs: int, repeats: int) -> list[list[Any]]:
-    import torch
-
     from nas.arch import Arch
     from nas.data import DataSpec, load_data
     from nas.models import build_model
-    from nas.train import TrainConfig, _train_epoch, fit, seed_everything
+    from nas.train import TrainConfig, _train_epoch, fit, prepare_run, seed_everything
 
     data = load_data(DataSpec(task=task))
     train = {"optimizer": "adamw", "lr": 1e-3, "weight_decay": 0.0, "batch_size": 64, "epochs": epochs, "scheduler": "none"}
@@ -81,11 +79,9 @@ def _compare(label: str, task: str, body: dict[str, Any], epochs: int, repeats: 
         return build_model(arch, data.input_shape, data.out_dim)
 
     def nas_train_only() -> None:
-        m = model()
-        opt = torch.optim.AdamW(m.parameters(), lr=cfg.lr, weight_decay=0.0)
-        gen = torch.Generator().manual_seed(0)
+        run = prepare_run(model(), data, cfg, seed=0)
         for e in range(epochs):
-            _train_epoch(m, data, cfg, opt, None, gen, e)
+            _train_epoch(run, e)
 
     times = interleaved({
         "nas train": nas_train_only,

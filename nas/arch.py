@@ -64,7 +64,7 @@ class Arch:
         if version != ARCH_VERSION:
             raise NasError(f"architecture: unsupported version {version} (this nas reads {ARCH_VERSION})")
         family = raw.pop("family", None)
-        if family not in FAMILIES:
+        if not isinstance(family, str) or family not in FAMILIES:
             raise NasError(f"architecture: unknown family {family!r}")
         train = raw.pop("train", {})
         if not isinstance(train, dict):

@@ -2,7 +2,9 @@
 
 Parameter names are hierarchical and deterministic (`blocks.depth`, `blocks.1.kernel`,
 `train.lr`). Depth is sampled first and only the blocks that exist are sampled after it, so
-multivariate TPE (group=True) sees a proper conditional space.
+multivariate TPE (group=True) sees a proper conditional space. A family choice works the same
+way one level up: `family` is sampled first, then only that family's parameters, named under it
+(`conv1d.blocks.0.kernel`, `rnn.rnn.cell`).
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nas.arch import Arch
-from nas.space import Choice, Fixed, Param, Range, SectionSpace, Space
+from nas.space import Choice, Fixed, FamilySpace, Param, Range, SectionSpace, Space
 
 
 def _fixed(trial: Any, name: str, p: Fixed) -> Any:
@@ -45,17 +47,24 @@ def _sample_keys(trial: Any, prefix: str, sec: SectionSpace) -> dict[str, Any]:
     return values
 
 
+def _sample_family(trial: Any, fam: FamilySpace) -> Arch:
+    body: dict[str, Any] = {}
+    for name, sec in fam.sections.items():
+        prefix = f"{fam.prefix}{name}."
+        if sec.depth is None:
+            body[name] = _sample_keys(trial, prefix, sec)
+            continue
+        depth = suggest(trial, f"{prefix}depth", sec.depth)
+        body[name] = [_sample_keys(trial, f"{prefix}{i}.", sec) for i in range(depth)]
+    train = body.pop("train")
+    return Arch(family=fam.family, sections=body, train=train)
+
+
 def sample_arch(space: Space, trial: Any) -> Arch:
     """Sample an architecture from `space` through `trial` (an Optuna Trial or FixedTrial)."""
-    body: dict[str, Any] = {}
-    for name, sec in space.sections.items():
-        if sec.depth is None:
-            body[name] = _sample_keys(trial, f"{name}.", sec)
-            continue
-        depth = suggest(trial, f"{name}.depth", sec.depth)
-        body[name] = [_sample_keys(trial, f"{name}.{i}.", sec) for i in range(depth)]
-    train = body.pop("train")
-    return Arch(family=space.family, sections=body, train=train)
+    names = list(space.families)
+    family = suggest(trial, "family", Choice(tuple(names))) if space.family_choice else names[0]
+    return _sample_family(trial, space.families[family])
 
 
 def random_archs(space: Space, n: int, seed: int = 0) -> list[Arch]:

@@ -2,13 +2,21 @@
 
 Small datasets live on the device as tensors and batches are index slices of a per-epoch
 permutation (no DataLoader: for in-memory data it only adds overhead). On CUDA: bf16 autocast,
-channels_last for images. No host sync per step on any device: step losses are kept as tensors
-and divergence is checked once per epoch (benchmarks/trainer.py measured the per-step check at
-~5% of an MLP epoch on the CPU). The best weights are snapshotted on the device into buffers
-allocated once, and copied to the CPU once at the end.
+channels_last for images. No host sync per step on CUDA: step losses are kept as tensors and
+divergence is checked once per epoch (on the CPU reading a loss is free and is checked per step).
+The best weights are snapshotted on the device into buffers allocated once, and copied to the CPU
+once at the end.
+
+The regularisers of the `train` section live here too, all off by default: label smoothing (in the
+loss), a moving average of the weights (`ema`: the averaged copy is what is evaluated and kept),
+early-stopping `patience`, and batch augmentation (`nas.augment`, training batches only).
+`optimizer: lbfgs` is full-batch L-BFGS: one epoch is up to LBFGS_ITERS iterations with a
+strong-Wolfe line search on the whole training split, which drives a convex model (an MLP of
+depth 0: linear / logistic regression) to its optimum instead of near it.
 """
 from __future__ import annotations
 
+import copy
 import math
 import random
 import time
@@ -22,17 +30,25 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas.arch import Arch
-from nas.data import TaskData
+from nas.augment import AUGMENTS, make_augment
+from nas.data import Split, TaskData
 from nas.errors import DivergedError
-from nas.metrics import autocast, score
+from nas.metrics import METRICS, autocast, predict
 from nas.models import build_model
+
+LBFGS_ITERS = 20  # L-BFGS iterations per epoch (torch's default max_iter)
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
     "adamw": lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
     "sgd": lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd, momentum=0.9, nesterov=True),
     "rmsprop": lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+    # lr, batch_size and scheduler are unused: the line search picks the step; weight decay is an
+    # L2 term in the loss (see _full_batch_epoch), as in scikit-learn's linear models.
+    "lbfgs": lambda p, lr, wd: torch.optim.LBFGS(p, lr=1.0, max_iter=LBFGS_ITERS, history_size=10,
+                                                 line_search_fn="strong_wolfe"),
 }
+FULL_BATCH = frozenset({"lbfgs"})
 
 # name -> factory(optimizer, lr, total_steps): stepped once per batch
 SCHEDULERS: dict[str, Callable[[torch.optim.Optimizer, float, int], Any]] = {
@@ -41,15 +57,23 @@ SCHEDULERS: dict[str, Callable[[torch.optim.Optimizer, float, int], Any]] = {
     "onecycle": lambda opt, lr, steps: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1)),
 }
 
-LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "classification": F.cross_entropy,
-    "regression": lambda out, y: F.mse_loss(out.squeeze(-1), y),
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _mse(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(out.squeeze(-1), y)
+
+
+# kind -> factory(label_smoothing) -> loss; smoothing means nothing for a regression target
+LOSSES: dict[str, Callable[[float], Loss]] = {
+    "classification": lambda smoothing: lambda out, y: F.cross_entropy(out, y, label_smoothing=smoothing),
+    "regression": lambda smoothing: _mse,
 }
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The training knobs of an architecture (its `train` section)."""
+    """The training knobs of an architecture (its `train` section); every regulariser defaults to off."""
 
     optimizer: str = "adamw"
     lr: float = 1e-3
@@ -57,22 +81,85 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 10
     scheduler: str = "none"
+    label_smoothing: float = 0.0
+    ema: float = 0.0  # decay of the weight average; 0 = no averaging
+    patience: int = 0  # epochs without a better validation value before stopping; 0 = run all epochs
+    crop: int = 0  # augmentation strengths (nas.augment.AUGMENTS); 0 / false = off
+    flip: bool = False
+    trivial_augment: bool = False
+    shift: int = 0
+    window_crop: float = 0.0
+    scaling: float = 0.0
+    jitter: float = 0.0
 
     @classmethod
     def from_arch(cls, arch: Arch) -> TrainConfig:
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in arch.train.items() if k in known})
 
+    def augmentations(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in AUGMENTS}
+
 
 @dataclass
 class FitResult:
-    """Best validation value, the epoch it came from, the whole curve and the best weights (CPU)."""
+    """Best validation value, the epoch it came from, the curves and the kept weights (CPU).
+
+    `loss_curve` is the validation loss per epoch (unsmoothed; standardised units for regression):
+    a continuous measure next to an accuracy curve that is often flat. `stopped_epoch` is the epoch
+    after which patience stopped the fit, None when every epoch ran.
+    """
 
     best_value: float
     best_epoch: int
     curve: list[float] = field(default_factory=list)
     seconds: float = 0.0
     state: dict[str, torch.Tensor] = field(default_factory=dict)
+    loss_curve: list[float] = field(default_factory=list)
+    stopped_epoch: int | None = None
+
+
+class WeightAverage:
+    """An exponential moving average of a model's weights, held in a copy of the model.
+
+    The copy is what fit() evaluates and keeps. The average is bias-corrected, as Adam corrects
+    its moments: after n steps each step's weights count (1-d) d^(n-k) / (1 - d^n), so the random
+    initial weights never count and `decay` means the same from the first epoch. (The warm-up
+    min(decay, (1+n)/(10+n)) of TensorFlow and timm stays below 0.99 for ~900 steps: longer than
+    a whole fit on a small table, where it would make every decay alike.) Floating-point buffers
+    (batch-norm statistics) are averaged too; integer ones are copied.
+    """
+
+    def __init__(self, model: nn.Module, decay: float) -> None:
+        self.model = copy.deepcopy(model)
+        self.decay, self.updates = decay, 0
+        pairs = list(zip(self.model.state_dict().values(), model.state_dict().values()))
+        self._float = [(a, b) for a, b in pairs if a.is_floating_point()]
+        self._other = [(a, b) for a, b in pairs if not a.is_floating_point()]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.updates += 1
+        weight = (1 - self.decay) / (1 - self.decay**self.updates)  # 1 at the first step: a copy
+        if self._float:  # one fused kernel per step instead of one per tensor
+            torch._foreach_lerp_([a for a, _ in self._float], [b for _, b in self._float], weight)
+        for a, b in self._other:
+            a.copy_(b)
+
+
+@dataclass
+class _Run:
+    """Everything one fit's epochs share."""
+
+    model: nn.Module
+    data: TaskData
+    cfg: TrainConfig
+    opt: torch.optim.Optimizer
+    sched: Any
+    gen: torch.Generator
+    loss: Loss
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None
+    average: WeightAverage | None
 
 
 def seed_everything(seed: int) -> None:
@@ -86,6 +173,16 @@ def _better(a: float, b: float, direction: str) -> bool:
     return a > b if direction == "maximize" else a < b
 
 
+def _improves(result: FitResult, value: float, loss: float, direction: str) -> bool:
+    """Whether this epoch beats the best so far: a better validation metric, or the same one at a
+    lower validation loss. Ties are common (accuracy on a small validation split moves in steps of
+    1/n and is flat for many epochs); the loss still says which weights fit the held-out rows better,
+    and lets patience see progress that the metric is too coarse to show."""
+    if result.best_epoch < 0 or _better(value, result.best_value, direction):
+        return True
+    return value == result.best_value and loss < result.loss_curve[result.best_epoch]
+
+
 def _batch_starts(n: int, batch_size: int) -> list[int]:
     """Start rows of the batches; a trailing batch of one is dropped (it breaks batch norm)."""
     starts = list(range(0, n, batch_size))
@@ -94,32 +191,81 @@ def _batch_starts(n: int, batch_size: int) -> list[int]:
     return starts
 
 
-def _train_epoch(model: nn.Module, data: TaskData, cfg: TrainConfig, opt: torch.optim.Optimizer,
-                 sched: Any, gen: torch.Generator, epoch: int) -> None:
-    X, y = data.train.X, data.train.y
-    device, loss_fn = X.device, LOSSES[data.kind]
+def prepare_run(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int) -> _Run:
+    """The optimizer, schedule, generator, loss, augmentation and weight average of one fit."""
+    device = data.train.X.device
+    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg.lr, cfg.weight_decay)
+    full = cfg.optimizer in FULL_BATCH
+    steps = cfg.epochs * (1 if full else -(-len(data.train) // cfg.batch_size))
+    sched = None if full else SCHEDULERS[cfg.scheduler](opt, cfg.lr, steps)
+    return _Run(model, data, cfg, opt, sched, torch.Generator(device=device).manual_seed(seed),
+                LOSSES[data.kind](cfg.label_smoothing), make_augment(cfg.augmentations(), data.train.X),
+                WeightAverage(model, cfg.ema) if cfg.ema > 0 else None)
+
+
+def _train_epoch(run: _Run, epoch: int) -> None:
+    """One pass over the training split in shuffled mini-batches."""
+    model, X, y, cfg = run.model, run.data.train.X, run.data.train.y, run.cfg
     # On the CPU reading the loss is no device sync: check every step, so a diverging trial stops
     # at its first bad step, before a NaN reaches the weights. On CUDA that read would stall the
     # GPU every step, so the check is the epoch's one sync below.
-    check_each_step = device.type != "cuda"
+    check_each_step = X.device.type != "cuda"
     model.train()
-    perm = torch.randperm(X.shape[0], device=device, generator=gen)
+    perm = torch.randperm(X.shape[0], device=X.device, generator=run.gen)
     losses: list[torch.Tensor] = []  # CUDA only: checked once, after the epoch
     for step, start in enumerate(_batch_starts(X.shape[0], cfg.batch_size)):
         idx = perm[start : start + cfg.batch_size]
-        with autocast(device):
-            loss = loss_fn(model(X[idx]), y[idx])
+        batch = X[idx] if run.augment is None else run.augment(X[idx], run.gen)
+        with autocast(X.device):
+            loss = run.loss(model(batch), y[idx])
         if not check_each_step:
             losses.append(loss.detach())
         elif not math.isfinite(value := loss.item()):  # .item(): the cheapest read of a CPU scalar
             raise DivergedError(f"loss became {value} at epoch {epoch + 1}, step {step + 1}")
-        opt.zero_grad(set_to_none=True)
+        run.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
+        run.opt.step()
+        if run.sched is not None:
+            run.sched.step()
+        if run.average is not None:
+            run.average.update()
     if losses and not torch.isfinite(total := torch.stack(losses).sum()):  # the epoch's one host sync
         raise DivergedError(f"loss became {total.item()} in epoch {epoch + 1}")
+
+
+def _full_batch_epoch(run: _Run, epoch: int) -> None:
+    """One L-BFGS step (up to LBFGS_ITERS iterations) on the whole training split, in float32.
+
+    Weight decay is the L2 term wd/2 * |W|^2 on weight matrices (biases are not penalised), the
+    penalty of scikit-learn's ridge and logistic regression. An augmented split is drawn once per
+    epoch: the line search needs the same loss each time it evaluates the closure.
+    """
+    model, X, y = run.model, run.data.train.X, run.data.train.y
+    model.train()
+    batch = X if run.augment is None else run.augment(X, run.gen)
+    weights = [p for p in model.parameters() if p.dim() > 1]
+    wd = run.cfg.weight_decay
+
+    def closure() -> torch.Tensor:
+        run.opt.zero_grad(set_to_none=True)
+        loss = run.loss(model(batch), y)
+        if wd:
+            loss = loss + 0.5 * wd * sum(w.pow(2).sum() for w in weights)
+        if not math.isfinite(value := loss.item()):  # one sync per evaluation: full batch, few of them
+            raise DivergedError(f"loss became {value} at epoch {epoch + 1}")
+        loss.backward()
+        return loss
+
+    run.opt.step(closure)
+    if run.average is not None:
+        run.average.update()
+
+
+def evaluate(model: nn.Module, split: Split, data: TaskData) -> tuple[float, float]:
+    """(the task's metric, the unsmoothed loss) of `model` on one split, from one forward pass."""
+    out = predict(model, split.X)
+    loss = LOSSES[data.kind](0.0)(out, split.y)
+    return METRICS[data.metric](out, split.y, data), float(loss)
 
 
 def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
@@ -127,34 +273,39 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
     """Train `model` (already on the data's device) and return the best validation result.
 
     `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
-    (the search raises optuna.TrialPruned there) to stop training early.
-    `keep_best=False` keeps the last epoch's weights instead: retraining on train + validation
-    has no held-out split to pick an epoch with.
+    (the search raises optuna.TrialPruned there) to stop training early. With `cfg.patience`,
+    training stops once that many epochs in a row did not beat the best one.
+    `keep_best=False` keeps the last epoch's weights instead, and ignores patience: retraining on
+    train + validation has no held-out split to pick an epoch or to stop with.
+    With `cfg.ema`, the averaged weights are the ones evaluated and kept.
     """
-    device = data.train.X.device
-    if device.type == "cuda" and data.train.X.dim() == 4:
+    if data.train.X.device.type == "cuda" and data.train.X.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
-    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg.lr, cfg.weight_decay)
-    steps = cfg.epochs * -(-len(data.train) // cfg.batch_size)
-    sched = SCHEDULERS[cfg.scheduler](opt, cfg.lr, steps)
-    gen = torch.Generator(device=device).manual_seed(seed)
+    run = prepare_run(model, data, cfg, seed)
+    step = _full_batch_epoch if cfg.optimizer in FULL_BATCH else _train_epoch
+    judged = run.average.model if run.average is not None else model  # the weights evaluated and kept
+    patience = cfg.patience if keep_best else 0
     result = FitResult(best_value=float("nan"), best_epoch=-1)
-    live = model.state_dict()  # views of the weights, updated in place by the optimizer
-    best = {k: torch.empty_like(v) for k, v in live.items()}  # on the device, allocated once
+    current = judged.state_dict()  # views of the weights, updated in place
+    best = {k: torch.empty_like(v) for k, v in current.items()}  # on the device, allocated once
     started = time.perf_counter()
     for epoch in range(cfg.epochs):
-        _train_epoch(model, data, cfg, opt, sched, gen, epoch)
-        value = score(model, data.val, data)
+        step(run, epoch)
+        value, loss = evaluate(judged, data.val, data)
         result.curve.append(value)
-        if not keep_best or result.best_epoch < 0 or _better(value, result.best_value, data.direction):
+        result.loss_curve.append(loss)
+        if not keep_best or _improves(result, value, loss, data.direction):
             result.best_value, result.best_epoch = value, epoch
-            for k, v in live.items():
+            for k, v in current.items():
                 best[k].copy_(v)
         if on_epoch is not None:
             on_epoch(epoch, value)
+        if patience and epoch - result.best_epoch >= patience and epoch < cfg.epochs - 1:
+            result.stopped_epoch = epoch
+            break
     result.seconds = time.perf_counter() - started
     if result.best_epoch >= 0:
-        for k, v in live.items():
+        for k, v in model.state_dict().items():
             v.copy_(best[k])  # in place: cheaper than load_state_dict for small models
         result.state = {k: v.to("cpu") for k, v in best.items()}  # no copy when already on the CPU
     return result

@@ -6,15 +6,21 @@ import importlib.util
 
 import numpy as np
 import pytest
+import torch
 
-from nas.data import BUILTINS, DataSpec, load_data
-
-
-def _available(name: str) -> bool:
-    return BUILTINS[name].extra is None or importlib.util.find_spec("statsmodels") is not None
+from nas.data import BUILTINS, EXTRAS, DataSpec, load_data
 
 
-@pytest.mark.parametrize("name", [n for n in BUILTINS if _available(n)])
+def _builtin(name: str, *more: object) -> object:
+    """A built-in's name (and `more` values) as a test parameter, skipped with the missing
+    package named when its optional dependency is not installed."""
+    extra = BUILTINS[name].extra
+    missing = extra is not None and importlib.util.find_spec(EXTRAS[extra]) is None
+    reason = f"{name} needs {EXTRAS[extra]} (pip install 'nas[{extra}]')" if missing else ""
+    return pytest.param(name, *more, marks=pytest.mark.skipif(missing, reason=reason))
+
+
+@pytest.mark.parametrize("name", [_builtin(n) for n in BUILTINS])
 def test_builtin_metadata_matches_the_data(name: str) -> None:
     entry = BUILTINS[name]
     data = load_data(DataSpec(task=entry.task, dataset=name))
@@ -63,3 +69,34 @@ def test_series_builtin_without_statsmodels_says_how_to_install(monkeypatch: pyt
     monkeypatch.setitem(sys.modules, "statsmodels.api", None)
     with pytest.raises(DataError, match=r"sunspots.*pip install 'nas\[series\]'"):
         load_data(DataSpec(task="sequence", dataset="sunspots"))
+
+
+@pytest.mark.parametrize("name, train, test", [_builtin("gunpoint", 50, 150), _builtin("italypowerdemand", 67, 1029),
+                                               _builtin("basicmotions", 40, 40)])
+def test_ucr_sets_keep_the_official_test_split_and_hold_out_a_stratified_quarter(name: str, train: int, test: int) -> None:
+    a = load_data(DataSpec(task="sequence", dataset=name, seed=0))
+    b = load_data(DataSpec(task="sequence", dataset=name, seed=1))
+    assert len(a.test) == test and len(a.train) + len(a.val) == train
+    assert len(a.val) == round(train * 0.25) or len(a.val) == -(-train // 4)
+    assert torch.equal(a.test.y, b.test.y) and not torch.equal(a.val.X, b.val.X)  # the seed draws validation only
+    counts = [torch.bincount(s.y, minlength=a.out_dim) for s in (a.train, a.val)]
+    assert all(c.min() > 0 for c in counts)  # every class in train and validation
+
+
+@pytest.mark.parametrize("name", [_builtin("mnist1d")])
+def test_mnist1d_is_the_packages_default_split(name: str) -> None:
+    data = load_data(DataSpec(task="sequence", dataset=name))
+    assert (len(data.train), len(data.val), len(data.test)) == (3000, 1000, 1000)
+    assert data.input_shape == (40, 1) and data.out_dim == 10
+
+
+@pytest.mark.parametrize("name, package, extra", [("gunpoint", "aeon", "ucr"), ("mnist1d", "mnist1d", "mnist1d")])
+def test_time_series_builtins_without_their_package_say_how_to_install(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                                        package: str, extra: str) -> None:
+    import sys
+
+    from nas.errors import DataError
+
+    monkeypatch.setitem(sys.modules, package, None)  # import -> ImportError
+    with pytest.raises(DataError, match=rf"--dataset {name}: ships with {package}.*pip install 'nas\[{extra}\]'"):
+        load_data(DataSpec(task="sequence", dataset=name))

@@ -12,7 +12,8 @@ from nas.sample import random_archs
 from nas.space import load_space, shipped_spaces
 from nas.space import _schema
 
-INPUTS = {"cnn": [(1, 8, 8), (3, 5, 7)], "rnn": [(8, 8), (3, 2)], "mlp": [(30,), (4, 5)]}
+INPUTS = {"cnn": [(1, 8, 8), (3, 5, 7)], "rnn": [(8, 8), (3, 2)], "mlp": [(30,), (4, 5)],
+          "conv1d": [(8, 8), (3, 2), (150, 1)]}
 
 
 def _cases() -> list:
@@ -20,9 +21,15 @@ def _cases() -> list:
     for name, path in sorted(shipped_spaces().items()):
         space = load_space(path)
         for i, arch in enumerate(random_archs(space, 12, seed=7)):
-            for shape in INPUTS[space.family]:
-                cases.append(pytest.param(arch, shape, id=f"{name}-{i}-{'x'.join(map(str, shape))}"))
+            for shape in INPUTS[arch.family]:
+                cases.append(pytest.param(arch, shape, id=f"{name}-{i}-{arch.family}-{'x'.join(map(str, shape))}"))
     return cases
+
+
+def test_every_family_is_sampled_by_the_shipped_spaces() -> None:
+    """The cases above cover every family (the sequence space offers two, conv1d and rnn)."""
+    families = {arch.family for path in shipped_spaces().values() for arch in random_archs(load_space(path), 12, seed=7)}
+    assert families == set(_schema.FAMILIES) == set(INPUTS)
 
 
 @pytest.mark.parametrize("arch, shape", _cases())
@@ -45,13 +52,14 @@ def test_sampled_architectures_train_one_step(arch: Arch, shape: tuple[int, ...]
 
 
 def test_builder_vocabularies_match_the_schema() -> None:
-    from nas.models import rnn
+    from nas.models import conv1d, rnn
     from nas.train import OPTIMIZERS, SCHEDULERS
 
     assert set(_layers.ACTIVATIONS) == set(_schema.ACTIVATIONS)
-    assert set(_layers.NORMS_2D) == set(_layers.NORMS_1D) == set(_schema.NORMS)
-    assert set(_layers.POOLS_2D) == set(_schema.POOLS)
+    assert set(_layers.NORMS_2D) == set(_layers.NORMS_1D) == set(_layers.NORMS_SEQ) == set(_schema.NORMS)
+    assert set(_layers.POOLS_2D) == set(_layers.POOLS_SEQ) == set(_schema.POOLS)
     assert set(rnn.CELLS) == set(_schema.CELLS) and set(rnn.TIME_POOLS) == set(_schema.TIME_POOLS)
+    assert set(conv1d.LAYERS) == set(_schema.CONV1D_KINDS) and set(conv1d.GLOBAL_POOLS) == set(_schema.GLOBAL_POOLS)
     assert set(OPTIMIZERS) == set(_schema.OPTIMIZERS) and set(SCHEDULERS) == set(_schema.SCHEDULERS)
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from nas.arch import Arch
 from nas.errors import SpaceError
 from nas.space import Choice, Fixed, Range, load_space, parse_space, shipped_spaces
 
@@ -26,14 +27,15 @@ blocks:
 train:
   lr: {low: 1e-4, high: 1e-2, log: true}
 """))
-    blocks = space.sections["blocks"]
+    sections = space.families["cnn"].sections
+    blocks = sections["blocks"]
     assert blocks.depth == Range(1, 4, integer=True)
     assert blocks.params["channels"] == Choice((16, 32))
     assert blocks.params["kernel"] == Fixed(3)
     assert blocks.params["dropout"].step == 0.1 and not blocks.params["dropout"].integer
-    lr = space.sections["train"].params["lr"]
+    lr = sections["train"].params["lr"]
     assert lr.log and lr.low == pytest.approx(1e-4)  # YAML 1.1 reads 1e-4 as a string: accepted
-    assert space.sections["blocks"].params["activation"] == Fixed("relu")  # default filled in
+    assert sections["blocks"].params["activation"] == Fixed("relu")  # default filled in
     assert "blocks.*.channels" in space.free_parameters() and "blocks.*.kernel" not in space.free_parameters()
 
 
@@ -92,9 +94,9 @@ def test_space_size_counts_conditional_depth(tmp_path: Path) -> None:
 
 def test_all_three_families_share_the_grammar(tmp_path: Path) -> None:
     rnn = load_space(write(tmp_path, "family: rnn\nrnn: {cell: [lstm, gru, rnn], hidden: {low: 8, high: 64, step: 8}, layers: [1, 2], bidirectional: [true, false]}\n"))
-    assert rnn.sections["rnn"].params["cell"] == Choice(("lstm", "gru", "rnn"))
+    assert rnn.families["rnn"].sections["rnn"].params["cell"] == Choice(("lstm", "gru", "rnn"))
     mlp = load_space(write(tmp_path, "family: mlp\nlayers: {depth: {low: 0, high: 2}}\n"))
-    assert mlp.sections["layers"].depth == Range(0, 2, integer=True)
+    assert mlp.families["mlp"].sections["layers"].depth == Range(0, 2, integer=True)
 
 
 def test_shipped_spaces_are_packaged_as_a_regular_package() -> None:
@@ -108,3 +110,86 @@ def test_shipped_spaces_are_packaged_as_a_regular_package() -> None:
     assert "nas.search_spaces" in config["packages"] and "*.yaml" in config["package-data"]["nas.search_spaces"]
     assert (root / "search_spaces" / "__init__.py").is_file()
     assert {"image", "sequence", "tabular"} <= set(shipped_spaces())
+
+
+CHOICE = """
+name: two
+family: [conv1d, rnn]
+families:
+  conv1d:
+    blocks: {depth: [1, 2], channels: [4, 8], kernel: [3, 8]}
+    train: {lr: {low: 1.0e-3, high: 1.0e-2, log: true}}
+  rnn:
+    rnn: {cell: [lstm, gru], hidden: 8}
+"""
+
+
+def test_family_choice_validates_round_trips_and_counts_each_family(tmp_path: Path) -> None:
+    space = load_space(write(tmp_path, CHOICE))
+    assert space.family_choice and list(space.families) == ["conv1d", "rnn"]
+    assert space.free_parameters() == [
+        "family", "conv1d.blocks.depth", "conv1d.blocks.*.channels", "conv1d.blocks.*.kernel", "conv1d.train.lr",
+        "rnn.rnn.cell"]
+    # conv1d: depth 1 -> 4 networks, depth 2 -> 16; rnn: 2 cells; continuous: conv1d's lr
+    assert space.sizes() == {"conv1d": (20, 1), "rnn": (2, 0)}
+    assert space.size() == (22, 1)
+    stored = space.to_dict()
+    assert stored["family"] == ["conv1d", "rnn"] and set(stored["families"]) == {"conv1d", "rnn"}
+    assert parse_space(stored, "<stored>").to_dict() == stored
+    assert space.with_epochs(3).max_epochs() == 3 and space.max_epochs() == 10
+
+
+def test_single_family_files_keep_their_parameter_names(tmp_path: Path) -> None:
+    space = load_space(write(tmp_path, "family: rnn\nrnn: {cell: [lstm, gru]}\n"))
+    assert not space.family_choice and space.free_parameters() == ["rnn.cell"]
+    assert space.to_dict()["family"] == "rnn" and "families" not in space.to_dict()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("family: [cnn, bogus]\n", r"family: unknown family 'bogus'"),
+        ("family: {conv1d: {}}\n", r"family: expected a family name or a list of names \(.*\), got a mapping$"),
+        ("family: 3\n", r"family: expected a family name or a list of names \(.*\), got int 3$"),
+        ("family: []\n", r"family: empty"),
+        ("family: [rnn, [cnn]]\n", r"family: expected family names \(.*\), got a list in the list"),
+        ("family: [rnn, rnn]\nfamilies: {rnn: {}}\n", r"family: 'rnn' is listed twice"),
+        ("family: [conv1d, rnn]\n", r"families: missing \(a list of families needs families: "),
+        ("family: [conv1d, rnn]\nfamilies: [conv1d]\n", r"families: expected a mapping of family -> sections, got a list"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {blocks: {}}}\n", r"families\.rnn: missing \(the family list names it\)"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {}, rnn: {}, cnn: {}}\n", r"families\.cnn: not in the family list \[conv1d, rnn\]"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {blocks: {}}, rnn: []}\n", r"families\.rnn: expected a mapping of sections, got a list"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {blocks: {}}, rnn: {}}\n", r"families\.rnn\.rnn: missing required section"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {blocks: {kernal: 3}}, rnn: {rnn: {}}}\n",
+         r"families\.conv1d\.blocks\.kernal: unknown key \(did you mean 'kernel'\?\)"),
+        ("family: [conv1d, rnn]\nfamilies: {conv1d: {blocks: {}}, rnn: {rnn: {}}}\ntrain: {}\n",
+         r"train: with a list of families, sections go under families\.<family> \(families\.conv1d\.train\)"),
+        ("family: rnn\nrnn: {}\nfamilies: {rnn: {}}\n", r"families: only with a list of families"),
+    ],
+)
+def test_bad_family_values_are_one_line_errors_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(SpaceError, match=message) as info:
+        load_space(write(tmp_path, text))
+    assert "\n" not in str(info.value) and str(info.value).startswith(str(tmp_path / "space.yaml"))
+
+
+def test_family_is_sampled_first_and_only_its_parameters_after_it(tmp_path: Path) -> None:
+    import optuna
+
+    from nas.sample import sample_arch
+
+    space = load_space(write(tmp_path, CHOICE))
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    seen = set()
+    for _ in range(12):
+        trial = study.ask()
+        arch = sample_arch(space, trial)
+        seen.add(arch.family)
+        names = list(trial.params)
+        assert names[0] == "family" and trial.params["family"] == arch.family
+        assert all(n.startswith(f"{arch.family}.") for n in names[1:]), names  # the other family is absent
+        assert Arch.from_dict(arch.to_dict()) == arch and arch.to_dict()["family"] == arch.family
+        study.tell(trial, 0.0)
+    assert seen == {"conv1d", "rnn"}
+    fixed = sample_arch(space, optuna.trial.FixedTrial({"family": "rnn", "rnn.rnn.cell": "gru"}))
+    assert fixed.family == "rnn" and fixed.sections["rnn"]["cell"] == "gru"

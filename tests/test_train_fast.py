@@ -26,8 +26,9 @@ def test_fit_restores_and_returns_the_best_epochs_weights() -> None:
 
     model, data, cfg = _setup("tabular", "wine", MLP, lr=0.05, epochs=4)
     result = fit(model, data, cfg, seed=0)
-    assert result.best_value == max(result.curve)
-    assert result.best_epoch == result.curve.index(result.best_value)
+    assert result.best_value == max(result.curve) == result.curve[result.best_epoch]
+    ties = [e for e, v in enumerate(result.curve) if v == result.best_value]  # ties: the lowest validation loss
+    assert result.best_epoch == min(ties, key=lambda e: (result.loss_curve[e], e))
     live = model.state_dict()
     assert set(result.state) == set(live)
     for key, value in result.state.items():

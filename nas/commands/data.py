@@ -12,8 +12,9 @@ from nas.commands._common import console, print_table
 def _installed(extra: str | None) -> bool:
     import importlib.util
 
-    needs = {"series": "statsmodels"}
-    return extra is None or importlib.util.find_spec(needs[extra]) is not None
+    from nas.data import EXTRAS
+
+    return extra is None or importlib.util.find_spec(EXTRAS[extra]) is not None
 
 
 def datasets(as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON.")) -> None:

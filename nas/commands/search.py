@@ -9,7 +9,7 @@ from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, 
 from nas.format import fmt, format_metrics
 
 def search(
-    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
+    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = typer.Option(20, "--trials", help="Total finished trials wanted in the study (earlier runs count)."),
     timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, counted from the start: then the running trial is stopped (its configuration re-queued for a resume) and the best trial so far is the answer."),
@@ -20,7 +20,7 @@ def search(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS", help="Checkpoint folder (default: artifacts/ beside the SQLite file)."),
-    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="tpe, random, evolution (regularized aging evolution), gp, cmaes, qmc or nsga2 (default: tpe; nsga2 with several objectives)."),
     pruner: str = typer.Option("median", "--pruner", help="median, hyperband or none (several objectives: any but none stops clearly dominated trials)."),
     objectives: Optional[str] = typer.Option(None, "--objectives", help="Comma list, the task's metric first: e.g. accuracy,params (also flops, latency) for a Pareto search."),
     max_params: Optional[float] = typer.Option(None, "--max-params", help="Reject, untrained, any candidate with more parameters."),
@@ -34,6 +34,7 @@ def search(
     image_size: Optional[int] = typer.Option(None, "--image-size", help="Image folder: resize every image to N x N (default: their common size)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),
+    prescreen: int = typer.Option(1, "--prescreen", help="Per trial, draw N candidates, score each by parameter count (a training-free proxy, measured best of those tried) and train only the best; 1 = off."),
     workers: int = typer.Option(1, "--workers", help="Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
     cv: Optional[int] = typer.Option(None, "--cv", help="Score each trial by K-fold cross-validation over train + validation (stratified; time-ordered for series); 1: the holdout split. Default: 5 folds up to 1,000 train + validation rows, else holdout (a resumed study keeps its own)."),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, build the best configuration's final model: the ensemble of its fold models (cross-validation), or its refit on train + validation for its chosen epochs (holdout, cost goals); export and predict use it."),
@@ -50,7 +51,7 @@ def search(
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
-                       workers=workers, threads=threads, cv=cv, refit=refit)
+                       workers=workers, threads=threads, prescreen=prescreen, cv=cv, refit=refit)
     result = run_search(cfg, make_observer(console, quiet), SearchObserver if quiet else plain_observer)
     _print_summary(result)
     if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM

@@ -23,22 +23,31 @@ def validate(
         raise UsageError(f"--samples: must be 0 or more, got {samples}")
     space = resolve_space("", path, None)
     free = space.free_parameters()
-    console.print(f"{space.source}: valid {space.family} space", highlight=False)
+    families = ", ".join(space.families)
+    what = f"space choosing among families {families}" if space.family_choice else f"{families} space"
+    console.print(f"{space.source}: valid {what}", highlight=False)
     console.print(f"  {len(free)} free parameters: {', '.join(free)}", highlight=False)
     console.print(f"  size: {format_size(*space.size())}", highlight=False)
+    if space.family_choice:
+        for name, size in space.sizes().items():
+            console.print(f"    {name}: {format_size(*size)}", highlight=False)
     if samples:
         _show_samples(space, random_archs(space, samples, seed))
+
+
+# parameters are counted for the built-in default datasets' inputs
+SHAPES: dict[str, tuple[int, ...]] = {"cnn": (1, 8, 8), "rnn": (8, 8), "conv1d": (8, 8), "mlp": (30,)}
 
 
 def _show_samples(space: Any, archs: list[Any]) -> None:
     from nas.models import build_model, count_params, summarize
 
-    shapes = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,)}  # the built-in datasets' inputs
-    table = Table(title=f"sampled architectures (parameters for input {shapes[space.family]}, 10 outputs)")
+    inputs = ", ".join(f"{name} {SHAPES[name]}" for name in space.families)
+    table = Table(title=f"sampled architectures (parameters for input {inputs}, 10 outputs)")
     for col in ("#", "architecture", "parameters", "training"):
         table.add_column(col)
     for i, arch in enumerate(archs):
-        params = count_params(build_model(arch, shapes[space.family], 10))
+        params = count_params(build_model(arch, SHAPES[arch.family], 10))
         train = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in arch.train.items())
         table.add_row(str(i), summarize(arch), f"{params:,}", train)
     print_table(table)

@@ -1,4 +1,4 @@
-"""Datasets -> TaskData: built-ins (shipped by scikit-learn / statsmodels) and the user's files.
+"""Datasets -> TaskData: built-ins (shipped by scikit-learn, statsmodels, aeon, mnist1d) and the user's files.
 
 `DataSpec` is the plain-JSON description of where the data comes from (stored with every
 study, so retrain and rerun reload exactly the same split); `load_data(spec)` builds TaskData.
@@ -12,17 +12,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from nas.data._split import ordered_split, split_indices
+from nas.data._split import holdout_indices, ordered_split, split_indices
 from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
-from nas.data.builtin import BUILTINS, DEFAULT_DATASET, Raw, Series
+from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
+from nas.data.tasks import TASKS, Task
 from nas.errors import DataError, UsageError, nearest
 
-TASKS = ("image", "sequence", "tabular")
 
-__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "KINDS", "TASKS", "Raw", "Series", "Split", "TaskData",
+__all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "EXTRAS", "KINDS", "TASKS", "Raw", "Series", "Split", "Task", "TaskData",
            "apply_standardize", "check_folds", "fit_standardize", "fold_scheme", "to_target_units", "infer_task",
            "load_data", "make_folds", "max_folds", "prepare", "series_raw", "train_plus_val"]
 
@@ -47,13 +47,23 @@ def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[
     return X, {**prep, **raw.extra}
 
 
+def _split_rows(raw: Raw, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The given split, or a given test split plus a seeded hold-out, or a seeded 60/20/20 split."""
+    classification = raw.kind == "classification"
+    if raw.splits is not None:
+        return raw.splits
+    if raw.test_rows is not None:
+        return holdout_indices(raw.y, raw.test_rows, raw.holdout, classification, seed, raw.source)
+    return split_indices(raw.y, classification, seed, raw.source)
+
+
 def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     """Split raw arrays (or take the given split), fit preprocessing on the training split only,
     and build tensors."""
     if len(raw.X) != len(raw.y):
         raise DataError(f"{raw.source}: X has {len(raw.X)} rows but y has {len(raw.y)}")
     classification = raw.kind == "classification"
-    tr, va, te = raw.splits if raw.splits is not None else split_indices(raw.y, classification, seed, raw.source)
+    tr, va, te = _split_rows(raw, seed)
     X, prep = _features(raw, tr, task)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:

@@ -40,3 +40,21 @@ def ordered_split(n: int, source: str = "data") -> tuple[np.ndarray, np.ndarray,
     a, b = round(n * (1 - VAL_FRACTION - TEST_FRACTION)), round(n * (1 - TEST_FRACTION))
     idx = np.arange(n)
     return idx[:a], idx[a:b], idx[b:]
+
+
+def holdout_indices(y: np.ndarray, test: np.ndarray, fraction: float, stratify: bool, seed: int,
+                    source: str = "data") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train and validation rows drawn from the rows outside a given test split (`fraction` of
+    them validate), for benchmarks whose official test split must stay as published."""
+    rest = np.setdiff1d(np.arange(len(y)), test)
+    if stratify:
+        _, counts = np.unique(y[rest], return_counts=True)
+        if counts.min() < 2:
+            raise DataError(f"{source}: a class has only {counts.min()} training example(s); need at least 2 "
+                            f"per class to hold out validation rows")
+    try:
+        train, val = train_test_split(rest, test_size=fraction, random_state=seed,
+                                      stratify=y[rest] if stratify else None)
+    except ValueError as exc:
+        raise DataError(f"{source}: cannot hold out validation rows from {len(rest)} training rows: {exc}") from None
+    return np.sort(train), np.sort(val), np.sort(np.asarray(test))

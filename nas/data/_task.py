@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nas.data.tasks import TASKS
+
 KINDS = {"classification": ("accuracy", "maximize"), "regression": ("rmse", "minimize")}
 
 
@@ -91,9 +93,8 @@ class TaskData:
 
 def feature_axes(task: str, ndim: int) -> tuple[int, ...]:
     """Axes averaged over when standardising: all but channels (images) or features (others)."""
-    if task == "image":
-        return tuple(i for i in range(ndim) if i != 1)
-    return tuple(range(ndim - 1))
+    keep = TASKS[task].channel_axis % ndim
+    return tuple(i for i in range(ndim) if i != keep)
 
 
 def fit_standardize(X: np.ndarray, task: str) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def apply_standardize(X: np.ndarray, prep: dict[str, Any], task: str) -> np.ndar
     if "mean" not in prep:
         return X
     shape = [1] * X.ndim
-    shape[1 if task == "image" else X.ndim - 1] = -1
+    shape[TASKS[task].channel_axis] = -1
     mean = np.asarray(prep["mean"], dtype=np.float32).reshape(shape)
     std = np.asarray(prep["std"], dtype=np.float32).reshape(shape)
     return (X - mean) / std

@@ -1,5 +1,6 @@
-"""Built-in datasets that ship inside installed packages (scikit-learn, optionally statsmodels):
-nothing is downloaded.
+"""Built-in datasets that ship inside installed packages (scikit-learn; optionally statsmodels,
+aeon's bundled UCR/UEA sets and the MNIST-1D generator, see `nas.data.timeseries`): nothing is
+downloaded.
 
 Each loader returns raw arrays (`Raw`: X, y) or a raw time series (`Series`, cut into windows
 later because the window length is a flag); `nas.data.load_data` splits and standardises them
@@ -8,41 +9,13 @@ the same way it does the user's own files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Raw:
-    """Raw arrays before splitting. `scale` multiplies inputs before standardising.
-
-    `splits` are given train / validation / test row indices (a user's own split, or the
-    chronological split of a series); None means a seeded 60/20/20 split (stratified for classes).
-    `categorical` holds the text columns of a CSV table; they are one-hot encoded with the
-    categories seen in the training split, after the split is known.
-    """
-
-    X: np.ndarray
-    y: np.ndarray
-    kind: str
-    class_names: list[str]
-    source: str
-    scale: float = 1.0
-    columns: list[str] | None = None  # feature names of a table, in order (CSV prediction needs them)
-    splits: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-    categorical: dict[str, np.ndarray] = field(default_factory=dict)
-    extra: dict[str, object] = field(default_factory=dict)  # more preprocessing to store (window, target)
-
-
-@dataclass(frozen=True)
-class Series:
-    """A multivariate time series (T, F) whose column `target` is forecast one step ahead."""
-
-    values: np.ndarray
-    columns: list[str]
-    target: str
-    source: str
+from nas.data._raw import Raw, Series
+from nas.data.tasks import TASKS
+from nas.data.timeseries import UCR_LOADERS, mnist1d
 
 
 def _digits_image() -> Raw:
@@ -113,6 +86,11 @@ class BuiltinDataset:
     extra: str | None = None  # the optional dependency group it needs
 
 
+def _ucr(name: str, summary: str, shape: tuple[int, int], rows: int) -> BuiltinDataset:
+    return BuiltinDataset("sequence", UCR_LOADERS[name], summary, "classification", shape, rows,
+                          "aeon (UCR/UEA)", extra="ucr")
+
+
 BUILTINS: dict[str, BuiltinDataset] = {
     "digits": BuiltinDataset("image", _digits_image, "handwritten digits, 1797 images 8x8, 10 classes",
                              "classification", (1, 8, 8), 1797, "scikit-learn"),
@@ -131,6 +109,25 @@ BUILTINS: dict[str, BuiltinDataset] = {
                                "regression", (12, 1), 297, "statsmodels", window=12, extra="series"),
     "co2": BuiltinDataset("sequence", _co2, "monthly Mauna Loa CO2 1958-2001, forecast next month",
                           "regression", (24, 1), 502, "statsmodels", window=24, extra="series"),
+    "mnist1d": BuiltinDataset("sequence", mnist1d, "MNIST-1D, 5000 x 40 steps, 10 classes (1000 test)",
+                              "classification", (40, 1), 5000, "mnist1d", extra="mnist1d"),
+    # UCR / UEA sets that aeon ships: official test split; a quarter of the official train validates
+    "gunpoint": _ucr("gunpoint", "UCR GunPoint, 200 x 150 steps, 2 classes (150 test)", (150, 1), 200),
+    "italypowerdemand": _ucr("italypowerdemand", "UCR ItalyPowerDemand, 1096 x 24 steps, 2 classes (1029 test)",
+                             (24, 1), 1096),
+    "arrowhead": _ucr("arrowhead", "UCR ArrowHead, 211 x 251 steps, 3 classes (175 test)", (251, 1), 211),
+    "basicmotions": _ucr("basicmotions", "UEA BasicMotions, 80 x 100 steps x 6 channels, 4 classes (40 test)",
+                         (100, 6), 80),
+    "osuleaf": _ucr("osuleaf", "UCR OSULeaf, 442 x 427 steps, 6 classes (242 test)", (427, 1), 442),
+    "acsf1": _ucr("acsf1", "UCR ACSF1, 200 x 1460 steps, 10 classes (100 test)", (1460, 1), 200),
+    "japanesevowels": _ucr("japanesevowels", "UEA JapaneseVowels (equal length), 640 x 25 steps x 12 channels, "
+                           "9 classes (370 test)", (25, 12), 640),
+    "pickupgesturewiimotez": _ucr("pickupgesturewiimotez", "UCR PickupGestureWiimoteZ (equal length), "
+                                  "100 x 361 steps, 10 classes (50 test)", (361, 1), 100),
 }
 
-DEFAULT_DATASET: dict[str, str] = {"image": "digits", "sequence": "digits_seq", "tabular": "breast_cancer"}
+
+# optional dependency group -> the package it installs (what `nas datasets` checks for)
+EXTRAS: dict[str, str] = {"series": "statsmodels", "ucr": "aeon", "mnist1d": "mnist1d"}
+
+DEFAULT_DATASET: dict[str, str] = {name: task.default_dataset for name, task in TASKS.items()}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data.builtin import Raw, Series
+from nas.data.tasks import TASKS
 from nas.data.tables import encode_target, numeric_column, pick_target, read_csv, as_numbers
 from nas.errors import DataError, UsageError
 
@@ -38,6 +39,10 @@ def image_layout(X: np.ndarray) -> np.ndarray:
     if X.ndim == 4 and X.shape[1] not in (1, 3) and X.shape[3] in (1, 3):
         return X.transpose(0, 3, 1, 2)
     return X
+
+
+# task -> how its raw arrays are brought into the layout its models take
+LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"image": image_layout}
 
 
 def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -96,12 +101,10 @@ def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise DataError(f"{path}: {name} is not numeric (dtype {X.dtype})")
     X = X.astype(np.float32)
-    if task == "image":
-        X = image_layout(X)
-    ranks = {"image": 4, "sequence": 3}
-    if task in ranks and X.ndim != ranks[task]:
-        raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs "
-                        f"{'N x C x H x W or N x H x W' if task == 'image' else 'N x T x F'}")
+    X = LAYOUTS.get(task, lambda a: a)(X)
+    rank = TASKS[task].rank
+    if rank is not None and X.ndim != rank:
+        raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs {TASKS[task].layout}")
     if not np.isfinite(X).all():
         raise DataError(f"{path}: {name} contains NaN or infinite values")
     return X

@@ -12,6 +12,7 @@ from nas.errors import NasError, nearest
 _FAMILIES: dict[str, tuple[str, int, str]] = {
     "cnn": ("cnn", 3, "images (C, H, W)"),
     "rnn": ("rnn", 2, "sequences (T, F)"),
+    "conv1d": ("conv1d", 2, "sequences (T, F)"),
     "mlp": ("mlp", 0, "tables (F,)"),
 }
 

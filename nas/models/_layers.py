@@ -32,9 +32,23 @@ NORMS_1D: dict[str, Callable[[int], nn.Module]] = {
     "none": lambda f: nn.Identity(),
 }
 
+# Normalisation over channels of a (B, C, T) sequence of feature vectors.
+NORMS_SEQ: dict[str, Callable[[int], nn.Module]] = {
+    "batch": nn.BatchNorm1d,
+    "layer": lambda c: nn.GroupNorm(1, c),
+    "none": lambda c: nn.Identity(),
+}
+
 POOLS_2D: dict[str, Callable[[], nn.Module] | None] = {
     "max": lambda: nn.MaxPool2d(2),
     "avg": lambda: nn.AvgPool2d(2),
+    "none": None,
+}
+
+# Pooling that halves time in a (B, C, T) sequence.
+POOLS_SEQ: dict[str, Callable[[], nn.Module] | None] = {
+    "max": lambda: nn.MaxPool1d(2),
+    "avg": lambda: nn.AvgPool1d(2),
     "none": None,
 }
 

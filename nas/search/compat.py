@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nas.errors import StoreError
-from nas.space import Choice, Fixed, Range, parse_value
+from nas.errors import SpaceError, StoreError
+from nas.space import Choice, Fixed, Range, parse_space, parse_value
+from nas.space._grammar import RANGE_KEYS
 from nas.store import StudyRecord, study_record
 
 
@@ -34,7 +35,7 @@ def check_compatible(study: Any, new: StudyRecord) -> list[str]:
         raise StoreError(f"study '{study.study_name}' was created with --cv {old.cv}, not --cv {new.cv}; {how}")
     if old.fingerprint != new.fingerprint:
         raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
-    before, after = _params(old.space), _params(new.space)
+    before, after = _params(_with_defaults(old.space)), _params(new.space)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     refused = [f"{k}: {_show(before.get(k))} -> {_show(after.get(k))}" for k in changed if not _widens(before.get(k), after.get(k))]
     if refused:
@@ -44,11 +45,28 @@ def check_compatible(study: Any, new: StudyRecord) -> list[str]:
     return changed
 
 
-def _params(space: dict[str, Any]) -> dict[str, Any]:
-    """'section.key' -> raw value (a range dict, a list of choices or a fixed value)."""
-    return {f"{sec}.{k}" if isinstance(body, dict) else sec: v
-            for sec, body in space.items() if sec != "name"
-            for k, v in (body.items() if isinstance(body, dict) else [(None, body)])}
+def _with_defaults(space: dict[str, Any]) -> dict[str, Any]:
+    """The stored space with keys added to the schema since filled in at their defaults.
+
+    A study made before a key existed (e.g. `train.ema`) ran with that key's default, which is
+    what a resumed run gets too: without this the new key would read as a changed space.
+    """
+    try:
+        return parse_space(space).to_dict()
+    except SpaceError:  # no longer valid as a whole: compare key by key, as stored
+        return space
+
+
+def _params(space: dict[str, Any], path: str = "") -> dict[str, Any]:
+    """'section.key' -> raw value (a range dict, a list of choices or a fixed value); with a
+    family choice, 'families.rnn.section.key'. A mapping of range keys is a value, any other
+    mapping a level of sections."""
+    flat: dict[str, Any] = {}
+    for key, body in space.items():
+        if path or key != "name":
+            nested = isinstance(body, dict) and not (body and set(body) <= set(RANGE_KEYS))
+            flat.update(_params(body, f"{path}{key}.") if nested else {f"{path}{key}": body})
+    return flat
 
 
 def _show(raw: Any) -> str:

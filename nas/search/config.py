@@ -11,7 +11,7 @@ from typing import Any
 from nas.data import TASKS, DataSpec, TaskData, check_folds, max_folds
 from nas.errors import UsageError, nearest
 from nas.search.objectives import Limits
-from nas.space import Fixed, Space, load_space, shipped_space
+from nas.space import Space, load_space, shipped_space
 
 TRIAL_SEED_MULTIPLIER = 1_000_003
 MAX_CONSECUTIVE_FAILURES = 10
@@ -48,6 +48,7 @@ class SearchConfig:
     workers: int = 1
     worker_index: int = 0
     threads: int | None = None  # CPU threads per worker (default: torch's, split between workers)
+    prescreen: int = 1  # candidates scored by a training-free proxy per trial; the best is trained (1: off)
     cv: int | None = None  # folds over train + validation; 1: holdout; None: automatic (`auto_folds`)
     refit: bool = True  # refit the rank-1 configuration on train + validation after the search
 
@@ -89,6 +90,8 @@ def check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--threads: must be at least 1, got {cfg.threads}")
     if not 1 <= cfg.workers <= 256:
         raise UsageError(f"--workers: must be between 1 and 256, got {cfg.workers}")
+    if not 1 <= cfg.prescreen <= 1000:
+        raise UsageError(f"--prescreen: must be between 1 and 1000, got {cfg.prescreen}")
     if cfg.latency_batch < 1:
         raise UsageError(f"--latency-batch: must be at least 1, got {cfg.latency_batch}")
     if cfg.cv is not None and cfg.cv < 1:
@@ -126,19 +129,15 @@ def stored_seed(trial: Any, study_seed: int) -> int:
 
 def resolve_space(task: str, space: str | None, epochs: int | None) -> Space:
     """The space file (a path, or a shipped name; the task's own by default), epochs overridden."""
-    path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or task)
+    default = TASKS[task].space if task in TASKS else task
+    path = Path(space) if space and (Path(space).exists() or space.endswith((".yaml", ".yml"))) else shipped_space(space or default)
     loaded = load_space(path)
-    if epochs is None:
-        return loaded
-    train = loaded.sections["train"]
-    sections = {**loaded.sections, "train": replace(train, params={**train.params, "epochs": Fixed(int(epochs))})}
-    return replace(loaded, sections=sections)
+    return loaded if epochs is None else loaded.with_epochs(int(epochs))
 
 
 def max_epochs(space: Space) -> int:
     """The most epochs any trial of the space can run (what the pruners' budgets are sized to)."""
-    p = space.sections["train"].params["epochs"]
-    return int(p.value if isinstance(p, Fixed) else max(p.options) if hasattr(p, "options") else p.high)
+    return space.max_epochs()
 
 
 # Where a scheduler numbers the processes it launches: each worker's sampler gets its own seed

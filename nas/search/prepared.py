@@ -17,18 +17,20 @@ from nas.baseline import fit_baseline
 from nas.data import TaskData, check_folds, load_data, make_folds
 from nas.device import resolve_device
 from nas.errors import UsageError
-from nas.models import check_input
+from nas.models import check_input, count_params
 from nas.search.compat import check_compatible
 from nas.search.config import (SearchConfig, check_config, env_worker_index, max_epochs, resolve_folds,
                                resolve_space)
 from nas.search.events import SearchResult
 from nas.search.objectives import Goals, check_goals, make_goals
+from nas.search.prescreen import PrescreenSampler, proxy_scorer
 from nas.search.strategies import make_pruner, make_sampler
 from nas.space import Space
 from nas.store import StudyRecord, attrs, mask_url, open_storage, storage_url, study_names, study_record
 from nas.store.storage import HEARTBEAT_SECONDS
 
 WORKER_SEED_STRIDE = 100_003
+PRESCREEN_BATCH = 64
 
 
 @dataclass
@@ -64,7 +66,17 @@ class PreparedSearch:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
-        return sampler
+        return self._prescreened(sampler, seed) if self.config.prescreen > 1 else sampler
+
+    def _prescreened(self, sampler: Any, seed: int) -> Any:
+        """Wrap the sampler: each trial trains the best of `prescreen` candidates by parameter
+        count (the proxy that ranked trained accuracy best, benchmarks/proxies.py); candidates that
+        break a cost limit score -inf. Screened-out candidates are never stored or trained."""
+        limits = self.config.limits
+        fits = lambda model: limits.max_params is None or count_params(model) <= limits.max_params  # noqa: E731
+        batch = lambda: self.data.train.X[:PRESCREEN_BATCH]  # noqa: E731
+        score = proxy_scorer("params", self.data.input_shape, self.data.out_dim, batch, seed, feasible=fits)
+        return PrescreenSampler(sampler, self.space, score, self.config.prescreen)
 
     def open_study(self, index: int = 0) -> Any:
         """Connect to the store (heartbeats on) and load the study with this worker's sampler."""
@@ -101,13 +113,17 @@ def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
     space = resolve_space(str(cfg.task), cfg.space, cfg.epochs)
     data = load_data(cfg.data)  # errors name the path as typed; the study stores it absolute
     try:
-        check_input(space.family, data.input_shape)
+        for family in space.families:  # a family choice: every family must take the data
+            check_input(family, data.input_shape)
     except Exception as exc:
         raise UsageError(f"--space: {exc}") from None
     make_pruner(cfg.pruner, max_epochs(space))  # refuse a bad pruner name before touching the store
     if cfg.cv is not None:
         check_folds(data, cfg.cv)  # refuse more folds than the data allows before touching the store
     goals = make_goals(cfg.objectives, data, cfg.limits, cfg.latency_batch, cfg.pruner)
+    if cfg.prescreen > 1 and goals.multi:
+        raise UsageError("--prescreen: ranks candidates by parameter count, which works against a cost objective; "
+                         "use it with one objective (cost limits are fine)")
     return replace(cfg, data=cfg.data.absolute()), data, space, goals
 
 

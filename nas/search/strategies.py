@@ -8,16 +8,13 @@ from typing import Any
 import optuna
 
 from nas.errors import UsageError, nearest
+from nas.search.evolution import make_evolution
 from nas.space import Choice, Space
 
 
 def _categorical_params(space: Space) -> list[str]:
-    names = []
-    for sec in space.sections.values():
-        for key, p in sec.params.items():
-            if isinstance(p, Choice) and any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in p.options):
-                names.append(f"{sec.name}.{key}")
-    return names
+    return [name for name, p in space.searched().items()
+            if isinstance(p, Choice) and any(not isinstance(v, (int, float)) or isinstance(v, bool) for v in p.options)]
 
 
 def _tpe(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
@@ -60,8 +57,14 @@ def _nsga2(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
     return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(8, min(50, trials // 3)))
 
 
+def _evolution(seed: int, space: Space, n_objectives: int, trials: int) -> Any:
+    """Aging evolution (issue 13, nas/search/evolution.py): population and tournament sized from the budget."""
+    return make_evolution(seed, space, n_objectives, trials)
+
+
 SAMPLERS: dict[str, Callable[[int, Space, int, int], Any]] = {
     "tpe": _tpe, "random": _random, "gp": _gp, "cmaes": _cmaes, "qmc": _qmc, "nsga2": _nsga2,
+    "evolution": _evolution,
 }
 
 

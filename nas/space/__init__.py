@@ -5,11 +5,11 @@ from pathlib import Path
 
 from nas.errors import SpaceError, nearest
 from nas.space._grammar import Choice, Fixed, Param, Range, parse_value
-from nas.space._load import Space, SectionSpace, format_size, load_space, parse_space
+from nas.space._load import FamilySpace, SectionSpace, Space, format_size, load_space, parse_space
 from nas.space._schema import FAMILIES, Key, Section
 
 __all__ = [
-    "Choice", "Fixed", "Param", "Range", "Space", "SectionSpace", "FAMILIES", "Key", "Section",
+    "Choice", "Fixed", "Param", "Range", "Space", "FamilySpace", "SectionSpace", "FAMILIES", "Key", "Section",
     "format_size", "load_space", "parse_space", "parse_value", "shipped_space", "shipped_spaces",
 ]
 

@@ -19,7 +19,9 @@ POOLS = ("max", "avg", "none")
 HEAD_POOLS = ("flatten", "avg")
 CELLS = ("lstm", "gru", "rnn")
 TIME_POOLS = ("last", "mean", "max")
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+CONV1D_KINDS = ("conv", "inception")
+GLOBAL_POOLS = ("avg", "max")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "lbfgs")
 SCHEDULERS = ("none", "cosine", "onecycle")
 
 
@@ -53,16 +55,33 @@ def _unit(default: float) -> Key:
     return Key("float", default, low=0.0, high=0.95)
 
 
-TRAIN = Section(
-    {
-        "optimizer": Key("name", "adamw", names=OPTIMIZERS),
-        "lr": Key("float", 1e-3, low=1e-7, high=10.0),
-        "weight_decay": Key("float", 0.0, low=0.0, high=1.0),
-        "batch_size": Key("int", 64, low=1, high=65536),
-        "epochs": Key("int", 10, low=1, high=100000),
-        "scheduler": Key("name", "none", names=SCHEDULERS),
-    }
-)
+TRAIN_KEYS = {
+    "optimizer": Key("name", "adamw", names=OPTIMIZERS),
+    "lr": Key("float", 1e-3, low=1e-7, high=10.0),
+    "weight_decay": Key("float", 0.0, low=0.0, high=1.0),
+    "batch_size": Key("int", 64, low=1, high=65536),
+    "epochs": Key("int", 10, low=1, high=100000),
+    "scheduler": Key("name", "none", names=SCHEDULERS),
+    # Regularisers, all off by default (nas.train): label smoothing applies to classification only.
+    "label_smoothing": Key("float", 0.0, low=0.0, high=0.5),
+    "ema": Key("float", 0.0, low=0.0, high=0.9999),
+    "patience": Key("int", 0, low=0, high=100000),
+}
+# Augmentation of training batches (nas.augment), by the input each family takes; 0 / false = off.
+IMAGE_AUGMENT = {
+    "crop": Key("int", 0, low=0, high=64),
+    "flip": Key("bool", False),
+    "trivial_augment": Key("bool", False),
+}
+SEQUENCE_AUGMENT = {
+    "jitter": Key("float", 0.0, low=0.0, high=10.0),
+    "scaling": Key("float", 0.0, low=0.0, high=1.0),
+    "shift": Key("int", 0, low=0, high=4096),
+    "window_crop": Key("float", 0.0, low=0.0, high=0.9),
+}
+TABLE_AUGMENT = {"jitter": SEQUENCE_AUGMENT["jitter"]}
+
+TRAIN = Section(TRAIN_KEYS)
 
 HEAD = Section(
     {
@@ -89,7 +108,7 @@ FAMILIES: dict[str, dict[str, Section]] = {
             required=True,
         ),
         "head": HEAD,
-        "train": TRAIN,
+        "train": Section({**TRAIN_KEYS, **IMAGE_AUGMENT}),
     },
     "rnn": {
         "frontend": Section(
@@ -111,7 +130,28 @@ FAMILIES: dict[str, dict[str, Section]] = {
             required=True,
         ),
         "head": Section({k: v for k, v in HEAD.keys.items() if k != "pool"}),
-        "train": TRAIN,
+        "train": Section({**TRAIN_KEYS, **SEQUENCE_AUGMENT}),
+    },
+    "conv1d": {
+        "blocks": Section(
+            {
+                "kind": Key("name", "conv", names=CONV1D_KINDS),
+                "channels": Key("int", 64, low=1, high=4096),
+                "kernel": Key("int", 3, low=1, high=255),  # clipped to the length the block sees
+                "dilation": Key("int", 1, low=1, high=64),
+                "convs": Key("int", 1, low=1, high=8),
+                "residual": Key("bool", False),
+                "activation": Key("name", "relu", names=ACTIVATIONS),
+                "norm": Key("name", "batch", names=NORMS),
+                "pool": Key("name", "none", names=POOLS),
+                "dropout": _unit(0.0),
+            },
+            repeated=True,
+            depth=Key("int", 3, low=1, high=64),
+            required=True,
+        ),
+        "head": Section({**HEAD.keys, "pool": Key("name", "avg", names=GLOBAL_POOLS)}),
+        "train": Section({**TRAIN_KEYS, **SEQUENCE_AUGMENT}),
     },
     "mlp": {
         "layers": Section(
@@ -124,7 +164,7 @@ FAMILIES: dict[str, dict[str, Section]] = {
             repeated=True,
             depth=Key("int", 1, low=0, high=64),
         ),
-        "train": TRAIN,
+        "train": Section({**TRAIN_KEYS, **TABLE_AUGMENT}),
     },
 }
 

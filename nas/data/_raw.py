@@ -1,0 +1,42 @@
+"""Raw arrays and series, before splitting: what every loader (built-in or the user's) returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Raw arrays before splitting. `scale` multiplies inputs before standardising.
+
+    `splits` are given train / validation / test row indices (a user's own split, or the
+    chronological split of a series); None means a seeded 60/20/20 split (stratified for classes).
+    `categorical` holds the text columns of a CSV table; they are one-hot encoded with the
+    categories seen in the training split, after the split is known.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    kind: str
+    class_names: list[str]
+    source: str
+    scale: float = 1.0
+    columns: list[str] | None = None  # feature names of a table, in order (CSV prediction needs them)
+    splits: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    # A given test split alone (a benchmark's official one): the other rows are split into train
+    # and validation by the seed, `holdout` of them for validation (stratified for classes).
+    test_rows: np.ndarray | None = None
+    holdout: float = 0.25
+    categorical: dict[str, np.ndarray] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # more preprocessing to store (window, target)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A multivariate time series (T, F) whose column `target` is forecast one step ahead."""
+
+    values: np.ndarray
+    columns: list[str]
+    target: str
+    source: str
