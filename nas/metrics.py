@@ -9,7 +9,6 @@ from contextlib import nullcontext
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from nas.data import Split, TaskData, to_target_units
 from nas.format import format_metrics  # noqa: F401 - re-exported: callers read metrics from here
@@ -53,22 +52,6 @@ METRICS: dict[str, Callable[[torch.Tensor, torch.Tensor, TaskData], float]] = {
 def score(model: torch.nn.Module, split: Split, data: TaskData) -> float:
     """The task's metric (accuracy or RMSE) of `model` on one split."""
     return METRICS[data.metric](predict(model, split.X), split.y, data)
-
-
-# target kind -> the plain loss on model outputs (no label smoothing: a measure, not a training loss)
-LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "classification": lambda out, y: F.cross_entropy(out, y),
-    "regression": lambda out, y: F.mse_loss(out.squeeze(-1), y),
-}
-
-
-def validation_loss(model: torch.nn.Module, split: Split, data: TaskData) -> float:
-    """Cross-entropy (classes) or MSE on standardised targets (regression) of `model` on one split.
-
-    Why: accuracy ties are common on small validation sets (many candidates score 1.000); the loss
-    is continuous, so it tells tied candidates apart by how confidently right they are.
-    """
-    return float(LOSSES[data.kind](predict(model, split.X), split.y))
 
 
 # Metrics shown next to the searched one (test split, target units): scikit-learn on numpy arrays,

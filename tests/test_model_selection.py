@@ -100,6 +100,9 @@ def test_cv_epoch_is_chosen_from_the_mean_curve_and_holdout_is_smoothed() -> Non
     assert holdout.epoch == 5 and holdout.value == pytest.approx(0.9)
     assert choose([[0.5, 1.0, 1.0, 0.9], [0.5, 1.0, 1.0, 0.8]], "maximize").epochs == 3  # ties: the latest epoch
     assert choose([[3.0, 2.0, 2.5], [3.0, 2.2, 2.1]], "minimize").epoch == 1  # RMSE: lower is better
+    # equal mean accuracy at epochs 1 and 2: the lower mean loss decides, and is the candidate's loss
+    tied = choose([[0.5, 1.0, 1.0], [0.5, 1.0, 1.0]], "maximize", losses=[[0.9, 0.2, 0.4], [0.9, 0.4, 0.4]])
+    assert (tied.epoch, tied.loss, tied.fold_losses) == (1, pytest.approx(0.3), [0.2, 0.4])
 
 
 def test_ties_are_broken_by_validation_loss_not_trial_number() -> None:
@@ -130,7 +133,8 @@ def test_cv_value_is_the_mean_of_fold_values_and_pruning_reports_folds(workdir: 
         assert len(a["fold_values"]) == 3 and t.value == fmean(a["fold_values"])
         assert a["fold_std"] == pytest.approx(float(np.std(a["fold_values"])))
         assert sorted(t.intermediate_values) == [0, 1, 2]  # one report per fold, none per epoch
-        assert 1 <= a["chosen_epochs"] <= 2 and a["val_loss"] > 0 and len(a["fold_curves"]) == 3
+        assert 1 <= a["chosen_epochs"] <= 2 and a["val_loss"] == pytest.approx(fmean(a["fold_losses"]))
+        assert len(a["fold_curves"]) == 3 and a["val_loss"] > 0
         assert a["curve"] == pytest.approx([fmean(c) for c in zip(*a["fold_curves"])])
     assert "5-fold" not in result.stdout and "3-fold CV" in result.stdout
 

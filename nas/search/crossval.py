@@ -3,21 +3,19 @@
 A search trial, `nas rerun` and the refit-versus-ensemble benchmark all train a candidate this
 way, so a rerun repeats exactly what the trial did. Fold f is seeded with the trial's seed + f
 (fold 0 and holdout use the trial's seed itself, as `nas retrain` does), so every fold's initial
-weights and batches repeat. After each fold the kept model's validation loss is measured with
-one forward pass: the ranking's tie-breaker (nas.search.selection, nas.store.leaderboard).
+weights and batches repeat. Each fold's validation metric and loss curves (nas.train.fit) feed
+the ranking rule (nas.search.selection).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from statistics import fmean
 from typing import Any
 
 from torch import nn
 
 from nas.arch import Arch
 from nas.data import TaskData
-from nas.metrics import validation_loss
 from nas.search.selection import Choice, choose
 from nas.train import FitResult, TrainConfig, build_seeded, fit
 
@@ -31,13 +29,12 @@ def fold_seed(seed: int, fold: int) -> int:
 
 @dataclass
 class FoldRun:
-    """What training a candidate on its splits produced: per-split curves, results and losses.
+    """What training a candidate on its splits produced: per-split results (curves, kept weights).
 
     `first` is split 0's kept model (the trial's checkpoint and search-time test figure);
     `models` holds every split's kept model only when asked for (`keep_models`)."""
 
     results: list[FitResult] = field(default_factory=list)
-    losses: list[float] = field(default_factory=list)
     first: nn.Module | None = None
     models: list[nn.Module] = field(default_factory=list)
 
@@ -50,12 +47,11 @@ class FoldRun:
         return sum(r.seconds for r in self.results)
 
     @property
-    def loss(self) -> float:
-        """Mean validation loss of the kept models over the splits."""
-        return fmean(self.losses)
+    def loss_curves(self) -> list[list[float]]:
+        return [r.loss_curve for r in self.results]
 
     def choice(self, direction: str) -> Choice:
-        return choose(self.curves, direction)
+        return choose(self.curves, direction, self.loss_curves)
 
 
 EpochHook = Callable[[int, int, float], None]  # (split, epoch, validation value); may raise to stop
@@ -75,7 +71,6 @@ def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, fir
         model = first if index == 0 and first is not None else build_seeded(arch, split, fold_seed(seed, index), device)
         hook = None if on_epoch is None else (lambda epoch, value, i=index: on_epoch(i, epoch, value))
         run.results.append(fit(model, split, cfg, seed=fold_seed(seed, index), on_epoch=hook))
-        run.losses.append(validation_loss(model, split.val, split))
         if index == 0:
             run.first = model
         if keep_models:

@@ -132,12 +132,12 @@ class Objective:
         loss, and split 0's kept model (checkpoint and its search-time test figures)."""
         choice, model, first = run.choice(self.data.direction), run.first, run.results[0]
         stored = {attrs.CURVE: choice.curve if self.folds > 1 else first.curve, attrs.BEST_EPOCH: first.best_epoch,
-                  attrs.CHOSEN_EPOCHS: choice.epochs, attrs.VAL_LOSS: run.loss,
+                  attrs.CHOSEN_EPOCHS: choice.epochs, attrs.VAL_LOSS: choice.loss,
                   attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
                   attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
                   attrs.TEST_METRICS: report(model, self.data.test, self.data)}
         if self.folds > 1:
             stored.update({attrs.FOLDS: self.folds, attrs.FOLD_VALUES: choice.fold_values,
                            attrs.FOLD_STD: choice.fold_std, attrs.FOLD_CURVES: run.curves,
-                           attrs.FOLD_LOSSES: run.losses})
+                           attrs.FOLD_LOSSES: choice.fold_losses})
         return stored

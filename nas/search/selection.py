@@ -13,10 +13,12 @@ and its maximum over epochs rewards the luckiest epoch (on breast_cancer, many c
   then counts for a third; a plateau counts in full. Three is the narrowest window that averages
   both neighbours and still lets a 3-epoch search choose any of its epochs.
 
-Ties between epochs go to the latest: an accuracy curve can sit on its best value for several
-epochs while the validation loss still falls, and the extra epochs did the model no harm that
-validation could see; the refit then trains for the whole plateau. Curves of unequal length (a
-fold stopped early) are padded with their last value: the fold kept what it had.
+The validation loss curves (nas.train.fit records one per split, from the same forward pass as
+the metric) go through the same averaging and give the candidate's `loss` at the chosen epoch:
+the continuous measure that breaks ties between candidates (nas.store.leaderboard). Ties between
+epochs go to the lower (mean or smoothed) loss, then to the later epoch: an accuracy curve can sit
+on its best value for several epochs while the loss still falls. Curves of unequal length (a fold
+stopped early by patience) are padded with their last value: the fold kept what it had.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ class Choice:
     value: float
     curve: list[float]  # the curve the epoch was chosen on: the mean over folds, or the smoothed holdout curve
     fold_values: list[float]  # each fold's value at `epoch` (one entry for holdout: the raw value)
+    loss: float | None = None  # the loss curve, averaged the same way, at `epoch` (None: no loss curves)
+    fold_losses: list[float] | None = None  # each fold's validation loss at `epoch`
 
     @property
     def epochs(self) -> int:
@@ -61,21 +65,31 @@ def smooth(curve: list[float], width: int = SMOOTHING) -> list[float]:
     return [fmean(curve[max(0, i - half): i + half + 1]) for i in range(len(curve))]
 
 
-def argbest(curve: list[float], direction: str) -> int:
-    """Index of the best value (the latest among equals)."""
+def argbest(curve: list[float], direction: str, losses: list[float] | None = None) -> int:
+    """Index of the best value; among equals, the lowest loss (when given), then the latest."""
     sign = -1.0 if direction == "maximize" else 1.0
-    return min(range(len(curve)), key=lambda i: (sign * curve[i], -i))
+    return min(range(len(curve)), key=lambda i: (sign * curve[i], losses[i] if losses else 0.0, -i))
 
 
-def choose(curves: list[list[float]], direction: str) -> Choice:
-    """Apply the rule of this module to one holdout curve or K fold curves."""
-    curves = [c for c in curves if c]
-    if not curves:
+def _averaged(padded: list[list[float]]) -> list[float]:
+    """The rule's averaging: the mean over folds, or the smoothed single curve."""
+    return mean_curve(padded) if len(padded) > 1 else smooth(padded[0])
+
+
+def choose(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> Choice:
+    """Apply the rule of this module to one holdout curve or K fold curves (and their losses)."""
+    kept = [i for i, c in enumerate(curves) if c]
+    if not kept:
         raise ValueError("no epoch was trained")
-    padded = _padded(curves)
-    ranked = mean_curve(padded) if len(padded) > 1 else smooth(padded[0])
-    epoch = argbest(ranked, direction)
-    return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded])
+    padded = _padded([curves[i] for i in kept])
+    ranked = _averaged(padded)
+    lossy = losses is not None and all(len(losses[i]) == len(curves[i]) for i in kept)
+    loss_padded = _padded([losses[i] for i in kept]) if lossy and losses else None
+    loss_ranked = _averaged(loss_padded) if loss_padded else None
+    epoch = argbest(ranked, direction, loss_ranked)
+    return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded],
+                  loss_ranked[epoch] if loss_ranked else None,
+                  [c[epoch] for c in loss_padded] if loss_padded else None)
 
 
 def fold_score(curves: list[list[float]], direction: str) -> float:
