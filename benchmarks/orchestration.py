@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _fake_fit(model: Any, data: Any, cfg: Any, seed: int = 0, on_epoch: Any = None) -> Any:
+def _fake_fit(model: Any, data: Any, cfg: Any, seed: int = 0, on_epoch: Any = None, keep_best: bool = True) -> Any:
     """Instant 'training': a pseudo-random curve, reported epoch by epoch, and the initial weights."""
     from nas.train import FitResult
 
@@ -49,14 +49,15 @@ def _fake_fit(model: Any, data: Any, cfg: Any, seed: int = 0, on_epoch: Any = No
 
 @contextmanager
 def no_training() -> Any:
+    import nas.search.crossval as crossval
     import nas.search.objective as objective
 
-    saved = objective.fit, objective.score
-    objective.fit, objective.score = _fake_fit, lambda model, split, data: 0.5
+    saved = crossval.fit, objective.score
+    crossval.fit, objective.score = _fake_fit, lambda model, split, data: 0.5
     try:
         yield
     finally:
-        objective.fit, objective.score = saved
+        crossval.fit, objective.score = saved
 
 
 COMMITS = [0]  # database transactions (commits, reads included) so far, counted by an SQLAlchemy event on every engine

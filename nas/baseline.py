@@ -4,7 +4,9 @@ Classification: scikit-learn logistic (softmax) regression; regression: linear r
 (ridge when there are fewer training rows than features). Inputs are flattened, standardised
 as the trials see them; fitted on the training split, scored on validation and test with the
 same functions as the trials (nas.metrics). A trivial reference (majority class / training
-mean) is stored beside it, so an imbalanced set's accuracy can be read against it.
+mean) is stored beside it, so an imbalanced set's accuracy can be read against it. When the
+search scores trials by cross-validation, the baseline is scored on the same folds too (`cv`),
+so "the baseline beats the chosen model on validation" compares like with like.
 """
 from __future__ import annotations
 
@@ -59,18 +61,32 @@ def _scores(model: Any, data: TaskData, split: Split) -> dict[str, float]:
     return PLAIN[data.kind].report(y, model.predict(X), data.preprocessing)
 
 
-def fit_baseline(data: TaskData) -> dict[str, Any]:
-    """{'model', 'val', 'test', 'seconds', 'reference': {'model', 'test'}} as plain JSON."""
-    plain = PLAIN[data.kind]
+def _fit(data: TaskData) -> Any:
+    """The plain model of the data's kind, fitted on its training split."""
     X, y = _arrays(data.train)
-    model = plain.make(*X.shape)
-    name = "ridge regression" if isinstance(model, Ridge) else plain.name
-    started = time.perf_counter()
+    model = PLAIN[data.kind].make(*X.shape)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence warnings: the baseline is what it is after MAX_ITER
         model.fit(X, y)
+    return model
+
+
+def _cv(folds: list[TaskData]) -> dict[str, Any]:
+    """The plain model's validation metrics averaged over the folds (each fitted on its fold)."""
+    scores = [_scores(_fit(fold), fold, fold.val) for fold in folds]
+    return {"folds": len(folds), "val": {k: float(np.mean([s[k] for s in scores])) for k in scores[0]}}
+
+
+def fit_baseline(data: TaskData, folds: list[TaskData] | None = None) -> dict[str, Any]:
+    """{'model', 'val', 'test', 'seconds', 'reference': {'model', 'test'}} as plain JSON, plus
+    'cv': {'folds', 'val'} when the search's cross-validation `folds` are given."""
+    plain = PLAIN[data.kind]
+    started = time.perf_counter()
+    model = _fit(data)
     seconds = time.perf_counter() - started
-    trivial = plain.make_trivial().fit(X, y)
-    return {"model": name, "val": _scores(model, data, data.val), "test": _scores(model, data, data.test),
-            "seconds": round(seconds, 3),
-            "reference": {"model": plain.trivial, "test": _scores(trivial, data, data.test)}}
+    name = "ridge regression" if isinstance(model, Ridge) else plain.name
+    trivial = plain.make_trivial().fit(*_arrays(data.train))
+    out = {"model": name, "val": _scores(model, data, data.val), "test": _scores(model, data, data.test),
+           "seconds": round(seconds, 3),
+           "reference": {"model": plain.trivial, "test": _scores(trivial, data, data.test)}}
+    return {**out, "cv": _cv(folds)} if folds else out

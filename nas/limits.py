@@ -47,6 +47,7 @@ LIMITS: dict[str, Limit] = {
     "--seed": Limit(0, SEED_MAX, "seed of the split, the sampler and the trials"),
     "--workers": Limit(1, 256, "worker processes"),
     "--prescreen": Limit(1, 1000, "candidates screened per trial"),
+    "--cv": Limit(1, 10_000, "cross-validation folds (1: holdout)"),
     "--threads": Limit(1, 1024, "CPU threads per worker"),
     "--window": Limit(1, 100_000, "steps per input window"),
     "--image-size": Limit(1, 4096, "image side in pixels"),
@@ -103,7 +104,7 @@ SEARCH_FIELDS: dict[str, str] = {
     "--window": "data.window", "--image-size": "data.image_size", "--latency-batch": "latency_batch",
     "--max-params": "limits.max_params", "--max-flops": "limits.max_flops",
     "--max-latency-ms": "limits.max_latency_ms", "--workers": "workers", "--threads": "threads",
-    "--prescreen": "prescreen",
+    "--prescreen": "prescreen", "--cv": "cv",
 }
 
 

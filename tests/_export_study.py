@@ -75,7 +75,9 @@ def make_study(root: Path) -> TinyStudy:
     assert result.exit_code == 0, result.stderr
     import optuna
 
-    best = optuna.load_study(study_name=STUDY, storage=storage).best_trial.number
+    from nas.store import ranked_trials
+
+    best = ranked_trials(optuna.load_study(study_name=STUDY, storage=storage))[0].number  # ties: by validation loss
     return TinyStudy(root, storage, artifacts, best, *_add_trials(storage))
 
 

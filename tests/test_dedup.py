@@ -42,11 +42,11 @@ def _finished(study, arch, state, values):  # noqa: ANN001, ANN202
 def test_search_trains_a_repeated_config_once(workdir: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     import optuna
 
-    import nas.search.objective
+    import nas.search.crossval
 
     calls = []
-    real_fit = nas.search.objective.fit
-    monkeypatch.setattr(nas.search.objective, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    real_fit = nas.search.crossval.fit
+    monkeypatch.setattr(nas.search.crossval, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
     space = workdir / "one.yaml"
     space.write_text(ONE_CONFIG)
     result = run_cli("search", "--space", space, "--trials", 3, "--quiet")

@@ -45,7 +45,10 @@ def test_export_writes_a_self_describing_bundle(study: TinyStudy, bundle: Path) 
     assert m["data"] == loaded.user_attrs["nas"]["data"]  # preprocessing fitted on the training split
     assert m["fingerprint"] == m["data"]["fingerprint"]
     assert m["source"]["trial"] == study.best and m["source"]["seed"] == trial.user_attrs["seed"]
-    assert m["metrics"] == {"val": trial.value, "test": trial.user_attrs["test"]}
+    refit = loaded.user_attrs[f"refit:{study.best}"]  # the search refit its best trial: export ships that
+    assert m["metrics"] == {"val": trial.value, "test": refit["refit_test"], "search_test": trial.user_attrs["test"]}
+    assert m["source"]["refit"] == {"kind": "refit", "on": "train+val", "rows": sum(m["data"]["sizes"][:2]),
+                                    "epochs": trial.user_attrs["chosen_epochs"], "members": 1, "device": "cpu"}
     assert m["checks"]["test_reproduced"]["exact"] is True
     assert {"nas", "torch", "optuna", "onnx", "onnxruntime"} <= set(m["versions"])
     assert set(m["files"]) == {"arch.json", "model.onnx", "model.safetensors", "model.torchscript.pt"}
@@ -143,8 +146,9 @@ def test_ensemble_averages_probabilities_and_reports_best_single(study: TinyStud
     result = cli("export", *study.args(), "--ensemble", 2, "--format", "all", "--out", out)
     assert result.exit_code == 0, result.stderr
     m = _manifest(out)
-    ranked = sorted((t for t in optuna.load_study(study_name=STUDY, storage=study.storage).trials
-                     if t.state.name == "COMPLETE"), key=lambda t: -t.value)
+    from nas.store import ranked_trials
+
+    ranked = ranked_trials(optuna.load_study(study_name=STUDY, storage=study.storage))
     assert m["model"]["type"] == "ensemble" and m["source"]["trials"] == [t.number for t in ranked[:2]]
     assert m["metrics"]["best_single"]["test"] == ranked[0].user_attrs["test"]
     assert "vs best single" in result.stdout and m["checks"]["test_reproduced"]["exact"] is True
@@ -158,7 +162,8 @@ def test_ensemble_averages_probabilities_and_reports_best_single(study: TinyStud
 
 def _single(study: TinyStudy, number: int, tmp_path: Path) -> Path:
     out = tmp_path / f"t{number}"
-    assert cli("export", *study.args(), "--trial", number, "--format", "state-dict", "--out", out).exit_code == 0
+    result = cli("export", *study.args(), "--trial", number, "--format", "state-dict", "--out", out, "--no-refit")
+    assert result.exit_code == 0, result.stderr
     return out
 
 

@@ -66,7 +66,8 @@ def test_csv_regression_predicts_in_target_units_and_reproduces_the_test_rmse(wo
     write_csv(data, list(raw.feature_names), raw.data, "progression", [repr(float(v)) for v in y])
     manifest, rows, best = search_export_predict(run_cli, workdir, data, "progression")
     assert (manifest["kind"], manifest["metric"], manifest["direction"]) == ("regression", "rmse", "minimize")
-    assert manifest["source"]["trial"] == best["trial"] and manifest["metrics"]["test"] == best["test"]
+    assert manifest["source"]["trial"] == best["trial"] and manifest["metrics"]["test"] == best["refit_test"]
+    assert manifest["metrics"]["search_test"] == best["test"]  # the bundle is the final model (issue 11)
     assert [r["input"] for r in rows] == [str(i) for i in range(len(y))]
     pred = np.array([r["value"] for r in rows])
     # Target units, not standardised ones: the predictions sit where the target does.
@@ -85,7 +86,8 @@ def test_csv_classification_predicts_class_names_and_reproduces_the_test_accurac
     write_csv(data, list(raw.feature_names), raw.data, "diagnosis", names)
     manifest, rows, best = search_export_predict(run_cli, workdir, data, "diagnosis")
     assert (manifest["kind"], manifest["metric"], manifest["class_names"]) == ("classification", "accuracy", ["benign", "malignant"])
-    assert manifest["source"]["trial"] == best["trial"] and manifest["metrics"]["test"] == best["test"]
+    assert manifest["source"]["trial"] == best["trial"] and manifest["metrics"]["test"] == best["refit_test"]
+    assert manifest["metrics"]["search_test"] == best["test"]  # the bundle is the final model (issue 11)
     assert [r["input"] for r in rows] == [str(i) for i in range(len(names))]
     assert {r["class"] for r in rows} <= {"benign", "malignant"}
     assert all(0.5 <= r["probability"] <= 1.0 for r in rows)  # top-1 of two classes

@@ -83,9 +83,9 @@ def test_studies_lists_counts_and_best(searched, run_cli) -> None:
 
 
 def test_failing_trial_is_recorded_and_the_search_goes_on(workdir: Path, run_cli, tiny_space: Path, monkeypatch) -> None:
-    import nas.search.objective
+    import nas.search.crossval
 
-    real_fit, calls = nas.search.objective.fit, []
+    real_fit, calls = nas.search.crossval.fit, []
 
     def flaky_fit(*args, **kwargs):
         calls.append(1)
@@ -93,7 +93,7 @@ def test_failing_trial_is_recorded_and_the_search_goes_on(workdir: Path, run_cli
             raise RuntimeError("simulated failure in trial")
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(nas.search.objective, "fit", flaky_fit)
+    monkeypatch.setattr(nas.search.crossval, "fit", flaky_fit)
     result = run_cli(*SEARCH, "--space", tiny_space)
     assert result.exit_code == 0, result.stderr
     assert "3 complete" in result.stdout and "1 failed" in result.stdout

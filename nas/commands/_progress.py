@@ -52,6 +52,9 @@ class PlainObserver(SearchObserver):
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
+    def refit_started(self, number: int, what: str, epochs: int) -> None:
+        self.console.print(what, highlight=False)
+
 
 class RichObserver(PlainObserver):
     """A live display: trials done / total, the running trial's epoch and metric, the best so far."""
@@ -61,6 +64,7 @@ class RichObserver(PlainObserver):
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=console, transient=False)
         self.trials_task = self.epoch_task = None
+        self.refitting = False
 
     def search_started(self, study, storage, done, total, data, device) -> None:  # noqa: ANN001
         super().search_started(study, storage, done, total, data, device)
@@ -73,8 +77,14 @@ class RichObserver(PlainObserver):
                             description=f"trial {number}: {summary}")
 
     def epoch_done(self, number: int, epoch: int, value: float) -> None:
+        what = f"final model of trial {number}" if self.refitting else f"trial {number}"
         self.progress.update(self.epoch_task, completed=epoch + 1,
-                             description=f"trial {number} epoch {epoch + 1}: {self.metric} {value:.4f}")
+                             description=f"{what} epoch {epoch + 1}: {self.metric} {value:.4f}")
+
+    def refit_started(self, number: int, what: str, epochs: int) -> None:
+        self.refitting = True
+        self.progress.console.print(f"  {what}", highlight=False)
+        self.progress.reset(self.epoch_task, total=epochs, completed=0, description=f"final model of trial {number}")
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)

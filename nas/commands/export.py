@@ -30,6 +30,7 @@ def export(
     out: Optional[Path] = OutOpt,
     force: bool = ForceOpt,
     as_json: bool = JsonOpt,
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="Export the final model the search built for the trial (the ensemble of its fold models, or its refit on train + validation) when there is one; --no-refit: its search-time checkpoint."),
 ) -> None:
     """Write a checked, self-describing bundle (model files, arch.json, manifest.json) for a trial."""
     from nas.ship.export import export_ensemble, export_trial, select_formats
@@ -44,7 +45,7 @@ def export(
     if ensemble is not None:
         result = export_ensemble(loaded, ensemble, formats, out, force, store)
     else:
-        result = export_trial(loaded, trial, formats, out, force, store)
+        result = export_trial(loaded, trial, formats, out, force, store, use_refit=refit)
     if as_json:
         typer.echo(json.dumps(result.manifest, indent=2))
         return
@@ -88,6 +89,12 @@ def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
     how = "exactly" if repro["exact"] else "as " + fmt(repro["test"])
     console.print(f"  test {metric} {fmt(manifest['metrics']['test'])}, reproduced from the bundle {how} "
                   f"on {repro['device']}", highlight=False)
+    refit = source.get("refit")
+    if refit:
+        what = (f"the ensemble of the {refit['members']} fold models" if refit["kind"] == "ensemble"
+                else f"the refit on train + validation ({refit['epochs']} epochs)")
+        console.print(f"  {what}; the search-time model scored test {metric} "
+                      f"{fmt(manifest['metrics'].get('search_test'))}", highlight=False)
     for name in ("torchscript", "onnx"):
         if f"{name}_max_abs_diff" in checks:
             console.print(f"  {name}: max |diff| to PyTorch {checks[f'{name}_max_abs_diff']:.2g} on "
@@ -126,7 +133,7 @@ def retrain(
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     trial: Optional[int] = ranged(None, "--trial", "Trial whose architecture to retrain (default: the best)."),
-    epochs: Optional[int] = ranged(None, "--epochs", "Training epochs (default: the trial's)."),
+    epochs: Optional[int] = ranged(None, "--epochs", "Training epochs (default: the epoch count the search chose for the trial)."),
     fmt: str = FormatOpt,
     out: Optional[Path] = typer.Option(None, "--out", help="Bundle folder (default: bundles/<study>-trial<N>-retrained)."),
     force: bool = ForceOpt,

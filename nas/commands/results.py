@@ -19,7 +19,7 @@ def leaderboard(
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON for scripts."),
     pareto: bool = typer.Option(False, "--pareto", help="Only the Pareto-optimal trials (every objective of the study; feasible ones)."),
 ) -> None:
-    """Rank the completed trials of a study by validation metric."""
+    """Rank the completed trials of a study by validation metric (ties: by validation loss)."""
     from nas.store import leaderboard as rank
     from nas.store import load_study, open_storage
 
@@ -51,6 +51,8 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
         ("#", lambda r: str(r["rank"] or "-")), ("trial", lambda r: str(r["trial"])),
         (f"val {short}", lambda r: fmt(r["value"])), (f"test {short}", lambda r: fmt(r["test"])),
     ]
+    if any(r.get("refit_test") is not None for r in rows):  # the shipped model (nas.search.refit)
+        columns.append((f"final test {short}", lambda r: fmt(r.get("refit_test"))))
     if console.width >= 120:
         columns.append(("other test metrics", lambda r: format_metrics(
             {k: v for k, v in (r.get("test_metrics") or {}).items() if k != metric}) or "-"))
@@ -60,7 +62,9 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
     columns += [("train s", lambda r: fmt(r["seconds"], 1)), ("architecture", lambda r: r["summary"])]
     if all_:
         columns += [("state", lambda r: r["state"]), ("reason", lambda r: r["reason"] or "")]
-    title = f"study {study.study_name}" + (f": Pareto front of {', '.join(objectives)}" if pareto else "")
+    folds = record.cv if record else 1
+    title = (f"study {study.study_name}" + (f" ({folds}-fold CV)" if folds > 1 else "")
+             + (f": Pareto front of {', '.join(objectives)}" if pareto else ""))
     table = Table(title=title)
     for name, _ in columns:
         wraps = name in ("architecture", "reason", "other test metrics")

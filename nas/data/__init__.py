@@ -16,6 +16,7 @@ from nas.data._split import holdout_indices, ordered_split, split_indices
 from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
+from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.data.tasks import TASKS, Task
 from nas.errors import DataError, UsageError, nearest
@@ -23,7 +24,8 @@ from nas.limits import check, check_values
 
 
 __all__ = ["DataSpec", "BUILTINS", "DEFAULT_DATASET", "EXTRAS", "KINDS", "TASKS", "Raw", "Series", "Split", "Task", "TaskData",
-           "apply_standardize", "fit_standardize", "to_target_units", "infer_task", "load_data", "prepare", "series_raw"]
+           "apply_standardize", "check_folds", "fit_standardize", "fold_scheme", "to_target_units", "infer_task",
+           "load_data", "make_folds", "max_folds", "prepare", "series_raw", "train_plus_val"]
 
 
 def _targets(y: np.ndarray, kind: str) -> torch.Tensor:

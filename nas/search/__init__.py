@@ -1,10 +1,13 @@
-"""The search engine: config -> prepare -> objective per trial -> trial loop (or workers) -> result.
+"""The search engine: config -> prepare -> objective per trial -> trial loop (or workers) -> final model -> result.
 
     config      SearchConfig (data spec + cost limits + run options) and shared rules
     prepare     prepare(config) -> PreparedSearch: data, space, goals, sampler, study, built once
-    objective   one trial: sample -> build -> assess costs -> fit -> store
+    objective   one trial: sample -> build -> assess costs -> fit (crossval: on each fold) -> store
+    selection   the ranking rule: the epoch count and value from the mean (or smoothed) curve
+    pruning     when to stop a running trial: per epoch (holdout) or per fold (cross-validation)
     loop        the crash-proof trial loop (leases, gate, signals)
     worker      one process's share of the trials; parallel: several processes
+    refit       after the search: the rank-1 configuration's final model (fold ensemble or refit)
     strategies  samplers and pruners by name; dedup, compat, objectives, costs: their concepts
     events      SearchObserver (progress events) and SearchResult
 """

@@ -1,6 +1,6 @@
 """Resuming a study: is this run's data, seed and space compatible with what the study was made with?
 
-A study remembers its task, dataset, seed, data fingerprint and space. Resuming with different
+A study remembers its task, dataset, seed, data fingerprint, fold count (`--cv`) and space. Resuming with different
 data is refused; a space may only be widened (a numeric range made wider, a fixed value opened
 into a range or choice that contains it), because Optuna cannot add choices to an existing study.
 Every refusal says what changed and how to start a new study instead.
@@ -31,6 +31,8 @@ def check_compatible(study: Any, new: StudyRecord) -> list[str]:
     for key, flag in (("task", "--task"), ("dataset", "--dataset"), ("seed", "--seed")):
         if getattr(old, key) != getattr(new, key):
             raise StoreError(f"study '{study.study_name}' was created with {flag} {getattr(old, key)}, not {getattr(new, key)}; {how}")
+    if old.cv != new.cv:  # trials scored on other folds (or on the holdout split) do not rank together
+        raise StoreError(f"study '{study.study_name}' was created with --cv {old.cv}, not --cv {new.cv}; {how}")
     if old.fingerprint != new.fingerprint:
         raise StoreError(f"study '{study.study_name}' was created on different data (split fingerprint changed); {how}")
     before, after = _params(_with_defaults(old.space)), _params(new.space)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from nas.data import TASKS, DataSpec
+from nas.data import TASKS, DataSpec, TaskData, check_folds, max_folds
 from nas.errors import UsageError, nearest
 from nas.limits import check_fields
 from nas.search.objectives import Limits
@@ -16,6 +16,12 @@ from nas.space import Space, load_space, shipped_space
 
 TRIAL_SEED_MULTIPLIER = 1_000_003
 MAX_CONSECUTIVE_FAILURES = 10
+# Automatic cross-validation (--cv not given): CV_FOLDS folds when train + validation has at most
+# CV_MAX_ROWS rows, the holdout split otherwise. Below that size a 20% validation split holds
+# under ~250 rows, where one lucky epoch or split decides the ranking; CV costs about K times
+# the training per trial (docs/model-selection.md has the measured cost).
+CV_FOLDS = 5
+CV_MAX_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class SearchConfig:
     worker_index: int = 0
     threads: int | None = None  # CPU threads per worker (default: torch's, split between workers)
     prescreen: int = 1  # candidates scored by a training-free proxy per trial; the best is trained (1: off)
+    cv: int | None = None  # folds over train + validation; 1: holdout; None: automatic (`auto_folds`)
+    refit: bool = True  # refit the rank-1 configuration on train + validation after the search
 
     @property
     def seed(self) -> int:
@@ -76,6 +84,23 @@ def check_config(cfg: SearchConfig) -> None:
         raise UsageError(f"--task: unknown task '{cfg.task}'{nearest(str(cfg.task), TASKS)}")
     check_fields(cfg)
 
+
+def auto_folds(data: TaskData) -> int:
+    """The automatic fold count: CV_FOLDS (fewer if the smallest class or the series allows fewer)
+    when train + validation has at most CV_MAX_ROWS rows, else 1 (the holdout split)."""
+    if len(data.train) + len(data.val) > CV_MAX_ROWS:
+        return 1
+    k = min(CV_FOLDS, max_folds(data))
+    return k if k >= 2 else 1
+
+
+def resolve_folds(requested: int | None, data: TaskData, stored: int | None) -> int:
+    """The fold count of this run: as requested (checked against the data), else the study's own
+    when it is resumed (`stored`), else automatic."""
+    if requested is not None:
+        check_folds(data, requested)
+        return requested
+    return stored if stored is not None else auto_folds(data)
 
 def trial_seed(study_seed: int, number: int) -> int:
     """A trial's seed, derived from the study seed and trial number (stored with the trial)."""

@@ -1,5 +1,10 @@
 """The objective Optuna calls once per trial: sample -> build -> assess costs -> fit -> store.
 
+With cross-validation a trial trains one model per fold (nas.search.crossval) and its value is
+the mean over folds at the epoch count chosen from the mean curve (nas.search.selection);
+with a holdout split, the smoothed curve at its best epoch. Either way the tie-breaking
+validation loss and the chosen epoch count are stored for the ranking and the refit.
+
 Every exception but pruning becomes a recorded failure (its reason stored on the trial), so one
 bad candidate never stops a search; a full or read-only disk does (every trial would fail).
 """
@@ -12,7 +17,6 @@ from typing import Any
 
 import optuna
 import torch
-from optuna.trial import TrialState
 
 from nas.arch import Arch
 from nas.data import TaskData
@@ -22,13 +26,16 @@ from nas.metrics import report, score
 from nas.models import summarize
 from nas.sample import sample_arch
 from nas.search.config import trial_seed
+from nas.search.crossval import FoldRun, train_splits
 from nas.search.dedup import DuplicateIndex
 from nas.search.events import SearchObserver, TrialFailed
-from nas.search.objectives import Goals, assess, dominated
+from nas.search.objectives import Goals, assess
+from nas.search.pruning import Stopper
+from nas.search.selection import mean_curve
 from nas.space import Space
 from nas.store import attrs
 from nas.store.checkpoints import save_checkpoint
-from nas.train import TrainConfig, build_seeded, fit
+from nas.train import build_seeded
 
 DISK_FULL = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 
@@ -44,8 +51,11 @@ class Objective:
     """Called by Optuna once per trial. Every exception but pruning becomes a recorded failure."""
 
     def __init__(self, space: Space, data: TaskData, device: Any, seed: int, store: Any,
-                 observer: SearchObserver, goals: Goals) -> None:
+                 observer: SearchObserver, goals: Goals, splits: list[TaskData] | None = None) -> None:
+        """`splits`: the K cross-validation folds of `data`, or None for its holdout split."""
         self.space, self.data, self.device, self.seed = space, data, device, seed
+        self.splits = splits or [data]
+        self.folds = len(splits) if splits else 1
         self.store, self.observer, self.goals = store, observer, goals
         self.before_trial: Callable[[Any], None] = lambda trial: None  # set by the trial loop (lease, gate)
         self.stop_check: Callable[[], None] = lambda: None  # raises Interrupted at a safe point (signal, deadline)
@@ -60,7 +70,7 @@ class Objective:
         summary = summarize(arch)
         for key, value in {attrs.ARCH: arch.to_dict(), attrs.SUMMARY: summary, attrs.SEED: seed}.items():
             trial.set_user_attr(key, value)
-        self.observer.trial_started(trial.number, summary, int(arch.train.get("epochs", 1)))
+        self.observer.trial_started(trial.number, summary, int(arch.train.get("epochs", 1)) * len(self.splits))
         reason: str | None = None
         try:
             reused = self.duplicates.reuse(trial, arch)  # never train the same configuration twice
@@ -86,48 +96,48 @@ class Objective:
         raise TrialFailed(reason)
 
     def _train(self, trial: Any, arch: Arch, seed: int) -> float | tuple[float, ...]:
-        model = build_seeded(arch, self.data, seed, self.device)
+        model = build_seeded(arch, self.splits[0], seed, self.device)
         costs, rejected = assess(trial, model, self.data, self.device, self.goals)
         if rejected:  # never trained: a pessimistic metric + constraints teach the sampler
             return self.goals.values(self.goals.pessimistic(self.data), costs)
-        curve: list[float] = []
-        stop = self._stopper(trial, costs, int(arch.train.get("epochs", 1)))
+        epochs, folds = int(arch.train.get("epochs", 1)), self.folds
+        stopper = Stopper(trial, self.goals, costs, epochs, folds)
+        curves: list[list[float]] = [[] for _ in self.splits]
 
-        def on_epoch(epoch: int, value: float) -> None:
+        def on_epoch(split: int, epoch: int, value: float) -> None:
             self.stop_check()  # a signal or the time budget stops the trial here, its reason recorded
-            curve.append(value)
-            self.observer.epoch_done(trial.number, epoch, value)
-            if stop(epoch, curve):
-                trial.set_user_attr(attrs.CURVE, curve)
-                raise optuna.TrialPruned(f"pruned after epoch {epoch + 1} at {value:.4f}")
+            curves[split].append(value)
+            self.observer.epoch_done(trial.number, split * epochs + epoch, value)
+            self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
 
-        result = fit(model, self.data, TrainConfig.from_arch(arch), seed=seed, on_epoch=on_epoch)
-        stored = {attrs.CURVE: result.curve, attrs.BEST_EPOCH: result.best_epoch,
-                  attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: result.seconds,
-                  attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, result.state, self.store),
-                  attrs.TEST_METRICS: report(model, self.data.test, self.data)}
-        for key, value in stored.items():
+        def after_split(split: int, run: FoldRun) -> None:
+            self._stop(trial, stopper.after_fold(split, run.curves), run.curves)
+
+        run = train_splits(arch, self.splits, seed, self.device, first=model, on_epoch=on_epoch, after_split=after_split)
+        for key, value in self._results(trial, run).items():
             trial.set_user_attr(key, value)
-        return self.goals.values(result.best_value, costs)
+        return self.goals.values(run.choice(self.data.direction).value, costs)
 
-    def _stopper(self, trial: Any, costs: dict[str, Any], epochs: int) -> Callable[[int, list[float]], bool]:
-        """One objective: Optuna's pruner. Several: the dominance rule of nas.search.objectives."""
-        if not self.goals.multi:
-            def report_epoch(epoch: int, curve: list[float]) -> bool:
-                trial.report(curve[-1], epoch)
-                return bool(trial.should_prune())
-            return report_epoch
-        warmup = max(1, epochs // 4)
-        best = max if self.goals.directions[0] == "maximize" else min
-        completed: list[Any] = []
+    def _stop(self, trial: Any, reason: str | None, curves: list[list[float]]) -> None:
+        """Prune with `reason` (None: go on), storing the curve(s) trained so far."""
+        if reason is None:
+            return
+        trial.set_user_attr(attrs.CURVE, mean_curve(curves) if self.folds > 1 else curves[0])
+        if self.folds > 1:
+            trial.set_user_attr(attrs.FOLD_CURVES, curves)
+        raise optuna.TrialPruned(reason)
 
-        def rule(epoch: int, curve: list[float]) -> bool:
-            if not self.goals.prune or epoch < warmup or epoch >= epochs - 1:  # the last epoch is paid for
-                return False
-            if not completed:  # read once per trial: the completed trials do not change meanwhile
-                completed.extend(trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-            by = dominated(best(curve), costs, self.goals, completed)
-            if by is not None:
-                trial.set_user_attr(attrs.PRUNED_BY, by)
-            return by is not None
-        return rule
+    def _results(self, trial: Any, run: FoldRun) -> dict[str, Any]:
+        """What a trained trial stores: the chosen epoch count and value's parts, the tie-breaking
+        loss, and split 0's kept model (checkpoint and its search-time test figures)."""
+        choice, model, first = run.choice(self.data.direction), run.first, run.results[0]
+        stored = {attrs.CURVE: choice.curve if self.folds > 1 else first.curve, attrs.BEST_EPOCH: first.best_epoch,
+                  attrs.CHOSEN_EPOCHS: choice.epochs, attrs.VAL_LOSS: choice.loss,
+                  attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
+                  attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
+                  attrs.TEST_METRICS: report(model, self.data.test, self.data)}
+        if self.folds > 1:
+            stored.update({attrs.FOLDS: self.folds, attrs.FOLD_VALUES: choice.fold_values,
+                           attrs.FOLD_STD: choice.fold_std, attrs.FOLD_CURVES: run.curves,
+                           attrs.FOLD_LOSSES: choice.fold_losses})
+        return stored

@@ -14,12 +14,13 @@ import optuna
 
 from nas import __version__
 from nas.baseline import fit_baseline
-from nas.data import TaskData, load_data
+from nas.data import TaskData, check_folds, load_data, make_folds
 from nas.device import resolve_device
 from nas.errors import UsageError
 from nas.models import check_input, count_params
 from nas.search.compat import check_compatible
-from nas.search.config import SearchConfig, check_config, env_worker_index, max_epochs, resolve_space
+from nas.search.config import (SearchConfig, check_config, env_worker_index, max_epochs, resolve_folds,
+                               resolve_space)
 from nas.search.events import SearchResult
 from nas.search.objectives import Goals, check_goals, make_goals
 from nas.search.prescreen import PrescreenSampler, proxy_scorer
@@ -45,6 +46,7 @@ class PreparedSearch:
     sampler_name: str
     widened: bool
     n_before: int  # trials in the study before this run
+    folds: int = 1  # cross-validation folds each trial is scored on (1: the holdout split)
     baseline: dict[str, Any] | None = None
     deadline: float | None = None  # time.time() when --timeout runs out (counted from the start of run_search)
     study: Any = field(default=None, repr=False, compare=False)
@@ -80,8 +82,19 @@ class PreparedSearch:
         """Connect to the store (heartbeats on) and load the study with this worker's sampler."""
         storage = open_storage(self.config.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
         return optuna.create_study(study_name=self.study_name, storage=storage, directions=self.goals.directions,
-                                   sampler=self.sampler(index), pruner=make_pruner(self.config.pruner, max_epochs(self.space)),
+                                   sampler=self.sampler(index), pruner=self.pruner(),
                                    load_if_exists=True)
+
+    def pruner(self) -> Any:
+        """Pruner budgets in the steps a trial reports: folds with cross-validation, else epochs."""
+        if self.folds > 1:
+            return make_pruner(self.config.pruner, self.folds, folds=True)
+        return make_pruner(self.config.pruner, max_epochs(self.space))
+
+    def splits(self, data: TaskData) -> list[TaskData] | None:
+        """The folds each trial trains on (`data` already on its device), or None for holdout.
+        Shuffled with the study seed, so every worker and every resumed run cuts the same folds."""
+        return make_folds(data, self.folds, self.config.seed) if self.folds > 1 else None
 
     def for_worker(self, index: int) -> PreparedSearch:
         """A copy to send to worker process `index` (no study handle: it opens its own)."""
@@ -90,7 +103,7 @@ class PreparedSearch:
     def new_result(self) -> SearchResult:
         return SearchResult(study=self.study_name, storage=mask_url(storage_url(self.config.storage)),
                             metric=self.data.metric, direction=self.data.direction, total=self.config.trials,
-                            baseline=self.baseline)
+                            baseline=self.baseline, folds=self.folds)
 
 
 def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
@@ -105,6 +118,8 @@ def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
     except Exception as exc:
         raise UsageError(f"--space: {exc}") from None
     make_pruner(cfg.pruner, max_epochs(space))  # refuse a bad pruner name before touching the store
+    if cfg.cv is not None:
+        check_folds(data, cfg.cv)  # refuse more folds than the data allows before touching the store
     goals = make_goals(cfg.objectives, data, cfg.limits, cfg.latency_batch, cfg.pruner)
     if cfg.prescreen > 1 and goals.multi:
         raise UsageError("--prescreen: ranks candidates by parameter count, which works against a cost objective; "
@@ -118,21 +133,24 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     device = resolve_device(cfg.device)
     sampler_name = cfg.sampler or ("nsga2" if goals.multi else "tpe")
     make_sampler(sampler_name, cfg.seed, space, len(goals.directions), cfg.trials)  # refuse a bad sampler early
+    storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
+    name = cfg.study or f"{cfg.task}-{data.name}"
+    existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
+    old = study_record(existing) if existing is not None else None
+    folds = resolve_folds(cfg.cv, data, old.cv if old is not None else None)
     record = StudyRecord(task=str(cfg.task), dataset=data.name, seed=cfg.seed, data_spec=cfg.data.to_dict(),
                          space=space.to_dict(), data=data.describe(), metric=data.metric,
-                         direction=data.direction, version=__version__, objectives=goals.names)
-    prepared = PreparedSearch(cfg, data, space, goals, device, record, sampler_name, widened=False, n_before=0)
-    storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
-    if prepared.study_name in study_names(storage):
-        existing = optuna.load_study(study_name=prepared.study_name, storage=storage)
+                         direction=data.direction, version=__version__, objectives=goals.names, cv=folds)
+    prepared = PreparedSearch(cfg, data, space, goals, device, record, sampler_name, widened=False, n_before=0,
+                              folds=folds)
+    if existing is not None:
         prepared.widened = bool(check_compatible(existing, record))
         check_goals(existing, goals)
         prepared.n_before = len(existing.get_trials(deepcopy=False))
     study = prepared.open_study(cfg.worker_index or env_worker_index())
-    old = study_record(study)
     if old is None or old.space != record.space:
         study.set_user_attr(attrs.STUDY_RECORD, record.to_dict())  # new study, or a compatible widening
     if attrs.BASELINE not in study.user_attrs:
-        study.set_user_attr(attrs.BASELINE, fit_baseline(data))
+        study.set_user_attr(attrs.BASELINE, fit_baseline(data, prepared.splits(data)))
     prepared.baseline, prepared.study = study.user_attrs.get(attrs.BASELINE), study
     return prepared

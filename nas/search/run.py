@@ -1,21 +1,27 @@
 """`run_search(config, observer)`: the library entry point behind `nas search`.
 
 prepare (validate, create or resume the study) -> run trials here or in worker processes ->
-summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
+build the rank-1 configuration's final model (nas.search.refit: the ensemble of its fold models,
+or its refit on train + validation; not after an interruption, nor with `refit=False`) -> summarise. A store that cannot be written (disk full, read-only) is a StoreError, not a traceback.
 """
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
 from optuna.exceptions import StorageInternalError
 from sqlalchemy.exc import OperationalError
 
-from nas.errors import StoreError
+from nas.device import free_memory
+from nas.errors import StoreError, TrialError
 from nas.search.config import SearchConfig
 from nas.search.events import SearchObserver, SearchResult
+from nas.search.loop import signals_interrupt
+from nas.search.objective import failure_reason
 from nas.search.parallel import ObserverFactory, spawn_workers
-from nas.search.prepared import prepare
+from nas.search.prepared import PreparedSearch, prepare
+from nas.search.refit import refit_best
 from nas.search.worker import run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
 
@@ -67,7 +73,35 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
         result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
     else:
         run_here(prepared, study, observer, result)
+    if cfg.refit and not result.interrupted:
+        _refit(prepared, study, observer, result)
     return _finish(study, result, started, observer)
+
+
+def _refit(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
+    """Build the rank-1 trial's final model, within the time budget. A signal or the deadline stops
+    it at an epoch boundary like a trial (the next run builds it); a diverged or out-of-memory one
+    is reported in the summary. Either way nothing the search stored is lost."""
+    try:
+        with signals_interrupt() as flag:
+            flag.deadline = prepared.deadline
+            if flag.time_up():
+                result.refit_error = "the time budget ran out before it; run again with more time, or `nas retrain`"
+                return
+            done = refit_best(prepared, study, observer, check=flag.check)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum is None:  # the time budget ran out while it trained: the budget holds
+            result.refit_error = "stopped at the end of the time budget; run again with more time, or `nas retrain`"
+        else:
+            result.interrupted, result.signal = True, signum
+        return
+    except (TrialError, RuntimeError, MemoryError) as exc:  # diverged, out of memory: the search stays
+        result.refit_error = failure_reason(exc)
+        return
+    finally:
+        free_memory(prepared.device)
+    result.refit = done[1] if done else None
 
 
 def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:

@@ -76,23 +76,26 @@ def make_sampler(name: str, seed: int, space: Space, n_objectives: int = 1, tria
         return SAMPLERS[name](seed, space, n_objectives, trials)
 
 
-def _median(epochs: int) -> Any:
-    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(1, epochs // 4))
+def _median(steps: int, folds: bool) -> Any:
+    """Epochs: no pruning in the first quarter (early curves cross). Folds: from the first fold on,
+    since a fold's score is a finished model's (that is what folds are for)."""
+    return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0 if folds else max(1, steps // 4))
 
 
-def _hyperband(epochs: int) -> Any:
-    return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
+def _hyperband(steps: int, folds: bool) -> Any:
+    return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(steps, 1), reduction_factor=3)
 
 
-def _no_pruning(epochs: int) -> Any:
+def _no_pruning(steps: int, folds: bool) -> Any:
     return optuna.pruners.NopPruner()
 
 
-PRUNERS: dict[str, Callable[[int], Any]] = {"median": _median, "hyperband": _hyperband, "none": _no_pruning}
+PRUNERS: dict[str, Callable[[int, bool], Any]] = {"median": _median, "hyperband": _hyperband, "none": _no_pruning}
 
 
-def make_pruner(name: str, epochs: int) -> Any:
-    """A pruner for epoch-wise reports; `epochs` is the largest number of epochs a trial runs."""
+def make_pruner(name: str, steps: int, folds: bool = False) -> Any:
+    """A pruner for the steps a trial reports: `steps` epochs (holdout), or `steps` folds with
+    `folds` (cross-validation reports once per fold: nas.search.pruning)."""
     if name not in PRUNERS:
         raise UsageError(f"--pruner: unknown pruner '{name}'{nearest(name, PRUNERS)}")
-    return PRUNERS[name](epochs)
+    return PRUNERS[name](steps, folds)

@@ -26,7 +26,7 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
         torch.set_num_threads(cfg.threads)
     data = prepared.data.to(prepared.device)
     objective = Objective(prepared.space, data, prepared.device, cfg.seed,
-                          artifact_store(cfg.storage, cfg.artifacts), observer, prepared.goals)
+                          artifact_store(cfg.storage, cfg.artifacts), observer, prepared.goals, prepared.splits(data))
     failures = [0]
 
     def on_trial(study: Any, trial: Any) -> None:

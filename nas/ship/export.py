@@ -33,7 +33,7 @@ from nas.models import count_params, summarize
 from nas.models.ensemble import Ensemble
 from nas.ship.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
                             save_weights, staging, write_manifest)
-from nas.ship.source import pick_trial, study_data, trial_model
+from nas.ship.source import pick_trial, refit_model, study_data, trial_model
 from nas.store import StudyRecord, attrs, find_trial, leaderboard
 
 PARITY_TOLERANCE = 1e-4
@@ -223,8 +223,11 @@ def write_bundle(c: Candidate, record: StudyRecord, data: TaskData, formats: tup
 
 
 def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: Path | None,
-                 force: bool, store: Any) -> ExportResult:
-    """Bundle trial `number` (default: the best by validation metric)."""
+                 force: bool, store: Any, use_refit: bool = True) -> ExportResult:
+    """Bundle trial `number` (default: the best by validation metric): the final model the search
+    built for it (the ensemble of its fold models, or its refit on train + validation) when there
+    is one and `use_refit` (the bundle then reproduces that model's test metric), else its
+    search-time checkpoint."""
     if out is not None:
         check_destination(out, force)
     record, data = study_data(study)
@@ -232,15 +235,34 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
     stored = trial.user_attrs
     if stored.get(attrs.TEST) is None:
         raise StoreError(f"--trial: trial {trial.number} has no recorded test metric to check the bundle against")
-    model, arch = trial_model(trial, store, data)
-    c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch),
-                  metrics={"val": trial.values[0], "test": stored.get(attrs.TEST)},
-                  source={"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
-                          "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
-                          "device": stored.get(attrs.DEVICE)},
-                  recorded_device=str(stored.get(attrs.DEVICE) or "cpu"))
+    source = {"study": study.study_name, "trial": trial.number, "seed": stored.get(attrs.SEED),
+              "epochs": len(stored.get(attrs.CURVE) or []), "best_epoch": stored.get(attrs.BEST_EPOCH),
+              "chosen_epochs": stored.get(attrs.CHOSEN_EPOCHS), "folds": record.cv, "device": stored.get(attrs.DEVICE)}
+    refit = refit_model(study, trial, store, data) if use_refit else None
+    if refit is None:
+        (model, arch), device = trial_model(trial, store, data), str(stored.get(attrs.DEVICE) or "cpu")
+        c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch), source=source,
+                      metrics={"val": trial.values[0], "test": stored.get(attrs.TEST)}, recorded_device=device)
+    else:
+        c = _final_candidate(*refit, trial, source)
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}"
     return ExportResult(out, write_bundle(c, record, data, formats, out, force))
+
+
+def _final_candidate(model: nn.Module, arch: Any, info: dict[str, Any], trial: Any, source: dict[str, Any]) -> Candidate:
+    """The bundle of a trial's final model (nas.search.refit): the ensemble of its K fold models,
+    or its refit on train + validation; the bundle must reproduce that model's test figure."""
+    kind = info.get(attrs.REFIT_KIND, "refit")
+    k = int(info.get(attrs.REFIT_MEMBERS) or 1)
+    source = {**source, "refit": {"kind": kind, "on": "train+val" if kind == "refit" else f"{k} folds of train+val",
+                                  "rows": info.get(attrs.REFIT_ROWS), "epochs": info.get(attrs.REFIT_EPOCHS),
+                                  "members": k, "device": info.get(attrs.REFIT_DEVICE)}}
+    metrics = {"val": trial.values[0], "test": info[attrs.REFIT_TEST], "search_test": trial.user_attrs.get(attrs.TEST)}
+    ensemble = kind == "ensemble"
+    return Candidate(model, {"ensemble": [arch.to_dict()] * k} if ensemble else arch.to_dict(),
+                     "ensemble" if ensemble else "single", arch.family,
+                     f"{k} fold models of {summarize(arch)}" if ensemble else summarize(arch),
+                     metrics=metrics, source=source, recorded_device=str(info.get(attrs.REFIT_DEVICE) or "cpu"))
 
 
 def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | None,

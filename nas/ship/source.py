@@ -13,8 +13,9 @@ from nas.arch import Arch
 from nas.data import DataSpec, TaskData, load_data
 from nas.errors import StoreError
 from nas.models import build_model
-from nas.store import StudyRecord, find_trial, leaderboard, study_record, trial_arch
-from nas.store.checkpoints import load_checkpoint
+from nas.models.ensemble import Ensemble
+from nas.store import StudyRecord, attrs, find_trial, leaderboard, study_record, trial_arch, trial_refit
+from nas.store.checkpoints import load_checkpoint, load_weights
 
 
 def study_data(study: Any) -> tuple[StudyRecord, TaskData]:
@@ -49,12 +50,39 @@ def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPL
     return trial
 
 
-def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
-    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+def _built(trial: Any, state: dict[str, Any], data: TaskData, what: str) -> tuple[nn.Module, Arch]:
     arch = trial_arch(trial)
     model = build_model(arch, data.input_shape, data.out_dim)
     try:
-        model.load_state_dict(load_checkpoint(trial, store), strict=True)
+        model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
+        raise StoreError(f"trial {trial.number}: {what} does not fit its architecture ({str(exc).splitlines()[0]})") from None
     return model.eval(), arch
+
+
+def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
+    """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
+    return _built(trial, load_checkpoint(trial, store), data, "checkpoint")
+
+
+def _members(trial: Any, refit: dict[str, Any], data: TaskData) -> nn.Module:
+    """An untrained network of the final model's kind: one, or the ensemble of the K fold models."""
+    arch = trial_arch(trial)
+    if refit.get(attrs.REFIT_KIND) == "ensemble":
+        k = int(refit.get(attrs.REFIT_MEMBERS) or 0)
+        return Ensemble([build_model(arch, data.input_shape, data.out_dim) for _ in range(k)], data.kind)
+    return build_model(arch, data.input_shape, data.out_dim)
+
+
+def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch, dict[str, Any]] | None:
+    """The trial's final model built after the search (network, arch, stored record), or None."""
+    refit = trial_refit(study, trial.number)
+    if refit is None:
+        return None
+    model = _members(trial, refit, data)
+    try:
+        model.load_state_dict(load_weights(refit[attrs.REFIT_CHECKPOINT], store, f"trial {trial.number} final model"))
+    except RuntimeError as exc:
+        raise StoreError(f"trial {trial.number}: final model checkpoint does not fit its architecture "
+                         f"({str(exc).splitlines()[0]})") from None
+    return model.eval(), trial_arch(trial), refit

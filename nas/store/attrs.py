@@ -9,13 +9,23 @@ from __future__ import annotations
 # --- study user attributes -------------------------------------------------------------------
 STUDY_RECORD = "nas"  # the versioned StudyRecord (nas.store.records)
 BASELINE = "baseline"  # the plain baseline measured on the study's split (nas.baseline)
+# The refit of a trial (nas.search.refit): a study attribute per trial, `refit:<number>`, because
+# Optuna refuses to change a finished trial's attributes. Its value is a dict of the REFIT_* keys.
+REFIT_PREFIX = "refit:"
 
 # --- trial user attributes -------------------------------------------------------------------
 ARCH = "arch"  # the sampled architecture, plain JSON (nas.arch.Arch.to_dict)
 SUMMARY = "summary"  # its one-line text, so tables need no model code
 SEED = "seed"  # the trial's seed (from the study seed and the trial number)
-CURVE = "curve"  # validation metric per epoch
-BEST_EPOCH = "best_epoch"
+CURVE = "curve"  # validation metric per epoch (with cross-validation: the mean over folds)
+BEST_EPOCH = "best_epoch"  # the checkpoint's epoch (with cross-validation: fold 0's, into fold_curves[0])
+CHOSEN_EPOCHS = "chosen_epochs"  # the epoch count the ranking chose (nas.search.selection); the refit trains for it
+VAL_LOSS = "val_loss"  # mean validation loss of the kept model(s): breaks ties in the ranking
+FOLDS = "folds"  # cross-validation only: K
+FOLD_VALUES = "fold_values"  # each fold's validation metric at the chosen epoch (their mean is the value)
+FOLD_STD = "fold_std"  # their standard deviation
+FOLD_CURVES = "fold_curves"  # each fold's validation curve
+FOLD_LOSSES = "fold_losses"  # each fold's kept model's validation loss
 TEST = "test"  # the test metric of the chosen weights
 TEST_METRICS = "test_metrics"  # every test metric of the task kind (accuracy + macro-F1, RMSE + MAE + R²)
 TRAIN_SECONDS = "train_seconds"
@@ -34,6 +44,24 @@ WORKER = "worker"  # lease: host:pid:start-time of the process running the trial
 THREADS = "threads"  # CPU threads the trial ran with (rerun repeats them)
 RETRY_OF = "retry_of"  # the failed trial this one repeats
 
+# Keys of a refit record (the value of study attribute REFIT_PREFIX + trial number): the final
+# model built after the search (nas.search.refit), of one of two kinds.
+REFIT_KIND = "refit_kind"  # "ensemble" (of the K fold models) or "refit" (one model on train + validation)
+REFIT_CHECKPOINT = "refit_checkpoint"  # artifact id of its weights (safetensors, on the study)
+REFIT_TEST = "refit_test"  # its test metric
+REFIT_TEST_METRICS = "refit_test_metrics"
+REFIT_EPOCHS = "refit_epochs"  # epochs it trained (refit: the trial's chosen_epochs; ensemble: each member's)
+REFIT_MEMBERS = "refit_members"  # ensemble: K
+REFIT_SECONDS = "refit_seconds"
+REFIT_DEVICE = "refit_device"
+REFIT_ROWS = "refit_rows"  # train + validation rows it trained on
+
 # What a retried configuration must not inherit from the run that died: its results and lease.
 VOLATILE = frozenset({FAIL_REASON, WORKER, THREADS, CHECKPOINT, CURVE, BEST_EPOCH, TEST, TEST_METRICS,
-                      TRAIN_SECONDS, DEVICE, PRUNED_BY, DUPLICATE_OF})
+                      TRAIN_SECONDS, DEVICE, PRUNED_BY, DUPLICATE_OF, CHOSEN_EPOCHS, VAL_LOSS, FOLDS,
+                      FOLD_VALUES, FOLD_STD, FOLD_CURVES, FOLD_LOSSES})
+
+
+def refit_key(number: int) -> str:
+    """The study attribute holding trial `number`'s refit."""
+    return f"{REFIT_PREFIX}{number}"

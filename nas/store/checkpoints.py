@@ -27,18 +27,33 @@ def save_checkpoint(trial: Any, state: dict[str, Any], store: Any) -> str:
         return upload_artifact(artifact_store=store, file_path=path, study_or_trial=trial)
 
 
-def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
-    """Load a trial's weights (safetensors: no pickles). StoreError when it has none."""
-    artifact_id = trial.user_attrs.get(attrs.CHECKPOINT)
-    if not artifact_id:
-        raise StoreError(f"trial {trial.number}: has no checkpoint (state {trial.state.name.lower()})")
+def save_refit_checkpoint(study: Any, number: int, state: dict[str, Any], store: Any) -> str:
+    """Write trial `number`'s refit weights, attached to the study (a finished trial cannot take
+    new artifacts); returns the artifact id."""
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"trial-{number}-refit.safetensors")
+        save_file(tensors, path)
+        return upload_artifact(artifact_store=store, file_path=path, study_or_trial=study)
+
+
+def load_weights(artifact_id: str, store: Any, what: str) -> dict[str, Any]:
+    """Load weights by artifact id (safetensors: no pickles); `what` names them in errors."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "weights.safetensors")
         try:
             download_artifact(artifact_store=store, artifact_id=artifact_id, file_path=path)
             return load_file(path)
         except (ArtifactNotFound, OSError) as exc:  # issue 14: the folder was removed, or this file
-            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is missing from the artifact store "
+            raise StoreError(f"{what}: checkpoint {artifact_id} is missing from the artifact store "
                              f"({getattr(exc, 'strerror', None) or 'not found'})") from None
         except SafetensorError as exc:
-            raise StoreError(f"trial {trial.number}: checkpoint {artifact_id} is unreadable ({exc})") from None
+            raise StoreError(f"{what}: checkpoint {artifact_id} is unreadable ({exc})") from None
+
+
+def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
+    """Load a trial's weights (safetensors: no pickles). StoreError when it has none."""
+    artifact_id = trial.user_attrs.get(attrs.CHECKPOINT)
+    if not artifact_id:
+        raise StoreError(f"trial {trial.number}: has no checkpoint (state {trial.state.name.lower()})")
+    return load_weights(artifact_id, store, f"trial {trial.number}")

@@ -1,7 +1,10 @@
 """Leaderboard rows and study summaries: plain JSON read from the store, no model code.
 
 Ranking: completed trials by their first objective (the validation metric) in the study's
-direction; trials rejected untrained by a cost limit are never ranked.
+direction, ties broken by the validation loss (lower first; nas.search.selection says how the
+value is chosen), never by trial number alone; trials rejected untrained by a cost limit are
+never ranked. The trial whose final model the search built (the ensemble of its fold models, or
+its refit on train + validation) shows that model's test figures beside the search-time ones.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from optuna.trial import TrialState
 
 from nas.errors import NasError
 from nas.store import attrs
-from nas.store.records import study_record, trial_arch
+from nas.store.records import study_record, study_refits, trial_arch
 from nas.store.storage import count_trials
 
 
@@ -55,13 +58,24 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "seconds": finite(a.get(attrs.TRAIN_SECONDS)),
         "epochs": len(curve),
         "device": a.get(attrs.DEVICE),
+        "chosen_epochs": a.get(attrs.CHOSEN_EPOCHS),
+        "val_loss": finite(a.get(attrs.VAL_LOSS)),
+        "folds": a.get(attrs.FOLDS),
+        "fold_std": finite(a.get(attrs.FOLD_STD)),
         "summary": trial_summary(trial),
         "reason": a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason"),
     }
 
 
+def _tie_break(trial: Any) -> float:
+    """The validation loss (lower is better); trials stored without one come after those with it."""
+    loss = finite(trial.user_attrs.get(attrs.VAL_LOSS))
+    return math.inf if loss is None else loss
+
+
 def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
-    """Completed, scored, not rejected trials, best first (ties: lower trial number)."""
+    """Completed, scored, not rejected trials, best first; equal values are ordered by validation
+    loss (then, only for equal losses, by trial number, so the order is stable)."""
     done = [t for t in study.get_trials(deepcopy=False)
             if t.state == TrialState.COMPLETE and t.values and finite(t.values[0]) is not None
             and not t.user_attrs.get(attrs.REJECTED)]
@@ -69,8 +83,15 @@ def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
         front = {t.number for t in study.best_trials}
         done = [t for t in done if t.number in front]
     maximize = study.directions[0].name == "MAXIMIZE"
-    done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], t.number))
+    done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], _tie_break(t), t.number))
     return done
+
+
+def refit_fields(refit: dict[str, Any] | None) -> dict[str, Any]:
+    """A row's final-model columns (nas.search.refit): its kind, test figures and epochs (None where none)."""
+    refit = refit or {}
+    return {"refit_test": finite(refit.get(attrs.REFIT_TEST)), "refit_test_metrics": refit.get(attrs.REFIT_TEST_METRICS),
+            "refit_epochs": refit.get(attrs.REFIT_EPOCHS), "refit_kind": refit.get(attrs.REFIT_KIND)}
 
 
 def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
@@ -82,13 +103,15 @@ def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
     done = ranked_trials(study, pareto)
     record = study_record(study)
     names = record.objectives if record is not None and len(study.directions) > 1 else None
-    rows = [{"rank": i + 1, **trial_row(t), **({"objectives": dict(zip(names, t.values))} if names else {})}
+    refits = study_refits(study)
+    rows = [{"rank": i + 1, **trial_row(t), **refit_fields(refits.get(t.number)),
+             **({"objectives": dict(zip(names, t.values))} if names else {})}
             for i, t in enumerate(done)]
     if top is not None:
         rows = rows[:top]
     if include_all:
         ranked = {t.number for t in done}
-        rows += [{"rank": None, **trial_row(t)} for t in study.get_trials(deepcopy=False) if t.number not in ranked]
+        rows += [{"rank": None, **trial_row(t), **refit_fields(refits.get(t.number))} for t in study.get_trials(deepcopy=False) if t.number not in ranked]
     return rows
 
 

@@ -3,7 +3,8 @@
 Optuna keeps user attributes as JSON. nas writes its study description once, as one versioned
 `StudyRecord`, and reads it back through `study_record(study)` everywhere (resume checks,
 leaderboard, export, report), never by string key. Version 1 is the plain dict that nas 0.1 wrote
-(no `record_version` key); it reads unchanged.
+(no `record_version` key); it reads unchanged. Version 3 added `cv` (how a trial is scored); a
+record without it scored every trial on the holdout split (`cv` 1).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from nas.arch import Arch
 from nas.errors import NasError, StoreError
 from nas.store import attrs
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class StudyRecord:
     direction: str = "maximize"
     version: str = ""  # the nas version that created the study
     objectives: list[str] = field(default_factory=list)
+    cv: int = 1  # folds over train + validation a trial is scored on; 1: the holdout split
     record_version: int = RECORD_VERSION
 
     @property
@@ -84,3 +86,19 @@ def trial_arch(trial: Any) -> Arch:
     except NasError as exc:
         raise StoreError(f"trial {trial.number}: {exc}") from None
 
+
+
+def trial_refit(study: Any, number: int) -> dict[str, Any] | None:
+    """Trial `number`'s refit on train + validation (the attrs.REFIT_* keys), or None."""
+    raw = study.user_attrs.get(attrs.refit_key(number))
+    return raw if isinstance(raw, dict) and raw.get(attrs.REFIT_CHECKPOINT) else None
+
+
+def study_refits(study: Any) -> dict[int, dict[str, Any]]:
+    """Every refit stored in the study, by trial number (one read of the study's attributes)."""
+    found = {}
+    for key, raw in study.user_attrs.items():
+        number = key[len(attrs.REFIT_PREFIX):]
+        if key.startswith(attrs.REFIT_PREFIX) and number.isdigit() and isinstance(raw, dict):
+            found[int(number)] = raw
+    return found

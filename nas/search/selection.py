@@ -1,0 +1,99 @@
+"""The ranking rule: which epoch count a candidate is scored at, and with what value.
+
+Why not the best epoch of the validation curve: on a small validation split the curve is noisy,
+and its maximum over epochs rewards the luckiest epoch (on breast_cancer, many candidates touch
+1.000 once). Both rules below average before they pick:
+
+- cross-validation (K curves, one per fold): the epoch count is the argbest of the MEAN curve
+  over folds, and the value is the mean curve there, i.e. the mean over folds of each fold's
+  value at that one epoch. Each fold's noise is averaged out over all train + validation rows
+  before the maximum is taken, and the epoch is one that suits every fold, not each its own.
+- holdout (one curve): the curve is first smoothed by a centred moving average over 3 epochs
+  (2 at either end), and the value is the smoothed curve at its argbest. A single lucky epoch
+  then counts for a third; a plateau counts in full. Three is the narrowest window that averages
+  both neighbours and still lets a 3-epoch search choose any of its epochs.
+
+The validation loss curves (nas.train.fit records one per split, from the same forward pass as
+the metric) go through the same averaging and give the candidate's `loss` at the chosen epoch:
+the continuous measure that breaks ties between candidates (nas.store.leaderboard). Ties between
+epochs go to the lower (mean or smoothed) loss, then to the later epoch: an accuracy curve can sit
+on its best value for several epochs while the loss still falls. Curves of unequal length (a fold
+stopped early by patience) are padded with their last value: the fold kept what it had.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import fmean, pstdev
+
+SMOOTHING = 3  # epochs in the holdout curve's centred moving average
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen epoch (0-based), the candidate's value there, and what it was chosen from."""
+
+    epoch: int
+    value: float
+    curve: list[float]  # the curve the epoch was chosen on: the mean over folds, or the smoothed holdout curve
+    fold_values: list[float]  # each fold's value at `epoch` (one entry for holdout: the raw value)
+    loss: float | None = None  # the loss curve, averaged the same way, at `epoch` (None: no loss curves)
+    fold_losses: list[float] | None = None  # each fold's validation loss at `epoch`
+
+    @property
+    def epochs(self) -> int:
+        """The epoch count a refit trains for."""
+        return self.epoch + 1
+
+    @property
+    def fold_std(self) -> float:
+        return pstdev(self.fold_values) if len(self.fold_values) > 1 else 0.0
+
+
+def _padded(curves: list[list[float]]) -> list[list[float]]:
+    longest = max(len(c) for c in curves)
+    return [c + [c[-1]] * (longest - len(c)) for c in curves]
+
+
+def mean_curve(curves: list[list[float]]) -> list[float]:
+    """The mean over folds, epoch by epoch (shorter curves padded with their last value)."""
+    return [fmean(column) for column in zip(*_padded(curves))]
+
+
+def smooth(curve: list[float], width: int = SMOOTHING) -> list[float]:
+    """Centred moving average over `width` epochs, the window cut short at either end."""
+    half = width // 2
+    return [fmean(curve[max(0, i - half): i + half + 1]) for i in range(len(curve))]
+
+
+def argbest(curve: list[float], direction: str, losses: list[float] | None = None) -> int:
+    """Index of the best value; among equals, the lowest loss (when given), then the latest."""
+    sign = -1.0 if direction == "maximize" else 1.0
+    return min(range(len(curve)), key=lambda i: (sign * curve[i], losses[i] if losses else 0.0, -i))
+
+
+def _averaged(padded: list[list[float]]) -> list[float]:
+    """The rule's averaging: the mean over folds, or the smoothed single curve."""
+    return mean_curve(padded) if len(padded) > 1 else smooth(padded[0])
+
+
+def choose(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> Choice:
+    """Apply the rule of this module to one holdout curve or K fold curves (and their losses)."""
+    kept = [i for i, c in enumerate(curves) if c]
+    if not kept:
+        raise ValueError("no epoch was trained")
+    padded = _padded([curves[i] for i in kept])
+    ranked = _averaged(padded)
+    lossy = losses is not None and all(len(losses[i]) == len(curves[i]) for i in kept)
+    loss_padded = _padded([losses[i] for i in kept]) if lossy and losses else None
+    loss_ranked = _averaged(loss_padded) if loss_padded else None
+    epoch = argbest(ranked, direction, loss_ranked)
+    return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded],
+                  loss_ranked[epoch] if loss_ranked else None,
+                  [c[epoch] for c in loss_padded] if loss_padded else None)
+
+
+def fold_score(curves: list[list[float]], direction: str) -> float:
+    """What the pruner is told after the latest fold: that fold's value at the epoch the folds
+    so far choose together (the same rule as the final value, applied to the folds seen)."""
+    padded = _padded([c for c in curves if c])
+    return padded[-1][argbest(mean_curve(padded), direction)]

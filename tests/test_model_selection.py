@@ -1,0 +1,242 @@
+"""Model selection (issue 11): cross-validation folds, the ranking rule, the refit, the CV study's
+identity, and a CV study resumed, exported and predicted. Tiny data, 1-2 epochs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from statistics import fmean
+
+import numpy as np
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState, create_trial
+
+from nas.data import DataSpec, load_data, make_folds
+from nas.data.folds import fold_indices, fold_scheme
+
+TINY_MLP = """\
+family: mlp
+layers:
+  depth: {low: 0, high: 1}
+  width: [8, 16]
+train:
+  lr: {low: 1.0e-3, high: 3.0e-2, log: true}
+  batch_size: 32
+  epochs: 2
+"""
+
+
+@pytest.fixture
+def mlp_space(tmp_path: Path) -> Path:
+    path = tmp_path / "mlp.yaml"
+    path.write_text(TINY_MLP)
+    return path
+
+
+def _rows(t: torch.Tensor) -> set[bytes]:
+    return {r.numpy().tobytes() for r in t}
+
+
+# ------------------------------------------------------------------------------------- folds
+
+
+def test_stratified_folds_keep_class_proportions_and_never_touch_test() -> None:
+    data = load_data(DataSpec(task="tabular", dataset="breast_cancer"))
+    folds = make_folds(data, 5, seed=0)
+    pool_y = torch.cat([data.train.y, data.val.y])
+    share = float(pool_y.float().mean())
+    assert fold_scheme(data) == "stratified" and len(folds) == 5
+    assert sum(len(f.val) for f in folds) == len(pool_y)  # each pooled row validates exactly once
+    pool, test = _rows(torch.cat([data.train.X, data.val.X])), _rows(data.test.X)
+    assert not pool & test  # precondition: no row of the test split repeats in train + validation
+    for f in folds:
+        assert f.test is data.test and len(f.train) + len(f.val) == len(pool_y)
+        assert abs(float(f.val.y.float().mean()) - share) < 0.02  # stratified: same class share per fold
+        assert not (_rows(f.train.X) | _rows(f.val.X)) & test  # the test rows are in no fold
+        assert _rows(f.train.X) | _rows(f.val.X) == pool and not _rows(f.train.X) & _rows(f.val.X)
+    again = make_folds(data, 5, seed=0)  # the study seed fixes the shuffle; another seed changes it
+    assert all(torch.equal(a.val.y, b.val.y) for a, b in zip(folds, again))
+    assert any(not torch.equal(a.val.X, b.val.X) for a, b in zip(folds, make_folds(data, 5, seed=1)))
+
+
+def test_series_folds_validate_only_on_the_future() -> None:
+    data = load_data(DataSpec(task="sequence", dataset="sunspots"))
+    assert fold_scheme(data) == "ordered"
+    pooled = len(data.train) + len(data.val)
+    for train, val in fold_indices(data, 5, seed=0):
+        assert train.max() < val.min()  # every validation index after every training index
+        assert val.max() < pooled  # indices into train + validation only: the test windows are later
+        assert list(train) == list(range(len(train)))  # an expanding window from the start
+    folds = make_folds(data, 5, seed=0)
+    assert all(f.test is data.test for f in folds)
+    assert len(folds[0].train) < len(folds[-1].train)
+
+
+def test_plain_regression_uses_shuffled_kfold() -> None:
+    data = load_data(DataSpec(task="tabular", dataset="diabetes"))
+    assert fold_scheme(data) == "shuffled"
+    vals = [set(v) for _, v in fold_indices(data, 3, seed=0)]
+    assert sum(map(len, vals)) == len(data.train) + len(data.val) and not vals[0] & vals[1]
+
+
+def test_too_many_folds_for_a_class_is_one_line(workdir: Path, run_cli, mlp_space: Path) -> None:
+    result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--cv", "60")
+    assert result.exit_code == 2 and not (workdir / "studies" / "nas.db").exists()  # refused before the store
+    assert result.stderr.startswith("error: --cv 60: the smallest class has at most") and result.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------ ranking rule
+
+
+def test_cv_epoch_is_chosen_from_the_mean_curve_and_holdout_is_smoothed() -> None:
+    from nas.search.selection import choose
+
+    # fold 0 peaks at epoch 1, fold 1 at epoch 2; the mean curve peaks at epoch 2
+    cv = choose([[0.5, 0.9, 0.7], [0.5, 0.6, 0.9]], "maximize")
+    assert (cv.epoch, cv.epochs, cv.fold_values) == (2, 3, [0.7, 0.9]) and cv.value == fmean(cv.fold_values)
+    # one lucky epoch (1.0 between 0.6s) loses to a plateau of 0.9s once smoothed; on the plateau, the latest
+    holdout = choose([[0.6, 1.0, 0.6, 0.9, 0.9, 0.9]], "maximize")
+    assert holdout.epoch == 5 and holdout.value == pytest.approx(0.9)
+    assert choose([[0.5, 1.0, 1.0, 0.9], [0.5, 1.0, 1.0, 0.8]], "maximize").epochs == 3  # ties: the latest epoch
+    assert choose([[3.0, 2.0, 2.5], [3.0, 2.2, 2.1]], "minimize").epoch == 1  # RMSE: lower is better
+    # equal mean accuracy at epochs 1 and 2: the lower mean loss decides, and is the candidate's loss
+    tied = choose([[0.5, 1.0, 1.0], [0.5, 1.0, 1.0]], "maximize", losses=[[0.9, 0.2, 0.4], [0.9, 0.4, 0.4]])
+    assert (tied.epoch, tied.loss, tied.fold_losses) == (1, pytest.approx(0.3), [0.2, 0.4])
+
+
+def test_ties_are_broken_by_validation_loss_not_trial_number() -> None:
+    from nas.store import ranked_trials
+
+    study = optuna.create_study(direction="maximize")
+    for value, loss in ((1.0, 0.30), (1.0, 0.05), (0.9, 0.01), (1.0, 0.10)):
+        study.add_trial(create_trial(state=TrialState.COMPLETE, value=value, user_attrs={"val_loss": loss}))
+    assert [t.number for t in ranked_trials(study)] == [1, 3, 0, 2]
+
+
+# -------------------------------------------------------------------- a cross-validated study
+
+
+def _study(storage: str, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def test_cv_value_is_the_mean_of_fold_values_and_pruning_reports_folds(workdir: Path, run_cli, mlp_space: Path) -> None:
+    result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space,
+                     "--trials", "3", "--cv", "3", "--no-refit", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    study = _study("sqlite:///studies/nas.db", "tabular-wine")
+    assert study.user_attrs["nas"]["cv"] == 3 and study.user_attrs["baseline"]["cv"]["folds"] == 3
+    assert not any(k.startswith("refit:") for k in study.user_attrs)  # --no-refit
+    for t in study.get_trials(states=(TrialState.COMPLETE,)):
+        a = t.user_attrs
+        assert len(a["fold_values"]) == 3 and t.value == fmean(a["fold_values"])
+        assert a["fold_std"] == pytest.approx(float(np.std(a["fold_values"])))
+        assert sorted(t.intermediate_values) == [0, 1, 2]  # one report per fold, none per epoch
+        assert 1 <= a["chosen_epochs"] <= 2 and a["val_loss"] == pytest.approx(fmean(a["fold_losses"]))
+        assert len(a["fold_curves"]) == 3 and a["val_loss"] > 0
+        assert a["curve"] == pytest.approx([fmean(c) for c in zip(*a["fold_curves"])])
+    assert "5-fold" not in result.stdout and "3-fold CV" in result.stdout
+
+
+def test_cv_study_resumed_with_other_folds_is_refused_in_one_line(workdir: Path, run_cli, mlp_space: Path) -> None:
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--quiet", "--no-refit")
+    assert run_cli(*args, "--trials", "1", "--cv", "2").exit_code == 0
+    result = run_cli(*args, "--trials", "2", "--cv", "3")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: study 'tabular-wine' was created with --cv 2, not --cv 3; pass --study NEW to "
+                             "start a new study, or run with the study's original settings\n")
+    assert len(_study("sqlite:///studies/nas.db", "tabular-wine").trials) == 1  # the store is untouched
+
+
+def test_cv_study_resumed_refit_exported_and_predicted(workdir: Path, run_cli, mlp_space: Path) -> None:
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--seed", "3")
+    first = run_cli(*args, "--trials", "2", "--cv", "2")
+    assert first.exit_code == 0, first.stderr
+    resumed = run_cli(*args, "--trials", "3")  # no --cv: a resumed study keeps its own
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "2-fold CV" in resumed.stdout and "(ensemble of the 2 fold models)" in resumed.stdout
+    study = _study("sqlite:///studies/nas.db", "tabular-wine")
+    assert study.user_attrs["nas"]["cv"] == 2 and len(study.trials) == 3
+    best = run_cli("leaderboard", "--json").json()[0]
+    assert best["folds"] == 2 and best["refit_test"] is not None and best["refit_kind"] == "ensemble"
+    assert "final test acc" in run_cli("leaderboard").stdout
+
+    exported = run_cli("export", "--format", "state-dict", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    manifest = json.loads((workdir / "bundle" / "manifest.json").read_text())
+    assert manifest["metrics"]["test"] == best["refit_test"]  # the bundle is the final model and reproduces its test figure
+    assert manifest["metrics"]["search_test"] == best["test"] and manifest["model"]["type"] == "ensemble"
+    assert manifest["source"]["refit"]["kind"] == "ensemble" and manifest["source"]["refit"]["members"] == 2
+    assert manifest["checks"]["test_reproduced"]["exact"] is True and manifest["source"]["folds"] == 2
+
+    # the ensemble's first member is the search's own fold-1 model, trained again bit for bit
+    assert run_cli("export", "--format", "state-dict", "--out", "fold1", "--no-refit").exit_code == 0
+    from nas.ship.bundle import load_bundle
+
+    X = torch.randn(9, 13)
+    with torch.no_grad():
+        assert torch.equal(load_bundle(workdir / "bundle").model.members[0](X), load_bundle(workdir / "fold1").model(X))
+
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data[:5].astype(np.float32)
+    np.savez(workdir / "new.npz", X=X)
+    predicted = run_cli("predict", "bundle", "new.npz", "--format", "json")
+    assert predicted.exit_code == 0, predicted.stderr
+    assert len(json.loads(predicted.stdout)) == 5
+
+    rerun = run_cli("rerun", "--trial", str(best["trial"]), "--json").json()
+    assert rerun["folds"] == 2 and rerun["identical"] and rerun["rerun_value"] == best["value"]
+
+
+def test_a_new_rank_1_on_resume_is_refit(workdir: Path, run_cli, mlp_space: Path) -> None:
+    # a cost limit: the final model is one refit on train + validation (an ensemble would break the limit)
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--cv", "2", "--quiet",
+            "--max-params", "100000")
+    assert run_cli(*args, "--trials", "1").exit_code == 0
+    study = _study("sqlite:///studies/nas.db", "tabular-wine")
+    first = study.trials[0]
+    assert f"refit:{first.number}" in study.user_attrs
+    # a completed trial that outranks it (same configuration, an unbeatable value), as a later run could add
+    study.add_trial(create_trial(state=TrialState.COMPLETE, value=1.0,
+                                 user_attrs={**first.user_attrs, "chosen_epochs": 1, "val_loss": 0.0}))
+    result = run_cli(*args, "--trials", "2")  # nothing left to run: the search only refits the new rank 1
+    assert result.exit_code == 0, result.stderr
+    refit = _study("sqlite:///studies/nas.db", "tabular-wine").user_attrs.get("refit:1")
+    assert refit is not None and refit["refit_kind"] == "refit" and refit["refit_epochs"] == 1  # its chosen epochs
+    assert refit["refit_rows"] == 142 and "best trial 1" in result.stdout  # wine: 80% of 178 rows
+
+
+def test_baseline_beating_the_chosen_model_is_said_in_one_line(workdir: Path, run_cli, tmp_path: Path) -> None:
+    space = tmp_path / "weak.yaml"  # a linear model barely trained: logistic regression wins
+    space.write_text("family: mlp\nlayers: {depth: 0}\ntrain: {optimizer: sgd, lr: 1.0e-5, epochs: 1, batch_size: 64}\n")
+    result = run_cli("search", "--task", "tabular", "--dataset", "breast_cancer", "--space", space, "--trials", "1",
+                     "--cv", "2", "--no-refit")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("the baseline beats the chosen model")]
+    assert len(lines) == 1 and "2-fold CV" in lines[0] and "logistic regression" in lines[0]
+
+
+def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_space: Path) -> None:
+    result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--trials", "2",
+                     "--cv", "1", "--quiet", "--objectives", "accuracy,params")
+    assert result.exit_code == 0, result.stderr
+    study = _study("sqlite:///studies/nas.db", "tabular-wine")
+    assert study.user_attrs["nas"]["cv"] == 1 and "cv" not in study.user_attrs["baseline"]
+    from nas.search.selection import choose
+
+    for t in study.get_trials(states=(TrialState.COMPLETE,)):
+        pick = choose([t.user_attrs["curve"]], "maximize")
+        assert t.values[0] == pick.value and t.user_attrs["chosen_epochs"] == pick.epochs
+        assert t.values[1] == t.user_attrs["params"] and "fold_values" not in t.user_attrs  # costs unchanged
+
+
+def test_a_series_study_ships_the_refit_not_an_ensemble_of_past_only_folds(workdir: Path, run_cli, tmp_path: Path) -> None:
+    space = tmp_path / "rnn.yaml"  # a tiny GRU: the early folds' models would never see the recent past
+    space.write_text("family: rnn\nrnn: {cell: gru, hidden: 8, layers: 1}\ntrain: {epochs: 2, batch_size: 64}\n")
+    result = run_cli("search", "--task", "sequence", "--dataset", "sunspots", "--space", space, "--trials", "1", "-q")
+    assert result.exit_code == 0, result.stderr
+    study = _study("sqlite:///studies/nas.db", "sequence-sunspots")
+    assert study.user_attrs["nas"]["cv"] == 5  # automatic: 228 train + validation windows, time-ordered folds
+    assert study.user_attrs["refit:0"]["refit_kind"] == "refit" and "(refit on train + validation, " in result.stdout
