@@ -39,6 +39,26 @@ def quiet_optuna() -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _table_names(path: Path) -> set[str]:
+    """The tables of an SQLite file, read without writing to it. A read-only connection can
+    report a valid WAL-mode file as "not a database" when this process already had the file
+    open in another mode (seen after a lock was held by another process); a file with SQLite's
+    header is then read once more without taking locks."""
+    query = "SELECT name FROM sqlite_master WHERE type='table'"
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            return {r[0] for r in con.execute(query)}
+    except sqlite3.DatabaseError:
+        with path.open("rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise
+        with closing(sqlite3.connect(f"file:{path}?mode=ro&nolock=1", uri=True)) as con:
+            return {r[0] for r in con.execute(query)}
+
+
 def _check_sqlite_file(path: Path, create: bool) -> None:
     """Refuse, before Optuna touches it, a file that is not an Optuna store (it would add tables)."""
     if not path.exists() or path.stat().st_size == 0:
@@ -54,8 +74,7 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
     if create and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         raise StoreError(f"{path.parent}: the studies folder is read-only (a search must write to {path.name})")
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = _table_names(path)
     except sqlite3.OperationalError as exc:  # issue 5: e.g. no room for SQLite's -shm file
         raise StoreError(f"{path}: cannot open the store ({exc}; is the disk full or the folder read-only?)") from None
     except sqlite3.DatabaseError:
