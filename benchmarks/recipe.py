@@ -165,7 +165,7 @@ def tables() -> None:
 
 IMAGE_RECIPES: dict[str, dict[str, Any]] = {
     "none": {}, "crop 1": {"crop": 1}, "flip": {"flip": True}, "trivial_augment": {"trivial_augment": True},
-    "crop 1 + trivial_augment": {"crop": 1, "trivial_augment": True}, "ema 0.99": {"ema": 0.99},
+    "crop 1 + trivial_augment": {"crop": 1, "trivial_augment": True}, "ema 0.9": {"ema": 0.9}, "ema 0.99": {"ema": 0.99},
     "label smoothing 0.1": {"label_smoothing": 0.1},
     "trivial_augment + label smoothing 0.1": {"trivial_augment": True, "label_smoothing": 0.1},
 }
