@@ -141,7 +141,10 @@ AUGMENTS: dict[str, AugmentOp] = {
 }
 
 
-def make_augment(settings: dict[str, Any], x: torch.Tensor) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:
+Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+
+def make_augment(settings: dict[str, Any], x: torch.Tensor) -> Augment | None:
     """The batch transform for the switched-on ops in `settings` (key -> strength), or None.
 
     `x` is a training batch (or the whole training split): its rank is checked once here, so a
@@ -155,7 +158,7 @@ def make_augment(settings: dict[str, Any], x: torch.Tensor) -> Callable[[torch.T
     if not ops:
         return None
 
-    def apply(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    def apply(batch: torch.Tensor, gen: torch.Generator) -> torch.Tensor:  # the ops in AUGMENTS order
         for name, value in ops:
             batch = AUGMENTS[name].fn(batch, value, gen)
         return batch

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas.arch import Arch
-from nas.augment import AUGMENTS, make_augment
+from nas.augment import AUGMENTS, Augment, make_augment
 from nas.data import Split, TaskData
 from nas.errors import DivergedError
 from nas.metrics import METRICS, autocast, predict
@@ -158,7 +158,7 @@ class _Run:
     sched: Any
     gen: torch.Generator
     loss: Loss
-    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None
+    augment: Augment | None
     average: WeightAverage | None
 
 

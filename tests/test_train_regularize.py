@@ -143,7 +143,8 @@ class _Recorder(torch.nn.Module):
 
 
 AUGMENTED = {
-    "digits": ("cnn", {"blocks": [{"channels": 4, "kernel": 3}], "head": {}}, {"crop": 1, "flip": True, "trivial_augment": True}),
+    "digits": ("cnn", {"blocks": [{"channels": 4, "kernel": 3}], "head": {}},
+               {"crop": 1, "flip": True, "trivial_augment": True}),
     "digits_seq": ("rnn", {"rnn": {"hidden": 8}}, {"jitter": 0.1, "scaling": 0.1, "shift": 1, "window_crop": 0.25}),
 }
 
