@@ -24,6 +24,7 @@ except ModuleNotFoundError:  # run as a script
 
 import os
 import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,7 @@ def _trial_count(db: Path, states: tuple[str, ...] = ("COMPLETE", "PRUNED", "FAI
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:  # closing: `with` alone leaves it open
             marks = ",".join("?" * len(states))
             return con.execute(f"SELECT COUNT(*) FROM trials WHERE state IN ({marks})", states).fetchone()[0]
     except sqlite3.Error:

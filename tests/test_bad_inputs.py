@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from contextlib import closing
 import subprocess
 from pathlib import Path
 
@@ -91,8 +92,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in SPACES.items():
         (root / name).write_text(text)
     (root / "corrupt.db").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
-    with sqlite3.connect(root / "other.db") as con:
+    with closing(sqlite3.connect(root / "other.db")) as con:  # closing: `with` alone leaves it open
         con.execute("CREATE TABLE invoices (id INTEGER)")
+        con.commit()
     mp = pytest.MonkeyPatch()
     mp.chdir(root)
     mp.delenv("NAS_STORAGE", raising=False)
@@ -101,7 +103,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.undo()
     assert result.exit_code == 0, result.stderr
     import gc
-    from contextlib import closing
 
     gc.collect()  # close the search's connections, then fold the write-ahead log into the file
     with closing(sqlite3.connect(root / "studies" / "nas.db")) as con:

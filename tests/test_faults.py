@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ def n_trial_rows(db: Path) -> int:
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:  # closing: `with` alone leaves it open
             return con.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
     except sqlite3.Error:
         return 0
@@ -197,8 +198,9 @@ def test_running_trial_without_lease_left_by_an_old_run_does_not_block(workdir: 
     for _ in range(2):  # a stuck one (from an older nas: no lease), and one that is just starting
         study.ask().suggest_float("x", 0, 1)
     old = datetime.datetime.now() - datetime.timedelta(seconds=UNLEASED_SECONDS + 5)
-    with sqlite3.connect(workdir / "studies" / "nas.db") as con:
+    with closing(sqlite3.connect(workdir / "studies" / "nas.db")) as con:  # closing: `with` alone leaves it open
         con.execute("UPDATE trials SET datetime_start = ? WHERE number = 0", (old.isoformat(sep=" "),))
+        con.commit()
     assert fail_dead_trials(study) == [0]
     trials = study.get_trials(deepcopy=False)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]

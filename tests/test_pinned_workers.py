@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ def training_trials(db: Path) -> int:
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:  # closing: `with` alone leaves it open
             return con.execute("SELECT COUNT(*) FROM trials t WHERE t.state = 'RUNNING' AND EXISTS "
                                "(SELECT 1 FROM trial_intermediate_values v WHERE v.trial_id = t.trial_id)").fetchone()[0]
     except sqlite3.Error:
