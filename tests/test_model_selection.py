@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from statistics import fmean
+from typing import Any
 
 import numpy as np
 import optuna
@@ -112,6 +113,29 @@ def test_ties_are_broken_by_validation_loss_not_trial_number() -> None:
     for value, loss in ((1.0, 0.30), (1.0, 0.05), (0.9, 0.01), (1.0, 0.10)):
         study.add_trial(create_trial(state=TrialState.COMPLETE, value=value, user_attrs={"val_loss": loss}))
     assert [t.number for t in ranked_trials(study)] == [1, 3, 0, 2]
+
+
+def test_one_standard_error_rule_ships_the_smallest_model_within_the_noise() -> None:
+    from nas.store import ranked_trials
+
+    def cv(value: float, params: int, std: float = 0.02, folds: int = 5) -> Any:
+        return create_trial(state=TrialState.COMPLETE, value=value,
+                            user_attrs={"val_loss": 1 - value, "params": params, "folds": folds, "fold_std": std})
+
+    study = optuna.create_study(direction="maximize")
+    # best 0.95 with std 0.02 over 5 folds: standard error 0.01, so 0.94 and up are within the noise
+    for trial in (cv(0.95, 5000), cv(0.945, 900), cv(0.941, 300), cv(0.93, 10), cv(0.948, 2000)):
+        study.add_trial(trial)
+    assert [t.number for t in ranked_trials(study)] == [2, 0, 4, 1, 3]  # the chosen first, then by value
+    holdout = optuna.create_study(direction="minimize")  # no folds: no standard error, plain order
+    for value, params in ((50.0, 5000), (50.1, 10)):
+        holdout.add_trial(create_trial(state=TrialState.COMPLETE, value=value, user_attrs={"params": params}))
+    assert [t.number for t in ranked_trials(holdout)] == [0, 1]
+    rmse = optuna.create_study(direction="minimize")  # RMSE: within = at most best + SE
+    for value, params in ((53.3, 1569), (54.0, 11), (54.2, 5)):
+        rmse.add_trial(create_trial(state=TrialState.COMPLETE, value=value,
+                                    user_attrs={"params": params, "folds": 5, "fold_std": 1.6}))
+    assert [t.number for t in ranked_trials(rmse)] == [1, 0, 2]  # SE 0.8: 54.0 is within, 54.2 is not
 
 
 # -------------------------------------------------------------------- a cross-validated study

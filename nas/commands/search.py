@@ -72,6 +72,11 @@ def _print_summary(result: Any) -> None:
         console.print("no completed trial yet", highlight=False)
         return
     console.print(f"best trial {best['trial']}: {best['summary']}", highlight=False)
+    if result.leader:
+        leader = result.leader
+        console.print(f"  chosen by the one-standard-error rule: the fewest parameters within one standard error of "
+                      f"the best validation {result.metric}, trial {leader['trial']}'s {fmt(leader['value'])} "
+                      f"({leader['params']:,} parameters)", highlight=False)
     console.print(f"  validation {result.metric} {_validation(best, result.folds)}, {best['params']:,} parameters, "
                   f"{fmt(best['seconds'], 1)}s training", highlight=False)
     _print_test(best, result)

@@ -28,7 +28,8 @@ class SearchResult:
     rejected: int = 0
     ran: int = 0
     seconds: float = 0.0
-    best: dict[str, Any] | None = None
+    best: dict[str, Any] | None = None  # rank 1: the chosen trial's leaderboard row
+    leader: dict[str, Any] | None = None  # the best validation value's row, when the one-SE rule chose another
     interrupted: bool = False
     stopped_reason: str | None = None
     baseline: dict[str, Any] | None = None

@@ -110,7 +110,10 @@ def _finish(study: Any, result: SearchResult, started: float, observer: SearchOb
     result.complete, result.pruned, result.failed = counts.complete, counts.pruned, counts.fail
     result.rejected = sum(bool(t.user_attrs.get(attrs.REJECTED)) for t in trials)
     result.seconds = time.perf_counter() - started
-    rows = leaderboard(study, top=1)
+    rows = leaderboard(study, top=2)
     result.best = rows[0] if rows else None
+    if len(rows) == 2 and rows[0]["value"] is not None and rows[1]["value"] is not None:
+        better = rows[1]["value"] > rows[0]["value"] if result.direction == "maximize" else rows[1]["value"] < rows[0]["value"]
+        result.leader = rows[1] if better else None  # rank 1 was chosen by the one-SE rule (nas.store.leaderboard)
     observer.search_finished(result)
     return result

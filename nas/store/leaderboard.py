@@ -73,9 +73,42 @@ def _tie_break(trial: Any) -> float:
     return math.inf if loss is None else loss
 
 
+def _params(trial: Any) -> float:
+    params = trial.user_attrs.get(attrs.PARAMS)
+    return params if isinstance(params, int) else math.inf
+
+
+def standard_error(trial: Any) -> float | None:
+    """The standard error of a cross-validated trial's mean over its K folds (None: holdout)."""
+    folds, std = trial.user_attrs.get(attrs.FOLDS), finite(trial.user_attrs.get(attrs.FOLD_STD))
+    if not isinstance(folds, int) or folds < 2 or std is None:
+        return None
+    return std / math.sqrt(folds - 1)  # the stored std is the population one: s/sqrt(K) with s = std*sqrt(K/(K-1))
+
+
+def one_se_choice(ordered: list[Any], maximize: bool) -> Any | None:
+    """The one-standard-error rule (Breiman et al. 1984, CART; glmnet's lambda.1se): among the
+    trials whose cross-validated value is within one standard error of the best one's, the one
+    with the fewest parameters. None when the best trial was not cross-validated.
+
+    Why: with a few hundred rows, the best of 20 cross-validated means is the luckiest as much as
+    the best (on diabetes, a 1,569-parameter MLP led the linear model by 0.7 RMSE with a standard
+    error of 0.7, and lost to it on test by 1.2); within the noise, the simpler model generalises
+    at least as well and is the smaller one to ship."""
+    best = ordered[0]
+    se = standard_error(best)
+    if se is None:
+        return None
+    bound = best.values[0] - se if maximize else best.values[0] + se
+    within = [t for t in ordered if (t.values[0] >= bound if maximize else t.values[0] <= bound)]
+    return min(within, key=lambda t: (_params(t), ordered.index(t)))
+
+
 def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
     """Completed, scored, not rejected trials, best first; equal values are ordered by validation
-    loss (then, only for equal losses, by trial number, so the order is stable)."""
+    loss (then, only for equal losses, by trial number, so the order is stable). In a
+    cross-validated study with one objective, rank 1 is the one-standard-error choice
+    (`one_se_choice`), the others follow by value."""
     done = [t for t in study.get_trials(deepcopy=False)
             if t.state == TrialState.COMPLETE and t.values and finite(t.values[0]) is not None
             and not t.user_attrs.get(attrs.REJECTED)]
@@ -84,7 +117,8 @@ def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
         done = [t for t in done if t.number in front]
     maximize = study.directions[0].name == "MAXIMIZE"
     done.sort(key=lambda t: (-t.values[0] if maximize else t.values[0], _tie_break(t), t.number))
-    return done
+    chosen = one_se_choice(done, maximize) if done and len(study.directions) == 1 else None
+    return done if chosen is None else [chosen] + [t for t in done if t is not chosen]
 
 
 def refit_fields(refit: dict[str, Any] | None) -> dict[str, Any]:
