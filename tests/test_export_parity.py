@@ -13,7 +13,7 @@ from nas.models import build_model
 from nas.sample import random_archs
 from nas.space import load_space, shipped_spaces
 
-SHAPES = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,), "conv1d": (24, 2)}
+SHAPES = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,), "conv1d": (24, 2), "rocket": (24, 2)}
 PER_FAMILY = 2
 # Narrow versions of the reference conv1d networks: the same graph structure, quicker to trace
 REFERENCES = [

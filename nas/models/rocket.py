@@ -18,6 +18,15 @@ subset of 1 to min(C, 9) channels (subset sizes log-uniform, MiniRocket's rule),
 from a fixed seed when the model is built, so a spec and input shape always give the same
 kernels. The biases depend on the training data and on the trial's seed (which series each
 kernel's quantiles come from); `fit_data` sets them and the feature scales, all in buffers.
+
+Exactness: a PPV feature counts comparisons `conv > bias`, and biases are quantiles of convolution
+values, so on data with repeated values (pixels, rounded readings) many outputs equal a bias
+exactly, and a last-bit difference between two convolution routines (PyTorch's, ONNX Runtime's)
+flips them: the export parity check failed on digits by 0.14. The stage therefore rounds its input
+to a grid of 2^-16 times a power of two that bounds the training values (`step`, a buffer); with
+weights -1 and 2 every convolution output is then an integer number of steps below 2^24, exact in
+float32 in any summation order, for inputs up to ~2.3x the largest training magnitude. The grid is
+finer than 1e-5 of the data's range. CUDA's bf16 autocast is switched off for the stage.
 """
 from __future__ import annotations
 
@@ -37,12 +46,15 @@ KERNEL_LENGTH = 9
 N_KERNELS = 84  # 9 choose 3
 MAX_CHANNELS = 9  # most channels one kernel combines (MiniRocket)
 CHUNK_ELEMENTS = 1 << 24  # rows per batch in `features`: B * 84 * T convolution outputs at most
+GRID_BITS = 16  # input grid: 2^-16 of the power of two above the largest training magnitude
 COMBINATION_SEED = 0
 
 
-def kernel_weights() -> torch.Tensor:
+# The constants below are built in NumPy and turned into tensors by torch.tensor, which follows
+# the default device: `nas validate` builds models on the meta device to count parameters.
+def kernel_weights() -> np.ndarray:
     """(84, 9): -1 everywhere, 2 at the three positions of each 3-subset of 0..8."""
-    w = torch.full((N_KERNELS, KERNEL_LENGTH), -1.0)
+    w = np.full((N_KERNELS, KERNEL_LENGTH), -1.0, dtype=np.float32)
     for k, positions in enumerate(combinations(range(KERNEL_LENGTH), 3)):
         w[k, list(positions)] = 2.0
     return w
@@ -76,14 +88,14 @@ def _channel_masks(channels: int, combos: int) -> np.ndarray:
     return mask
 
 
-def _pool_weights(steps: int, dilation: int, index: int) -> torch.Tensor:
+def _pool_weights(steps: int, dilation: int, index: int) -> np.ndarray:
     """(84, T) averaging weights: alternate kernels average over all steps or only unpadded ones."""
-    w = torch.full((N_KERNELS, steps), 1.0 / steps)
+    w = np.full((N_KERNELS, steps), 1.0 / steps, dtype=np.float32)
     pad = (KERNEL_LENGTH - 1) * dilation // 2
     if steps - 2 * pad >= 1:
-        inner = torch.zeros(steps)
+        inner = np.zeros(steps, dtype=np.float32)
         inner[pad : steps - pad] = 1.0 / (steps - 2 * pad)
-        w[(index + torch.arange(N_KERNELS)) % 2 == 1] = inner
+        w[(index + np.arange(N_KERNELS)) % 2 == 1] = inner
     return w
 
 
@@ -107,39 +119,48 @@ class MiniRocket(nn.Module):
         self.out_features = N_KERNELS * (self.per_kernel + (len(self.plan) if self.use_max else 0))
         # comparisons and averaging are invisible to torch's FLOP counter (nas.search.costs adds this)
         self.uncounted_flops = 2 * N_KERNELS * self.per_kernel * steps
-        masks = torch.from_numpy(_channel_masks(channels, len(self.plan) * N_KERNELS))
-        weight = kernel_weights()[:, None, :] * masks.view(len(self.plan), N_KERNELS, channels, 1)
-        self.register_buffer("weight", weight)  # (dilations, 84, C, 9)
+        masks = _channel_masks(channels, len(self.plan) * N_KERNELS).reshape(len(self.plan), N_KERNELS, channels, 1)
+        self.register_buffer("weight", torch.tensor(kernel_weights()[:, None, :] * masks))  # (dilations, 84, C, 9)
         self.register_buffer("biases", torch.zeros(N_KERNELS * self.per_kernel))
         self.register_buffer("mean", torch.zeros(self.out_features))
         self.register_buffer("scale", torch.ones(self.out_features))
+        self.register_buffer("step", torch.tensor(2.0**-GRID_BITS))  # the input grid (see the module doc)
         pools = [_pool_weights(steps, d, i) for i, (d, _) in enumerate(self.plan)]
-        self.register_buffer("pool", torch.stack(pools), persistent=False)  # (dilations, 84, T)
+        self.register_buffer("pool", torch.tensor(np.stack(pools)), persistent=False)  # (dilations, 84, T)
 
     def _convolve(self, x: torch.Tensor, index: int) -> torch.Tensor:  # (B, C, T) -> (B, 84, T)
         dilation = self.plan[index][0]
         return F.conv1d(x, self.weight[index], padding=(KERNEL_LENGTH - 1) * dilation // 2, dilation=dilation)
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T) -> (B, out_features) unstandardised: for each dilation, PPV per bias, then max."""
+        """(B, C, T) -> (B, out_features) unstandardised. Per dilation: the PPV of each kernel at
+        each of its biases, kernel-major (aeon's order), then with `max` each kernel's maximum.
+        One bias at a time: B * 84 * T comparisons held at once, however many biases."""
         biases = self.biases.split([N_KERNELS * count for _, count in self.plan])
         parts: list[torch.Tensor] = []
         for i, (_, count) in enumerate(self.plan):
             c = self._convolve(x, i)
             b = biases[i].view(N_KERNELS, count)
-            parts += [((c > b[:, j : j + 1]).to(c.dtype) * self.pool[i]).sum(-1) for j in range(count)]
+            ppv = [((c > b[:, j : j + 1]).to(c.dtype) * self.pool[i]).sum(-1) for j in range(count)]
+            parts.append(torch.stack(ppv, dim=2).flatten(1))  # (B, 84 * count)
             if self.use_max:
                 parts.append(c.amax(dim=-1))
         return torch.cat(parts, dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, out_features)
-        return (self.raw(x.transpose(1, 2)) - self.mean) / self.scale
+        if x.is_cuda and torch.is_autocast_enabled("cuda"):  # exact float32 only (module doc)
+            with torch.autocast("cuda", enabled=False):
+                return self.forward(x.float())
+        grid = torch.round(x.transpose(1, 2) / self.step) * self.step  # powers of two: exact
+        return (self.raw(grid) - self.mean) / self.scale
 
     @torch.no_grad()
     def fit(self, X: torch.Tensor, seed: int) -> None:
         """Biases from quantiles of each kernel's output on a random training series, then the
         feature means and scales on the whole training split."""
-        x = X.transpose(1, 2).to(self.weight.dtype)
+        top = float(X.abs().max()) if len(X) else 1.0
+        self.step.fill_(2.0 ** (math.ceil(math.log2(max(top, 1e-30))) - GRID_BITS))
+        x = torch.round(X.transpose(1, 2).to(self.weight.dtype) / self.step) * self.step
         gen = torch.Generator().manual_seed(int(seed))
         levels = golden_quantiles(N_KERNELS * self.per_kernel)
         fitted, start, diag = [], 0, torch.arange(N_KERNELS, device=x.device)
