@@ -75,7 +75,8 @@ def test_fit_is_deterministic_per_seed_and_standardises_the_training_features() 
     other.fit_data(X, seed=4)
     assert torch.equal(model.stage.biases, again.stage.biases)
     assert not torch.equal(model.stage.biases, other.stage.biases)
-    z = model.features(X)
+    z = model.features(X)  # the fit's own features, handed over once
+    assert torch.equal(z, model.features(X)) and torch.equal(z, model.stage(X))
     assert z.shape == (67, 336) and not z.requires_grad
     varying = model.stage.scale != 1
     assert varying.sum() > 300 and z.mean(0).abs().max() < 1e-4
@@ -146,10 +147,10 @@ def test_fitted_model_exports_with_parity(shape: tuple[int, ...], fmt: str, tmp_
 
     torch.manual_seed(0)
     model = build_model(Arch("rocket", {"rocket": {"features": 672, "max": True}}), shape, 3)
-    model.fit_data(torch.randn(20, *shape), seed=1)
+    model.fit_data(torch.randint(-3, 4, (20, *shape)).float(), seed=1)  # ties with the biases everywhere
     artefact = ARTEFACTS[fmt]
     artefact.save(model.eval(), torch.randn(TRACE_ROWS, *shape), tmp_path / artefact.file)
-    X = torch.randn(7, *shape)
+    X = torch.cat([torch.randn(7, *shape), torch.randint(-3, 4, (7, *shape)).float()])
     with torch.no_grad():
         want = model(X).numpy()
     got = artefact.run(tmp_path / artefact.file, X)
