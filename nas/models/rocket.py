@@ -124,13 +124,10 @@ class MiniRocket(nn.Module):
         self.register_buffer("mean", torch.zeros(self.out_features))
         self.register_buffer("scale", torch.ones(self.out_features))
         self.register_buffer("step", torch.tensor(2.0**-GRID_BITS))  # the input grid (see the module doc)
-        pooled = [_pooled_steps(steps, d, i) for i, (d, _) in enumerate(self.plan)]
-        self.pads = [pad for pad, _ in pooled]
-        inner = np.stack([kernels for _, kernels in pooled])[:, :, None]  # (dilations, 84, 1)
-        window = np.ones((len(pooled), N_KERNELS, steps), dtype=np.float32)
-        for i, (pad, _) in enumerate(pooled):
-            window[i, inner[i, :, 0], :pad] = window[i, inner[i, :, 0], steps - pad :] = 0.0
-        self.register_buffer("inner", torch.tensor(inner), persistent=False)
+        window = np.ones((len(self.plan), N_KERNELS, steps), dtype=np.float32)  # the steps each PPV pools
+        for i, (dilation, _) in enumerate(self.plan):
+            pad, inner = _pooled_steps(steps, dilation, i)
+            window[i, inner, :pad] = window[i, inner, steps - pad :] = 0.0
         self.register_buffer("window", torch.tensor(window), persistent=False)  # (dilations, 84, T) 0/1
         self.register_buffer("pooled", torch.tensor(window.sum(-1, keepdims=True)), persistent=False)
 
