@@ -12,11 +12,15 @@ loss), a moving average of the weights (`ema`: the averaged copy is what is eval
 early-stopping `patience`, and batch augmentation (`nas.augment`, training batches only).
 `optimizer: lbfgs` is full-batch L-BFGS: one epoch is up to LBFGS_ITERS iterations with a
 strong-Wolfe line search on the whole training split, which drives a convex model (an MLP of
-depth 0: linear / logistic regression) to its optimum instead of near it.
+depth 0: linear / logistic regression, a rocket head) to its optimum instead of near it.
+A model with a frozen, data-fitted first stage (`nas.models.FitsData`: the rocket family) is
+fitted to the training split when built, and `fit` trains only its head, on features computed
+once per split (unless batches are augmented: then the stage runs on every augmented batch).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import random
 import time
@@ -34,7 +38,7 @@ from nas.augment import AUGMENTS, Augment, make_augment
 from nas.data import Split, TaskData
 from nas.errors import DivergedError
 from nas.metrics import METRICS, autocast, predict
-from nas.models import build_model
+from nas.models import FitsData, build_model
 
 LBFGS_ITERS = 20  # L-BFGS iterations per epoch (torch's default max_iter)
 
@@ -279,6 +283,8 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
     train + validation has no held-out split to pick an epoch or to stop with.
     With `cfg.ema`, the averaged weights are the ones evaluated and kept.
     """
+    if isinstance(model, FitsData) and not any(cfg.augmentations().values()):
+        return _fit_head(model, data, cfg, seed, on_epoch, keep_best)
     if data.train.X.device.type == "cuda" and data.train.X.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
     run = prepare_run(model, data, cfg, seed)
@@ -311,10 +317,28 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
     return result
 
 
+def _fit_head(model: FitsData, data: TaskData, cfg: TrainConfig, seed: int,
+              on_epoch: Callable[[int, float], None] | None, keep_best: bool) -> FitResult:
+    """fit() of a model's head on its frozen stage's features, computed once for train and
+    validation (fit never reads the test split). The result's state is the whole model's."""
+    started = time.perf_counter()
+    train, val = (Split(model.features(s.X), s.y) for s in (data.train, data.val))
+    mapped = dataclasses.replace(data, input_shape=tuple(train.X.shape[1:]), train=train, val=val)
+    result = fit(model.head, mapped, cfg, seed=seed, on_epoch=on_epoch, keep_best=keep_best)
+    result.seconds = time.perf_counter() - started
+    if result.state:
+        result.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+    return result
+
+
 def build_seeded(arch: Arch, data: TaskData, seed: int, device: Any) -> nn.Module:
-    """Seed everything, then build `arch` on `device`: the same seed gives the same initial weights."""
+    """Seed everything, then build `arch` on `device`: the same seed gives the same initial weights
+    (and, for a model with a data-fitted frozen stage, the same fit on the training split)."""
     seed_everything(seed)
-    return build_model(arch, data.input_shape, data.out_dim).to(device)
+    model = build_model(arch, data.input_shape, data.out_dim).to(device)
+    if isinstance(model, FitsData):
+        model.fit_data(data.train.X, seed)
+    return model
 
 
 def train_arch(arch: Arch, data: TaskData, seed: int, device: Any,

@@ -40,7 +40,7 @@ def test_every_command_has_help_text(run_cli) -> None:
     (["search", "--device", "cuda"], "--device: 'cuda' asked for, but no CUDA GPU is available"),
     (["search", "--device", "tpu"], "--device: unknown device 'tpu'"),
     (["search", "--space", "missing.yaml"], "missing.yaml: no such space file"),
-    (["search", "--space", "sequence"], "--space: family conv1d needs sequences"),
+    (["search", "--space", "sequence"], "--space: family rocket needs sequences"),
     (["search", "--storage", "nosuchdb://x"], "cannot open storage"),
     (["leaderboard"], "no store here yet"),
     (["leaderboard", "--top", "0"], "--top: must be at least 1"),

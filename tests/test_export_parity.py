@@ -13,7 +13,7 @@ from nas.models import build_model
 from nas.sample import random_archs
 from nas.space import load_space, shipped_spaces
 
-SHAPES = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,), "conv1d": (24, 2)}
+SHAPES = {"cnn": (1, 8, 8), "rnn": (8, 8), "mlp": (30,), "conv1d": (24, 2), "rocket": (24, 2)}
 PER_FAMILY = 2
 # Narrow versions of the reference conv1d networks: the same graph structure, quicker to trace
 REFERENCES = [
@@ -29,10 +29,10 @@ def _cases() -> list:
     reference conv1d networks."""
     taken: dict[str, list[Arch]] = {}
     for path in shipped_spaces().values():
-        for arch in random_archs(load_space(path), 12, seed=11):
+        for arch in random_archs(load_space(path), 30, seed=11):  # enough that each family of a choice gets PER_FAMILY
             if len(taken.setdefault(arch.family, [])) < PER_FAMILY:
                 taken[arch.family].append(arch)
-    taken["conv1d"] += [Arch("conv1d", spec) for spec in REFERENCES]
+    taken.setdefault("conv1d", []).extend(Arch("conv1d", spec) for spec in REFERENCES)
     return [pytest.param(a, id=f"{family}-{i}") for family, archs in sorted(taken.items()) for i, a in enumerate(archs)]
 
 

@@ -60,3 +60,41 @@ def test_search_samples_the_family_first_resumes_and_exports(workdir: Path, run_
     assert exported.exit_code == 0, exported.stderr
     assert "reproduced from the bundle exactly" in exported.stdout
     assert json.loads((out / "arch.json").read_text())["family"] in {"conv1d", "rnn"}
+
+
+ROCKET_CHOICE = """\
+family: [rocket, conv1d]
+families:
+  rocket:
+    rocket: {features: [168, 336], max: [false, true]}
+    train: {optimizer: lbfgs, weight_decay: {low: 1.0e-3, high: 1.0, log: true}, epochs: 2}
+  conv1d:
+    blocks: {depth: 1, channels: 4, kernel: [3, 5]}
+    train: {batch_size: 128, epochs: 1}
+"""
+
+
+def test_rocket_in_a_family_choice_validates_searches_and_exports(workdir: Path, run_cli) -> None:
+    import optuna
+
+    space = workdir / "rocket.yaml"
+    space.write_text(ROCKET_CHOICE)
+    checked = run_cli("validate", space, "--samples", 4)
+    assert checked.exit_code == 0, checked.stderr
+    assert "rocket: 4 discrete combinations x 1 continuous dimension" in checked.stdout
+    result = run_cli("search", "--task", "sequence", "--space", space, "--trials", 6, "--threads", 1, "--seed", 1)
+    assert result.exit_code == 0, result.stderr
+    study = optuna.load_study(study_name="sequence-digits_seq", storage="sqlite:///studies/nas.db")
+    trials = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert {t.params["family"] for t in trials} == {"rocket", "conv1d"}
+    for t in trials:  # only the sampled family's parameters, named under it
+        family = t.params["family"]
+        assert all(name == "family" or name.startswith(f"{family}.") for name in t.params)
+        if family == "rocket":
+            assert set(t.params) == {"family", "rocket.rocket.features", "rocket.rocket.max", "rocket.train.weight_decay"}
+    rows = json.loads(run_cli("leaderboard", "--json").stdout)
+    assert any(re.match(r"rocket (168|336)f-32d ppv", row["summary"]) for row in rows)
+    out = workdir / "bundle"
+    exported = run_cli("export", "--format", "all", "--out", out)
+    assert exported.exit_code == 0, exported.stderr
+    assert "reproduced from the bundle exactly" in exported.stdout

@@ -13,7 +13,7 @@ from nas.space import load_space, shipped_spaces
 from nas.space import _schema
 
 INPUTS = {"cnn": [(1, 8, 8), (3, 5, 7)], "rnn": [(8, 8), (3, 2)], "mlp": [(30,), (4, 5)],
-          "conv1d": [(8, 8), (3, 2), (150, 1)]}
+          "conv1d": [(8, 8), (3, 2), (150, 1)], "rocket": [(8, 8), (3, 2), (150, 1)]}
 
 
 def _cases() -> list:
@@ -27,7 +27,7 @@ def _cases() -> list:
 
 
 def test_every_family_is_sampled_by_the_shipped_spaces() -> None:
-    """The cases above cover every family (the sequence space offers two, conv1d and rnn)."""
+    """The cases above cover every family (the sequence space offers three: rocket, conv1d and rnn)."""
     families = {arch.family for path in shipped_spaces().values() for arch in random_archs(load_space(path), 12, seed=7)}
     assert families == set(_schema.FAMILIES) == set(INPUTS)
 

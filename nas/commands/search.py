@@ -9,7 +9,7 @@ from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, 
 from nas.format import fmt, format_metrics
 
 def search(
-    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
+    task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (rocket, conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = ranged(20, "--trials", "Total finished trials wanted in the study (earlier runs count)."),
     timeout: Optional[str] = typer.Option(None, "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, counted from the start: then the running trial is stopped (its configuration re-queued for a resume) and the best trial so far is the answer."),

@@ -34,7 +34,7 @@ def validate(
 
 
 # parameters are counted for the built-in default datasets' inputs
-SHAPES: dict[str, tuple[int, ...]] = {"cnn": (1, 8, 8), "rnn": (8, 8), "conv1d": (8, 8), "mlp": (30,)}
+SHAPES: dict[str, tuple[int, ...]] = {"cnn": (1, 8, 8), "rnn": (8, 8), "conv1d": (8, 8), "rocket": (8, 8), "mlp": (30,)}
 
 
 def _show_samples(space: Any, archs: list[Any]) -> None:

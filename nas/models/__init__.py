@@ -7,12 +7,16 @@ from typing import Any
 
 from nas.arch import Arch
 from nas.errors import NasError, nearest
+from nas.models._frozen import FitsData
+
+__all__ = ["FitsData", "build_model", "check_input", "count_params", "summarize"]
 
 # family -> (module name, the input rank it expects without the batch dimension, what that is)
 _FAMILIES: dict[str, tuple[str, int, str]] = {
     "cnn": ("cnn", 3, "images (C, H, W)"),
     "rnn": ("rnn", 2, "sequences (T, F)"),
     "conv1d": ("conv1d", 2, "sequences (T, F)"),
+    "rocket": ("rocket", 2, "sequences (T, F)"),
     "mlp": ("mlp", 0, "tables (F,)"),
 }
 

@@ -153,6 +153,17 @@ FAMILIES: dict[str, dict[str, Section]] = {
         "head": Section({**HEAD.keys, "pool": Key("name", "avg", names=GLOBAL_POOLS)}),
         "train": Section({**TRAIN_KEYS, **SEQUENCE_AUGMENT}),
     },
+    "rocket": {
+        "rocket": Section(
+            {
+                "features": Key("int", 10000, low=84, high=100000),  # 84 kernels x (features // 84)
+                "max_dilations": Key("int", 32, low=1, high=64),
+                "max": Key("bool", False),  # also the maximum of each convolution
+            }
+        ),
+        "head": Section({k: v for k, v in HEAD.keys.items() if k != "pool"}),
+        "train": Section({**TRAIN_KEYS, **SEQUENCE_AUGMENT}),
+    },
     "mlp": {
         "layers": Section(
             {
