@@ -48,7 +48,8 @@ class Audit:
     reused: int = 0  # of those, how many reused the earlier result instead of training (nas.search.dedup)
     unloadable: int = 0  # complete trials whose checkpoint does not load
     no_arch: int = 0  # complete trials without a stored architecture or value
-    not_requeued: int = 0  # failed trials with no retry (their configuration would be lost)
+    not_requeued: int = 0  # failed trials with no retry below the retry limit (their configuration would be lost)
+    retry_limit: int = 0  # failed trials not re-queued because their configuration failed MAX_RETRIES + 1 times
     workers: int = 0  # distinct worker processes that ran a trial
     fail_reasons: Counter = field(default_factory=Counter)
 
@@ -60,7 +61,8 @@ class Audit:
         states = ", ".join(f"{k.lower()} {v}" for k, v in sorted(self.states.items()))
         return (f"{states}; duplicate configurations {self.duplicates} (reused, not retrained: {self.reused}); "
                 f"unloadable checkpoints {self.unloadable}; complete without arch/value {self.no_arch}; "
-                f"failed and not re-queued {self.not_requeued}; distinct workers {self.workers}")
+                f"failed and not re-queued {self.not_requeued} (+ {self.retry_limit} at the retry limit, by design); "
+                f"distinct workers {self.workers}")
 
 
 def audit(url: str, study_name: str = "image-digits", checkpoints: bool = True) -> Audit:
@@ -69,6 +71,7 @@ def audit(url: str, study_name: str = "image-digits", checkpoints: bool = True) 
 
     from nas.store import artifact_store, attrs, open_storage
     from nas.store.checkpoints import load_checkpoint
+    from nas.store.storage import MAX_RETRIES
 
     trials = optuna.load_study(study_name=study_name, storage=open_storage(url, create=False)).get_trials(deepcopy=False)
     out = Audit(states=Counter(t.state.name for t in trials))
@@ -84,7 +87,9 @@ def audit(url: str, study_name: str = "image-digits", checkpoints: bool = True) 
         out.no_arch += attrs.ARCH not in t.user_attrs or t.values is None
     retried = {t.user_attrs.get(attrs.RETRY_OF) for t in trials}
     failed = [t for t in trials if t.state.name == "FAIL"]
-    out.not_requeued = sum(t.number not in retried for t in failed)
+    dropped = [t for t in failed if t.number not in retried]
+    out.retry_limit = sum(_attempts(t, trials) > MAX_RETRIES for t in dropped)
+    out.not_requeued = len(dropped) - out.retry_limit
     out.fail_reasons = Counter(_reason_kind(t.user_attrs.get(attrs.FAIL_REASON)) for t in failed)
     out.workers = len({t.user_attrs.get(attrs.WORKER) for t in trials} - {None})
     if checkpoints:
@@ -95,6 +100,16 @@ def audit(url: str, study_name: str = "image-digits", checkpoints: bool = True) 
             except Exception:  # noqa: BLE001 - counting unloadable checkpoints, whatever the cause
                 out.unloadable += 1
     return out
+
+
+def _attempts(trial: Any, trials: list[Any]) -> int:
+    """How often this trial's configuration has run, counting it and the trials it retries."""
+    from nas.store import attrs
+
+    by_number, n = {t.number: t for t in trials}, 1
+    while (parent := trial.user_attrs.get(attrs.RETRY_OF)) is not None and parent in by_number:
+        trial, n = by_number[parent], n + 1
+    return n
 
 
 def _reason_kind(reason: str | None) -> str:

@@ -6,7 +6,7 @@ Usage: python benchmarks/chaos.py [--kills 50] [--workers 4] [--step 60] [--seed
 Each round launches `nas search --workers N` on the tests' tiny space (its own process group),
 then, after random delays (0.2-8 s, counted from the launch in a quarter of the rounds so that
 start-up, data loading, study creation and spawning are hit, else from the moment the launch has
-started its first trial, so that training, checkpoint writes and tells are hit), sends SIGKILL to one of: the whole process group, the
+completed its first trial, so that training, checkpoint writes and tells are hit), sends SIGKILL to one of: the whole process group, the
 parent only (its workers live on as orphans, and a later kill or the target ends them), or one
 worker. A group kill ends the round; so does the search finishing by itself. Then the next round
 resumes the study. Each round asks for `step` more finished trials than the study holds (a user
@@ -118,25 +118,26 @@ def _kill_once(proc: subprocess.Popen, rng: random.Random) -> str | None:
     return mode
 
 
-def _trial_rows(folder: Path) -> int:
-    """Trials stored so far, any state (0 before the tables exist)."""
+def _complete_rows(folder: Path) -> int:
+    """Complete trials stored so far (0 before the tables exist)."""
     try:
         with closing(sqlite3.connect(f"file:{folder}/studies/nas.db?mode=ro", uri=True, timeout=30)) as con:
-            return con.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+            return con.execute("SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'").fetchone()[0]
     except sqlite3.Error:
         return 0
 
 
 def _arm(proc: subprocess.Popen, folder: Path, before: int) -> None:
-    """Wait until this launch has started a trial (start-up on a busy machine can take a minute:
-    kills timed from the launch alone would nearly all land there), or its group is gone."""
-    while _trial_rows(folder) <= before and _group_members(proc.pid):
+    """Wait until this launch has completed a trial, or its group is gone. On a busy machine
+    start-up and a worker's first trial (first torch calls, lazy imports) take many seconds:
+    kills timed from the launch alone nearly all landed there and the study made no progress."""
+    while _complete_rows(folder) <= before and _group_members(proc.pid):
         time.sleep(0.2)
 
 
 def _round(folder: Path, target: int, workers: int, tally: Tally, wanted: int, rng: random.Random) -> None:
     """One launch, killed at random until its group is gone (or it ends by itself)."""
-    before = _trial_rows(folder)
+    before = _complete_rows(folder)
     proc = subprocess.Popen(tiny_search(folder, target, workers), cwd=folder, env=child_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     if rng.random() >= FROM_LAUNCH:
