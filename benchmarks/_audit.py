@@ -73,7 +73,8 @@ def audit(url: str, study_name: str = "image-digits", checkpoints: bool = True) 
     from nas.store.checkpoints import load_checkpoint
     from nas.store.storage import MAX_RETRIES
 
-    trials = optuna.load_study(study_name=study_name, storage=open_storage(url, create=False)).get_trials(deepcopy=False)
+    study = optuna.load_study(study_name=study_name, storage=open_storage(url, create=False))
+    trials = study.get_trials(deepcopy=False)
     out = Audit(states=Counter(t.state.name for t in trials))
     complete = [t for t in trials if t.state.name == "COMPLETE"]
     out.complete_numbers = {t.number for t in complete}

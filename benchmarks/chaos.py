@@ -4,20 +4,21 @@ Usage: python benchmarks/chaos.py [--kills 50] [--workers 4] [--step 60] [--seed
 (from the repository root; --quick: 8 kills). Issue 14's figure: 50 kills across --workers 4.
 
 Each round launches `nas search --workers N` on the tests' tiny space (its own process group),
-then, after random delays (0.2-8 s, counted from the launch in a quarter of the rounds so that
-start-up, data loading, study creation and spawning are hit, else from the moment the launch has
-completed its first trial, so that training, checkpoint writes and tells are hit), sends SIGKILL to one of: the whole process group, the
+then, after random delays of 0.2-8 s, sends SIGKILL to one of: the whole process group, the
 parent only (its workers live on as orphans, and a later kill or the target ends them), or one
-worker. A group kill ends the round; so does the search finishing by itself. Then the next round
-resumes the study. Each round asks for `step` more finished trials than the study holds (a user
-raising --trials on resume), so the study never runs out of work before the kills are done; the
-last target is the final one. After the kills, one clean run finishes the study.
+worker. The first delay counts from the launch in a quarter of the rounds (start-up, data
+loading, study creation and spawning are hit), else from the launch's first complete trial
+(training, checkpoint writes and tells are hit). A group kill ends the round; so does the search
+finishing by itself. Then the next round resumes the study. Each round asks for `step` more
+finished trials than the study holds (a user raising --trials on resume), so the study never
+runs out of work before the kills are done; the last target is the final one. After the kills,
+one clean run finishes the study.
 
 Checked after every round: no complete trial disappears (the set of complete trial numbers only
 grows) and the study never holds more finished trials than that round's target. At the end:
 complete == final target, every complete trial has its arch, value and a loadable checkpoint,
-nothing left RUNNING or WAITING, every failed (killed) trial re-queued, no duplicate configuration.
-Exits 1 when a check fails.
+nothing left RUNNING or WAITING, every failed (killed) trial re-queued (unless its configuration
+reached Optuna's retry limit, counted apart), no duplicate configuration. Exits 1 when a check fails.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._audit import audit, child_env, store_url, tiny_search  # noqa: E402
+from benchmarks._audit import Audit, audit, child_env, store_url, tiny_search  # noqa: E402
 
 MODES = {"group": 0.4, "parent": 0.3, "worker": 0.3}
 DELAY = (0.2, 8.0)  # seconds between kills (and from the moment the round is armed to its first)
@@ -188,7 +189,7 @@ def run(wanted: int, workers: int, step: int, seed: int) -> bool:
     return _report(tally, found, target, final, time.perf_counter() - started)
 
 
-def _report(tally: Tally, found, target: int, final: subprocess.CompletedProcess, seconds: float) -> bool:  # noqa: ANN001
+def _report(tally: Tally, found: Audit, target: int, final: subprocess.CompletedProcess, seconds: float) -> bool:
     grew = all(a <= b for a, b in zip(tally.history, tally.history[1:]))
     print(f"{tally.total} SIGKILLs {tally.kills} over {tally.rounds} rounds ({tally.natural_ends} ended by "
           f"themselves), {seconds:.0f} s; final run exit {final.returncode}")
