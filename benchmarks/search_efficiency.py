@@ -46,12 +46,12 @@ class Bench:
     dataset: str | None
     space: str
     epochs: int
-    train_rows: int | None  # the first rows of the (already shuffled) training split; None: all
+    rows: int | None  # the first rows of each (already shuffled) split: train, validation, test; None: all
 
     def settings(self, data: Any) -> str:
-        rows = f"{len(data.train)} train rows (of the split's first)" if self.train_rows else f"{len(data.train)} train rows"
-        return (f"space `{self.space}`, {self.epochs} epochs/trial, {rows}, {len(data.val)} validation rows "
-                f"(holdout, no cv), median pruner")
+        cut = f"first {self.rows} rows of each split: " if self.rows else ""
+        return (f"space `{self.space}`, {self.epochs} epochs/trial, {cut}{len(data.train)} train / {len(data.val)} "
+                f"validation / {len(data.test)} test rows (holdout, no cv), median pruner")
 
 
 BENCHES = {
@@ -61,17 +61,17 @@ BENCHES = {
 
 
 def load(bench: Bench) -> Any:
-    """The benchmark's data: the built-in's holdout split, training rows cut to `train_rows`."""
+    """The benchmark's data: the built-in's holdout split, each split cut to its first `rows`."""
     from dataclasses import replace
 
     from nas.data import DataSpec, load_data
     from nas.data._task import Split
 
     data = load_data(DataSpec(task=bench.task, dataset=bench.dataset, seed=0))
-    if bench.train_rows is None:
+    if bench.rows is None:
         return data
-    n = bench.train_rows
-    return replace(data, train=Split(data.train.X[:n], data.train.y[:n]))
+    cut = {name: Split(s.X[:bench.rows], s.y[:bench.rows]) for name in ("train", "val", "test") if (s := getattr(data, name))}
+    return replace(data, **cut)
 
 
 def make(name: str, prescreen: int, seed: int, trials: int, space: Any, data: Any) -> Any:
