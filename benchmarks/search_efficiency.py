@@ -150,10 +150,11 @@ def print_tables(bench: Bench, settings: str, runs: list[dict[str, Any]], checkp
         groups.setdefault((r["sampler"], r["prescreen"]), []).append(r)
     seeds = min(len(g) for g in groups.values())
     rows = [[label(*key), *(cell([best_after(r, n) for r in g]) for n in checkpoints), cell([r["test"] for r in g]),
-             f"{median([r['seconds'][-1] for r in g]):.0f}", str(len(g))] for key, g in groups.items()]
+             f"{median([r['seconds'][-1] for r in g]):.0f}", f"{sum(r['pruned'] for r in g)}/{sum(r['duplicates'] for r in g)}",
+             str(len(g))] for key, g in groups.items()]
     table(f"{bench.name}: best validation accuracy after N trials, median (min-max) over seeds; {settings}",
           ["sampler", *(f"after {n}" for n in checkpoints), f"test acc of best after {checkpoints[-1]}",
-           f"s per {checkpoints[-1]}-trial study", "seeds"], rows)
+           f"s per {checkpoints[-1]}-trial study", "pruned/reused", "seeds"], rows)
     if BASELINE in groups:
         verdicts(bench, groups, checkpoints)
     wall_table(bench, groups)
@@ -193,7 +194,7 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 def main(quick: bool = False, samplers: list[str] | None = None, benches: list[str] | None = None,
          seeds: int | None = None, trials: int | None = None, prescreen: int = PRESCREEN,
-         out: str | None = None, tables_only: bool = False) -> list[dict[str, Any]]:
+         out: str | None = None, tables_only: bool = False, first_seed: int = 0) -> list[dict[str, Any]]:
     """Run (or, with `tables_only`, only read) every configuration and print the tables."""
     import torch
 
@@ -209,7 +210,7 @@ def main(quick: bool = False, samplers: list[str] | None = None, benches: list[s
     with tempfile.TemporaryDirectory() as artifacts:
         for name in names:
             bench, data = BENCHES[name], load(BENCHES[name])
-            for seed in range(seeds if not tables_only else 0):
+            for seed in range(first_seed, first_seed + seeds if not tables_only else 0):
                 for sampler, screen in configs(samplers or SAMPLERS, prescreen):
                     if any((r["bench"], r["sampler"], r["prescreen"], r["seed"]) == (name, sampler, screen, seed)
                            and len(r["values"]) >= trials for r in runs):
@@ -233,9 +234,10 @@ if __name__ == "__main__":
     parser.add_argument("--samplers", nargs="+", choices=SAMPLERS + ["gp", "qmc", "nsga2"], help="default: random tpe evolution")
     parser.add_argument("--datasets", nargs="+", choices=list(BENCHES), help="default: mnist1d digits")
     parser.add_argument("--seeds", type=int, help="default: 5")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run: FIRST_SEED .. FIRST_SEED+SEEDS-1 (split a run over processes)")
     parser.add_argument("--trials", type=int, help="default: 50")
     parser.add_argument("--prescreen", type=int, default=PRESCREEN, help=f"candidates per trial (default {PRESCREEN}; 1: off)")
     parser.add_argument("--out", help="JSON-lines file of finished runs: appended to, and resumed from")
     parser.add_argument("--tables-only", action="store_true", help="print the tables from --out, run nothing")
     a = parser.parse_args()
-    main(a.quick, a.samplers, a.datasets, a.seeds, a.trials, a.prescreen, a.out, a.tables_only)
+    main(a.quick, a.samplers, a.datasets, a.seeds, a.trials, a.prescreen, a.out, a.tables_only, a.first_seed)
