@@ -12,7 +12,8 @@ N candidates. Random search without prescreening is the baseline.
 
 Runs are interleaved (seed by seed, every configuration in turn) so load from other processes on
 a shared machine hits each alike, and each finished run is appended to a JSON-lines file
-(`--out`), so a long run can be cut short, resumed, or its tables reprinted (`--tables-only`).
+(`--out`), so a long run can be cut short, resumed, or its tables reprinted (`--tables-only`);
+several processes given the same `--out` share the work (each configuration is claimed once).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ except ModuleNotFoundError:  # run as a script
     from benchmarks._common import median, quiet, table
 
 import json
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -205,24 +207,45 @@ def main(quick: bool = False, samplers: list[str] | None = None, benches: list[s
     checkpoints = [n for n in checkpoints if n <= trials] or [trials]
     seeds = seeds or (2 if quick else 5)
     path = Path(out) if out else Path(tempfile.mkdtemp()) / "runs.jsonl"
-    runs = read(path)
     names = benches or (["digits"] if quick else list(BENCHES))
     with tempfile.TemporaryDirectory() as artifacts:
         for name in names:
             bench, data = BENCHES[name], load(BENCHES[name])
-            for seed in range(first_seed, first_seed + seeds if not tables_only else 0):
-                for sampler, screen in configs(samplers or SAMPLERS, prescreen):
-                    if any((r["bench"], r["sampler"], r["prescreen"], r["seed"]) == (name, sampler, screen, seed)
-                           and len(r["values"]) >= trials for r in runs):
-                        continue  # done in an earlier (resumed) run
-                    runs.append(run_study(bench, sampler, screen, seed, trials, data, artifacts))
-                    with path.open("a") as fh:
-                        fh.write(json.dumps(runs[-1]) + "\n")
-                    print(f"{name} {label(sampler, screen)} seed {seed}: best {best_after(runs[-1], trials)} "
-                          f"in {runs[-1]['seconds'][-1]:.0f}s", flush=True)
-            mine = [r for r in runs if r["bench"] == name and len(r["values"]) >= trials]
+            keys = [(name, sampler, screen, seed) for seed in range(first_seed, first_seed + seeds)
+                    for sampler, screen in configs(samplers or SAMPLERS, prescreen)]
+            if not tables_only:
+                work(bench, data, keys, trials, path, artifacts)
+            mine = [r for r in read(path) if r["bench"] == name and len(r["values"]) >= trials]
             if mine:
                 print_tables(bench, bench.settings(data), mine, checkpoints)
+    return read(path)
+
+
+def work(bench: Bench, data: Any, keys: list[tuple[str, str, int, int]], trials: int, path: Path, artifacts: str) -> None:
+    """Run every configuration not yet in `path` and not claimed by another process running the
+    same command (a claim is a file under `<out>.claims/`; delete that folder to redo a crashed run)."""
+    for key in keys:
+        _, sampler, screen, seed = key
+        done = any((r["bench"], r["sampler"], r["prescreen"], r["seed"]) == key and len(r["values"]) >= trials
+                   for r in read(path))
+        if done or not claim(path, key):
+            continue
+        run = run_study(bench, sampler, screen, seed, trials, data, artifacts)
+        with path.open("a") as fh:
+            fh.write(json.dumps(run) + "\n")
+        print(f"{bench.name} {label(sampler, screen)} seed {seed}: best {best_after(run, trials)} "
+              f"in {run['seconds'][-1]:.0f}s", flush=True)
+
+
+def claim(path: Path, key: tuple[str, str, int, int]) -> bool:
+    """True for the one process that creates this configuration's claim file."""
+    folder = path.with_name(path.name + ".claims")
+    folder.mkdir(exist_ok=True)
+    try:
+        os.close(os.open(folder / "-".join(map(str, key)), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
     return runs
 
 
