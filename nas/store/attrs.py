@@ -40,6 +40,10 @@ REJECTED = "rejected"  # why a cost limit rejected the candidate untrained
 PRUNED_BY = "pruned_by"  # the trial that dominated a stopped multi-objective candidate
 DUPLICATE_OF = "duplicate_of"  # the trial whose result a repeated configuration reused
 FAIL_REASON = "fail_reason"
+# The reason shown for a failed trial that stores none: only Optuna's heartbeat check fails a trial
+# without one (nas records a reason on every other path), when its process died before the trial
+# took its lease (the milliseconds after Optuna created it) and so before nas could write any.
+STALE_REASON = "worker process died before the trial started (no heartbeat); configuration re-queued"
 WORKER = "worker"  # lease: host:pid:start-time of the process running the trial
 THREADS = "threads"  # CPU threads the trial ran with (rerun repeats them)
 RETRY_OF = "retry_of"  # the failed trial this one repeats

@@ -38,6 +38,14 @@ def trial_summary(trial: Any) -> str:
         return "<unreadable architecture>"
 
 
+def _reason(trial: Any) -> str | None:
+    """Why a trial failed or was rejected; a failed trial storing none was failed by Optuna's
+    heartbeat check (attrs.STALE_REASON)."""
+    a = trial.user_attrs
+    reason = a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason")
+    return reason or (attrs.STALE_REASON if trial.state == TrialState.FAIL else None)
+
+
 def trial_row(trial: Any) -> dict[str, Any]:
     """One leaderboard row of plain JSON values."""
     a = trial.user_attrs
@@ -63,7 +71,7 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "folds": a.get(attrs.FOLDS),
         "fold_std": finite(a.get(attrs.FOLD_STD)),
         "summary": trial_summary(trial),
-        "reason": a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason"),
+        "reason": _reason(trial),
     }
 
 
