@@ -59,8 +59,9 @@ class Tally:
         return sum(self.kills.values())
 
 
-def _children(pid: int) -> list[int]:
-    """Live processes whose parent is `pid` (from /proc)."""
+def _live_where(field: int, value: int) -> list[int]:
+    """Live (not zombie) processes whose /proc stat field `field` (after the command name:
+    1 = parent pid, 2 = process group) equals `value`."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -68,22 +69,19 @@ def _children(pid: int) -> list[int]:
                 stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(stat[1]) == pid and stat[0] != "Z":
+            if int(stat[field]) == value and stat[0] != "Z":
                 found.append(int(entry))
     return found
 
 
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid`."""
+    return _live_where(1, pid)
+
+
 def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[2]) == pgid and stat[0] != "Z":
-                members.append(int(entry))
-    return members
+    """Live processes of the process group `pgid`."""
+    return _live_where(2, pgid)
 
 
 def _workers(pgid: int) -> list[int]:
