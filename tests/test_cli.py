@@ -140,3 +140,17 @@ def test_read_commands_do_not_import_torch(workdir, run_cli, tiny_space) -> None
                           env={"PYTHONPATH": str(repo), "PATH": ""}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "False"
+
+
+def test_timeout_reads_durations_and_none_and_defaults_to_nine_minutes() -> None:
+    """`--timeout` takes 90s / 30m / 1h30m or none (no limit); without it a search has a 9-minute
+    budget, the same in the library's SearchConfig as on the command line."""
+    import inspect
+
+    from nas.commands._common import parse_duration
+    from nas.commands.search import search
+    from nas.search import SearchConfig
+
+    assert [parse_duration(t) for t in ("90s", "30m", "1h30m", "none", "OFF")] == [90.0, 1800.0, 5400.0, None, None]
+    default = inspect.signature(search).parameters["timeout"].default.default
+    assert parse_duration(default) == SearchConfig().timeout == 540.0

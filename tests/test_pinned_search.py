@@ -181,6 +181,27 @@ def test_timeout_stops_the_running_trial_at_the_deadline_and_a_resume_completes(
     assert all(any(d.params == c.params for d in done) for c in cut)  # the cut configuration ran again
 
 
+def test_timeout_keeps_time_for_the_final_model_within_the_budget(workdir: Path, run_cli) -> None:
+    """The budget covers the final model: trials stop early enough that the rank-1 configuration
+    is refit on train + validation before the deadline (before, the trials used the whole budget
+    and the best configuration shipped without its final model), and the summary says why the
+    search stopped and how to change the budget."""
+    import time
+
+    budget = 14.0
+    slow = space_file(workdir, "slow.yaml", epochs=40)  # about 2 s per trial
+    started = time.monotonic()
+    out = run_cli("search", "--space", slow, "--trials", 50, "--pruner", "none", "--threads", 1,
+                  "--timeout", f"{budget:.0f}s")
+    wall = time.monotonic() - started
+    assert out.exit_code == 0, out.stderr
+    assert "stopped early: time budget reached (--timeout 14s" in out.stdout
+    assert "refit on train + validation" in out.stdout and "no final model" not in out.stdout
+    assert wall < budget + 3  # start-up, trials and the final model together
+    complete, _, _, _ = summary_counts(out.stdout)
+    assert 1 <= complete < 50
+
+
 # --------------------------------------------------------------- widening under TPE
 
 WIDER = {  # each edit widens: every value the old space allowed is still allowed

@@ -37,11 +37,16 @@ def ranged(default: Any, flag: str, help: str, *aliases: str) -> Any:
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
 
 
-def parse_duration(text: str) -> float:
-    """'90', '90s', '30m', '1h30m' -> seconds. UsageError otherwise."""
+NO_LIMIT = ("none", "off")
+
+
+def parse_duration(text: str) -> float | None:
+    """'90', '90s', '30m', '1h30m' -> seconds; 'none' or 'off' -> None (no limit). UsageError otherwise."""
+    if text.strip().lower() in NO_LIMIT:
+        return None
     match = _DURATION.match(text.strip().lower())
     if not text.strip() or not match or not any(match.groups()):
-        raise UsageError(f"--timeout: cannot read '{text}' as a duration (use e.g. 90s, 30m, 1h30m)")
+        raise UsageError(f"--timeout: cannot read '{text}' as a duration (use e.g. 90s, 30m, 1h30m, or none)")
     h, m, s = (float(g) if g else 0.0 for g in match.groups())
     seconds = h * 3600 + m * 60 + s
     if seconds <= 0:

@@ -21,8 +21,8 @@ from nas.search.loop import signals_interrupt
 from nas.search.objective import failure_reason
 from nas.search.parallel import ObserverFactory, spawn_workers
 from nas.search.prepared import PreparedSearch, prepare
-from nas.search.refit import refit_best
-from nas.search.worker import run_here
+from nas.search.refit import final_model_seconds, refit_best
+from nas.search.worker import budget_text, run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
 
 
@@ -73,6 +73,10 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
         result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
     else:
         run_here(prepared, study, observer, result)
+    if (prepared.deadline is not None and not (result.stopped_reason or result.interrupted)
+            and time.time() >= prepared.deadline - final_model_seconds(prepared, study)
+            and count_trials(study).finished < cfg.trials):  # the budget ended it between trials
+        result.stopped_reason = f"{budget_text(cfg.timeout)}: no time left for another trial"
     if cfg.refit and not result.interrupted:
         _refit(prepared, study, observer, result)
     return _finish(study, result, started, observer)

@@ -15,7 +15,17 @@ from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
 from nas.search.objective import Objective
 from nas.search.prepared import PreparedSearch
+from nas.search.refit import final_model_seconds
 from nas.store import artifact_store, attrs, trial_row
+
+
+def budget_text(seconds: float | None) -> str:
+    """'time budget reached (--timeout 9m, ...)': what ended the search and the flag that sets it."""
+    whole = int(round(seconds or 0))
+    minutes, secs = divmod(whole, 60)
+    duration = f"{minutes}m{secs:02d}s" if minutes and secs else f"{minutes}m" if minutes else f"{secs}s"
+    return (f"time budget reached (--timeout {duration}, counted from the start, the final model's training "
+            f"kept within it; run again to resume)")
 
 
 def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
@@ -35,6 +45,8 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
         observer.trial_finished(trial_row(trial))
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get(attrs.FAIL_REASON)})"
+        if prepared.deadline is not None:  # trials stop early enough to leave the final model its time
+            flag.deadline = prepared.deadline - final_model_seconds(prepared, study)
 
     try:
         with signals_interrupt() as flag:
@@ -46,7 +58,7 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         if signum is None:  # the time budget ran out inside a trial: a normal end, not an interruption
-            result.stopped_reason = "time budget reached: the running trial was stopped and its configuration re-queued"
+            result.stopped_reason = f"{budget_text(cfg.timeout)}: the running trial was stopped and its configuration re-queued"
         else:
             result.interrupted, result.signal = True, signum
         retry_interrupted(study, objective.current)
