@@ -3,6 +3,7 @@ nothing with --quiet. They implement `nas.search.SearchObserver`.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.console import Console
@@ -79,7 +80,7 @@ class RichObserver(PlainObserver):
     def epoch_done(self, number: int, epoch: int, value: float) -> None:
         what = f"final model of trial {number}" if self.refitting else f"trial {number}"
         self.progress.update(self.epoch_task, completed=epoch + 1,
-                             description=f"{what} epoch {epoch + 1}: {self.metric} {value:.4f}")
+                             description=f"{what} epoch {epoch + 1}" + (f": {self.metric} {value:.4f}" if math.isfinite(value) else ""))
 
     def refit_started(self, number: int, what: str, epochs: int) -> None:
         self.refitting = True

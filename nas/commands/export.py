@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Optional
 
@@ -155,7 +156,8 @@ def retrain(
 
     def on_epoch(epoch: int, value: float) -> None:
         if not quiet:
-            console.print(f"epoch {epoch + 1}: train+val {metric} {value:.4f}", highlight=False)
+            scored = f": train+val {metric} {value:.4f}" if math.isfinite(value) else ""  # scored after the last epoch only
+            console.print(f"epoch {epoch + 1}{scored}", highlight=False)
 
     result = run(loaded, trial, epochs, formats, out, force, where, on_epoch)
     x = result.extra
