@@ -25,7 +25,7 @@ def tiny_search(folder: Path, trials: int, workers: int = 1) -> list[str]:
     """`nas search` on the tiny space in `folder` (store: folder/studies/nas.db), one thread per worker."""
     (folder / "tiny.yaml").write_text(TINY_CNN)
     args = [sys.executable, "-m", "nas", "search", "--space", "tiny.yaml", "--trials", str(trials),
-            "--pruner", "none", "--sampler", "random", "--threads", "1", "--no-refit", "-q"]
+            "--pruner", "none", "--sampler", "random", "--threads", "1", "--no-refit", "--timeout", "none", "-q"]
     return args + (["--workers", str(workers)] if workers > 1 else [])
 
 

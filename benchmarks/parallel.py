@@ -60,7 +60,7 @@ def run_workers(n: int, trials: int, tmp: Path, threads: int, extra: list[str]) 
     tmp.mkdir(parents=True, exist_ok=True)
     db = tmp / f"workers-{n}.db"
     base = [sys.executable, "-m", "nas", "search", "--trials", str(trials), "--storage", f"sqlite:///{db}",
-            "--artifacts", str(tmp / "artifacts"), "--study", "parallel", "--pruner", "none", "--quiet", *extra]
+            "--artifacts", str(tmp / "artifacts"), "--study", "parallel", "--pruner", "none", "--timeout", "none", "--quiet", *extra]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     started, procs = time.perf_counter(), []
     for i, cmd in enumerate(commands(n, base)):
