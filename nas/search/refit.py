@@ -136,27 +136,6 @@ def final_kind(prepared: PreparedSearch) -> str:
     return "ensemble" if prepared.folds > 1 and not costs and not ordered else "refit"
 
 
-# The final model's expected training time is taken with this margin (its seed, its epoch count
-# and the machine's load differ from the trial's) plus a constant for scoring and saving it.
-RESERVE_FACTOR, RESERVE_SECONDS = 1.25, 5.0
-
-
-def final_model_seconds(prepared: PreparedSearch, study: Any) -> float:
-    """The time to keep, within the budget, for the rank-1 trial's final model: what it trains
-    again, from the trial's own training time. Why: a budget spent on trials alone would leave
-    the best configuration without the model that has seen every row (or its fold ensemble).
-    `ensemble` trains the trial's fold models again (its training time); `refit` trains once on
-    train + validation, for at most the epochs the trial ran (its time scaled by the rows)."""
-    ranked = ranked_trials(study) if prepared.config.refit else []
-    if not ranked or trial_refit(study, ranked[0].number) is not None:
-        return 0.0
-    seconds = float(ranked[0].user_attrs.get(attrs.TRAIN_SECONDS) or 0.0)
-    if prepared.folds <= 1:
-        train = len(prepared.data.train)
-        seconds *= (train + len(prepared.data.val)) / max(1, train)
-    return seconds * RESERVE_FACTOR + RESERVE_SECONDS
-
-
 def refit_best(prepared: PreparedSearch, study: Any, observer: SearchObserver | None = None,
                check: Check | None = None) -> tuple[int, dict[str, Any]] | None:
     """Build the rank-1 trial's final model unless it has one; (its number, its record) or None

@@ -21,8 +21,9 @@ from nas.search.loop import signals_interrupt
 from nas.search.objective import failure_reason
 from nas.search.parallel import ObserverFactory, spawn_workers
 from nas.search.prepared import PreparedSearch, prepare
-from nas.search.refit import final_model_seconds, refit_best
-from nas.search.worker import budget_text, run_here
+from nas.search.budget import budget_text, final_model_seconds
+from nas.search.refit import refit_best
+from nas.search.worker import run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
 
 

@@ -10,22 +10,13 @@ from typing import Any
 
 import torch
 
+from nas.search.budget import budget_text, final_model_seconds
 from nas.search.config import MAX_CONSECUTIVE_FAILURES
 from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
 from nas.search.objective import Objective
 from nas.search.prepared import PreparedSearch
-from nas.search.refit import final_model_seconds
 from nas.store import artifact_store, attrs, trial_row
-
-
-def budget_text(seconds: float | None) -> str:
-    """'time budget reached (--timeout 9m, ...)': what ended the search and the flag that sets it."""
-    whole = int(round(seconds or 0))
-    minutes, secs = divmod(whole, 60)
-    duration = f"{minutes}m{secs:02d}s" if minutes and secs else f"{minutes}m" if minutes else f"{secs}s"
-    return (f"time budget reached (--timeout {duration}, counted from the start, the final model's training "
-            f"kept within it; run again to resume)")
 
 
 def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
