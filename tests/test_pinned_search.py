@@ -202,6 +202,20 @@ def test_timeout_keeps_time_for_the_final_model_within_the_budget(workdir: Path,
     assert 1 <= complete < 50
 
 
+def test_timeout_lets_the_first_trial_finish_when_no_trial_has_completed(workdir: Path, run_cli) -> None:
+    """A budget shorter than one trial: the running trial is not cut while the study has no
+    completed trial (cut, the search would end with nothing, and each resume would cut the same
+    configuration again); it finishes past the deadline, then the search stops with its answer."""
+    slow = space_file(workdir, "slower.yaml", epochs=150)  # several seconds per trial
+    out = run_cli("search", "--space", slow, "--trials", 3, "--pruner", "none", "--threads", 1, "--timeout", "3s")
+    assert out.exit_code == 0, out.stderr
+    complete, pruned, failed, ran = summary_counts(out.stdout)
+    assert (complete, pruned, failed, ran) == (1, 0, 0, 1)
+    assert "stopped early: time budget reached (--timeout 3s" in out.stdout and "best trial 0" in out.stdout
+    trial = stored(workdir).trials[0]
+    assert (trial.datetime_complete - trial.datetime_start).total_seconds() > 3  # it ran past the deadline
+
+
 # --------------------------------------------------------------- widening under TPE
 
 WIDER = {  # each edit widens: every value the old space allowed is still allowed

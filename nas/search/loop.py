@@ -235,6 +235,7 @@ class StopFlag:
 
     signum: int | None = None
     deadline: float | None = None  # time.time(): the same clock in every worker process
+    answered: Callable[[], bool] | None = None  # whether the study has a completed trial (None: assume so)
 
     def __bool__(self) -> bool:
         return self.signum is not None
@@ -243,8 +244,10 @@ class StopFlag:
         return self.deadline is not None and time.time() >= self.deadline
 
     def check(self) -> None:
-        """Raise Interrupted when a signal arrived or the deadline passed (inside a trial)."""
-        if self.signum is not None or self.time_up():
+        """Raise Interrupted when a signal arrived, or the deadline passed and the study has an
+        answer (inside a trial). Without one the running trial finishes past the deadline: cut,
+        it would leave the search with nothing, and a resume would cut the same trial again."""
+        if self.signum is not None or (self.time_up() and (self.answered is None or self.answered())):
             raise Interrupted(self.signum)
 
 

@@ -16,7 +16,7 @@ from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
 from nas.search.objective import Objective
 from nas.search.prepared import PreparedSearch
-from nas.store import artifact_store, attrs, trial_row
+from nas.store import artifact_store, attrs, ranked_trials, trial_row
 
 
 def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
@@ -42,6 +42,7 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
     try:
         with signals_interrupt() as flag:
             flag.deadline = prepared.deadline
+            flag.answered = lambda: bool(ranked_trials(study))  # asked only once the deadline passed
             objective.stop_check = flag.check
             run_trials(study, objective, cfg.trials, [on_trial], lambda: result.stopped_reason or flag or flag.time_up())
         if flag:  # the signal arrived between trials (or its exception was swallowed somewhere)
