@@ -204,3 +204,27 @@ def test_nas_search_with_evolution_resumes_from_the_store(workdir: Path, tiny_sp
     assert [t.state.name for t in trials] == ["COMPLETE"] * 8
     population = default_sizes(8)[0]
     assert all(PARENT_ATTR in t.system_attrs for t in trials[population:])  # the resumed run evolves at once
+
+
+def test_nas_search_with_evolution_and_two_workers_then_resume(workdir: Path, tiny_space: Path) -> None:
+    """Issue 13: `--sampler evolution` with `--workers 2` shares one study (each worker's sampler
+    reads the stored population) and a resume completes it with exactly the target, no failure.
+    (Two workers may mutate one parent into the same child at the same moment: like any repeat of
+    a running trial, nas.search.dedup lets both train.)"""
+    import subprocess
+
+    from test_faults import nas_cmd, nas_env
+
+    population = default_sizes(10)[0]
+    for target in (6, 10):
+        proc = subprocess.run(nas_cmd("search", "--space", tiny_space, "--trials", target, "--workers", 2,
+                                      "--sampler", "evolution", "--pruner", "none"),
+                              cwd=workdir, env=nas_env(), capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr and "locked" not in proc.stdout + proc.stderr
+    from nas.store import load_study, open_storage
+
+    trials = load_study(None, open_storage(f"sqlite:///{workdir}/studies/nas.db", create=False)).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 10
+    assert len({t.user_attrs["worker"] for t in trials}) >= 2
+    assert any(PARENT_ATTR in t.system_attrs for t in trials[population:])  # it evolved, not only sampled at random
