@@ -136,3 +136,19 @@ def test_threads_flag_sets_the_trials_cpu_threads(workdir: Path, run_cli, tiny_s
     result = run_cli(*SEARCH[:4], "1", *SEARCH[5:], "--space", tiny_space, "--threads", "1")
     assert result.exit_code == 0, result.stderr
     assert [t.user_attrs["threads"] for t in _study().trials] == [1]
+
+
+def test_stop_flag_stops_a_trial_whose_next_epoch_would_end_past_the_deadline() -> None:
+    """The budget holds by epochs: a trial stops once its last epoch's duration no longer fits
+    before the deadline (so the final model keeps its reserved time), not after overrunning it;
+    but never while the study has no completed trial to answer with."""
+    import time
+
+    from nas.search.loop import Interrupted, StopFlag
+
+    flag = StopFlag(deadline=time.time() + 5)
+    flag.check(1.0)  # one more 1-second epoch fits
+    with pytest.raises(Interrupted):
+        flag.check(10.0)  # a 10-second one does not
+    flag.answered = lambda: False
+    flag.check(10.0)  # no completed trial yet: this one runs on

@@ -243,11 +243,13 @@ class StopFlag:
     def time_up(self) -> bool:
         return self.deadline is not None and time.time() >= self.deadline
 
-    def check(self) -> None:
-        """Raise Interrupted when a signal arrived, or the deadline passed and the study has an
-        answer (inside a trial). Without one the running trial finishes past the deadline: cut,
-        it would leave the search with nothing, and a resume would cut the same trial again."""
-        if self.signum is not None or (self.time_up() and (self.answered is None or self.answered())):
+    def check(self, ahead: float = 0.0) -> None:
+        """Raise Interrupted when a signal arrived, or the deadline is less than `ahead` seconds
+        away (a trial passes its last epoch's duration: the next epoch would end past it) and the
+        study has an answer. Without one the running trial finishes past the deadline: cut, it
+        would leave the search with nothing, and a resume would cut the same trial again."""
+        late = self.deadline is not None and time.time() + ahead >= self.deadline
+        if self.signum is not None or (late and (self.answered is None or self.answered())):
             raise Interrupted(self.signum)
 
 

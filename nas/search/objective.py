@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +59,8 @@ class Objective:
         self.folds = len(splits) if splits else 1
         self.store, self.observer, self.goals = store, observer, goals
         self.before_trial: Callable[[Any], None] = lambda trial: None  # set by the trial loop (lease, gate)
-        self.stop_check: Callable[[], None] = lambda: None  # raises Interrupted at a safe point (signal, deadline)
+        # raises Interrupted at a safe point (a signal; the deadline, nearer than the seconds given)
+        self.stop_check: Callable[[float], None] = lambda ahead: None
         self.current: int | None = None
         self.duplicates = DuplicateIndex()  # repeated configurations reuse results
 
@@ -104,8 +106,12 @@ class Objective:
         stopper = Stopper(trial, self.goals, costs, epochs, folds)
         curves: list[list[float]] = [[] for _ in self.splits]
 
+        ended = [time.monotonic()]
+
         def on_epoch(split: int, epoch: int, value: float) -> None:
-            self.stop_check()  # a signal or the time budget stops the trial here, its reason recorded
+            now = time.monotonic()
+            ended[0], last = now, now - ended[0]
+            self.stop_check(last)  # a signal, or a deadline nearer than one more epoch: stop here, reason recorded
             curves[split].append(value)
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
