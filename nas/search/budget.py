@@ -20,12 +20,16 @@ def final_model_seconds(prepared: PreparedSearch, study: Any) -> float:
     """The time to keep, within the budget, for the rank-1 trial's final model: what it trains
     again, from the trial's own training time. Why: a budget spent on trials alone would leave
     the best configuration without the model that has seen every row (or its fold ensemble).
-    `ensemble` trains the trial's fold models again (its training time); `refit` trains once on
+    `ensemble` builds and trains the trial's fold models again (the trial's time); `refit` once on
     train + validation, for at most the epochs the trial ran (its time scaled by the rows)."""
     ranked = ranked_trials(study) if prepared.config.refit else []
     if not ranked or trial_refit(study, ranked[0].number) is not None:
         return 0.0
-    seconds = float(ranked[0].user_attrs.get(attrs.TRAIN_SECONDS) or 0.0)
+    best = ranked[0]
+    seconds = float(best.user_attrs.get(attrs.TRAIN_SECONDS) or 0.0)
+    if best.datetime_start and best.datetime_complete:  # the whole trial: building a model can cost more
+        # than fitting it (rocket on OSULeaf: 3.3 s fitting its head, 22 s in all, its features over every fold)
+        seconds = max(seconds, (best.datetime_complete - best.datetime_start).total_seconds())
     if prepared.folds <= 1:
         train = len(prepared.data.train)
         seconds *= (train + len(prepared.data.val)) / max(1, train)
