@@ -45,6 +45,10 @@ def test_search_samples_the_family_first_resumes_and_exports(workdir: Path, run_
     study = optuna.load_study(study_name="sequence-digits_seq", storage="sqlite:///studies/nas.db")
     trials = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert len(trials) == 6 and {t.params["family"] for t in trials} == {"conv1d", "rnn"}
+    # a new study tries each family once first, in the space's order; the sampler picks the rest
+    assert [t.params["family"] for t in trials[:2]] == ["conv1d", "rnn"]
+    assert [t.system_attrs.get("fixed_params") for t in trials[:3]] == [{"family": "conv1d"}, {"family": "rnn"}, None]
+    assert len(trials[1].params) > 1  # rnn's own parameters were sampled, not only the family
     for t in trials:
         family = t.user_attrs["arch"]["family"]
         assert t.params["family"] == family
