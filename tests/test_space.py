@@ -193,3 +193,16 @@ def test_family_is_sampled_first_and_only_its_parameters_after_it(tmp_path: Path
     assert seen == {"conv1d", "rnn"}
     fixed = sample_arch(space, optuna.trial.FixedTrial({"family": "rnn", "rnn.rnn.cell": "gru"}))
     assert fixed.family == "rnn" and fixed.sections["rnn"]["cell"] == "gru"
+
+
+def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_path: Path) -> None:
+    """Depth 0 is linear / logistic regression, convex: it is trained by full-batch L-BFGS to the
+    optimum (issue 11's recipe), while deeper networks keep the sampled optimizer."""
+    import optuna
+
+    from nas.sample import sample_arch
+
+    space = load_space(write(tmp_path, "family: mlp\nlayers: {depth: [0, 1], width: 8}\ntrain: {optimizer: adamw}\n"))
+    for depth, optimizer in ((0, "lbfgs"), (1, "adamw")):
+        arch = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": depth}))
+        assert arch.train["optimizer"] == optimizer and len(arch.sections["layers"]) == depth
