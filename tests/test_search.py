@@ -105,8 +105,8 @@ def test_failing_trial_is_recorded_and_the_search_goes_on(workdir: Path, run_cli
 
 def test_diverging_trial_is_recorded_as_failed(workdir: Path, run_cli, tmp_path: Path) -> None:
     space = tmp_path / "diverge.yaml"
-    space.write_text("family: mlp\nlayers: {depth: 0}\ntrain: {optimizer: sgd, lr: 10.0, epochs: 1, batch_size: 8}\n")
-    # breast cancer features are standardised, but lr=10 SGD on a linear model still blows up
+    space.write_text("family: mlp\nlayers: {depth: 1, width: 8}\ntrain: {optimizer: sgd, lr: 10.0, epochs: 1, batch_size: 8}\n")
+    # the features are standardised, but lr=10 SGD still blows up (a hidden layer: depth 0 is always L-BFGS)
     result = run_cli("search", "--task", "tabular", "--dataset", "diabetes", "--space", space, "--trials", "1", "--quiet")
     rows = run_cli("leaderboard", "--all", "--json").json()
     assert rows and rows[0]["state"] == "fail" and "DivergedError: loss became" in rows[0]["reason"]
