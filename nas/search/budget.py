@@ -36,6 +36,14 @@ def final_model_seconds(prepared: PreparedSearch, study: Any) -> float:
     return seconds * RESERVE_FACTOR + RESERVE_SECONDS
 
 
+def trials_deadline(prepared: PreparedSearch, study: Any) -> float | None:
+    """When trials must stop (time.time()): the budget's deadline minus the rank-1 trial's final
+    model time; None without a budget. Recomputed after every trial, as rank 1 changes."""
+    if prepared.deadline is None:
+        return None
+    return prepared.deadline - final_model_seconds(prepared, study)
+
+
 def budget_text(seconds: float | None) -> str:
     """'time budget reached (--timeout 9m, ...)': what ended the search and the flag that sets it."""
     whole = int(round(seconds or 0))

@@ -15,13 +15,13 @@ from sqlalchemy.exc import OperationalError
 
 from nas.device import free_memory
 from nas.errors import StoreError, TrialError
+from nas.search.budget import budget_text, trials_deadline
 from nas.search.config import SearchConfig
 from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import signals_interrupt
 from nas.search.objective import failure_reason
 from nas.search.parallel import ObserverFactory, spawn_workers
 from nas.search.prepared import PreparedSearch, prepare
-from nas.search.budget import budget_text, final_model_seconds
 from nas.search.refit import refit_best
 from nas.search.worker import run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
@@ -74,8 +74,8 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
         result.ran = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False)[n_before:])
     else:
         run_here(prepared, study, observer, result)
-    if (prepared.deadline is not None and not (result.stopped_reason or result.interrupted)
-            and time.time() >= prepared.deadline - final_model_seconds(prepared, study)
+    deadline = trials_deadline(prepared, study)
+    if (deadline is not None and time.time() >= deadline and not (result.stopped_reason or result.interrupted)
             and count_trials(study).finished < cfg.trials):  # the budget ended it between trials
         result.stopped_reason = f"{budget_text(cfg.timeout)}: no time left for another trial"
     if cfg.refit and not result.interrupted:

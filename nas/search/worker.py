@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from nas.search.budget import budget_text, final_model_seconds
+from nas.search.budget import budget_text, trials_deadline
 from nas.search.config import MAX_CONSECUTIVE_FAILURES
 from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
@@ -36,12 +36,11 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
         observer.trial_finished(trial_row(trial))
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get(attrs.FAIL_REASON)})"
-        if prepared.deadline is not None:  # trials stop early enough to leave the final model its time
-            flag.deadline = prepared.deadline - final_model_seconds(prepared, study)
+        flag.deadline = trials_deadline(prepared, study)  # early enough to leave the final model its time
 
     try:
         with signals_interrupt() as flag:
-            flag.deadline = prepared.deadline
+            flag.deadline = trials_deadline(prepared, study)  # a resumed rank 1 may still need its final model
             flag.answered = lambda: bool(ranked_trials(study))  # asked only once the deadline passed
             objective.stop_check = flag.check
             run_trials(study, objective, cfg.trials, [on_trial], lambda: result.stopped_reason or flag or flag.time_up())
