@@ -339,7 +339,7 @@ def build_seeded(arch: Arch, data: TaskData, seed: int, device: Any) -> nn.Modul
     """Seed everything, then build `arch` on `device`: the same seed gives the same initial weights
     (and, for a model with a data-fitted frozen stage, the same fit on the training split)."""
     seed_everything(seed)
-    model = build_model(arch, data.input_shape, data.out_dim).to(device)
+    model = build_model(arch, data.input_shape, data.out_dim, data.preprocessing).to(device)
     if isinstance(model, FitsData):
         model.fit_data(data.train.X, seed)
     return model

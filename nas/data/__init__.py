@@ -16,6 +16,7 @@ from nas.data._split import holdout_indices, ordered_split, split_indices
 from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
+from nas.data.forecast import forecast_wiring
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.data.tasks import TASKS, Task
@@ -79,6 +80,9 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
         prep.update(target_mean=mean, target_std=std)
         y = (y - mean) / std
+        wiring = forecast_wiring(X, y, prep, np.concatenate([tr, va]))
+        if wiring is not None:
+            prep["forecast"] = wiring
     _check_finite(raw.source, X, y, prep)
     split = lambda i: Split(torch.from_numpy(np.ascontiguousarray(X[i])), _targets(y[i], raw.kind))  # noqa: E731
     out_dim = len(raw.class_names) if classification else 1

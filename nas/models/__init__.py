@@ -8,6 +8,7 @@ from typing import Any
 from nas.arch import Arch
 from nas.errors import NasError, nearest
 from nas.models._frozen import FitsData
+from nas.models.forecast import wrap
 
 __all__ = ["FitsData", "build_model", "check_input", "count_params", "summarize"]
 
@@ -36,11 +37,14 @@ def check_input(family: str, input_shape: tuple[int, ...]) -> None:
         raise NasError(f"family {family} needs {what} input, but the data has shape {tuple(input_shape)}")
 
 
-def build_model(arch: Arch, input_shape: tuple[int, ...], out_dim: int) -> Any:
-    """Build the torch.nn.Module for `arch`. Never mutates the arch."""
+def build_model(arch: Arch, input_shape: tuple[int, ...], out_dim: int, preprocessing: dict[str, Any] | None = None) -> Any:
+    """Build the torch.nn.Module for `arch`. Never mutates the arch. `preprocessing` is the data's
+    (TaskData.preprocessing): a windowed series whose `forecast` wiring says `residual` gets the
+    network wrapped to forecast changes (nas.models.forecast)."""
     check_input(arch.family, tuple(input_shape))
     builder: Callable[..., Any] = _module(arch.family).build
-    return builder(arch.to_dict(), tuple(input_shape), int(out_dim))
+    model = builder(arch.to_dict(), tuple(input_shape), int(out_dim))
+    return wrap(model, (preprocessing or {}).get("forecast"), tuple(input_shape))
 
 
 def summarize(arch: Arch) -> str:

@@ -202,7 +202,7 @@ def verify_files(bundle: Path, manifest: dict[str, Any]) -> None:
 
 
 def _single(raw: Any, info: dict[str, Any]) -> Any:
-    return build_model(Arch.from_dict(raw), tuple(info["input_shape"]), int(info["out_dim"]))
+    return build_model(Arch.from_dict(raw), tuple(info["input_shape"]), int(info["out_dim"]), info["preprocessing"])
 
 
 def _ensemble(raw: Any, info: dict[str, Any]) -> Any:

@@ -52,7 +52,7 @@ def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPL
 
 def _built(trial: Any, state: dict[str, Any], data: TaskData, what: str) -> tuple[nn.Module, Arch]:
     arch = trial_arch(trial)
-    model = build_model(arch, data.input_shape, data.out_dim)
+    model = build_model(arch, data.input_shape, data.out_dim, data.preprocessing)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -70,8 +70,8 @@ def _members(trial: Any, refit: dict[str, Any], data: TaskData) -> nn.Module:
     arch = trial_arch(trial)
     if refit.get(attrs.REFIT_KIND) == "ensemble":
         k = int(refit.get(attrs.REFIT_MEMBERS) or 0)
-        return Ensemble([build_model(arch, data.input_shape, data.out_dim) for _ in range(k)], data.kind)
-    return build_model(arch, data.input_shape, data.out_dim)
+        return Ensemble([build_model(arch, data.input_shape, data.out_dim, data.preprocessing) for _ in range(k)], data.kind)
+    return build_model(arch, data.input_shape, data.out_dim, data.preprocessing)
 
 
 def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch, dict[str, Any]] | None:
