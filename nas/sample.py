@@ -56,6 +56,26 @@ LINEAR: dict[str, Callable[[dict[str, Any]], bool]] = {"mlp": lambda sections: n
 CONVEX_OPTIMIZER = "lbfgs"
 
 
+def is_linear(arch: Arch) -> bool:
+    """Is this sampled network a linear model (the model class of the baseline nas prints)?"""
+    return LINEAR.get(arch.family, lambda sections: False)(arch.sections)
+
+
+def linear_params(space: Space) -> dict[str, Any] | None:
+    """The parameters that make the space's network a linear model (for `enqueue_trial`), or None
+    when no family of the space can be one. Today: an mlp family whose `layers.depth` admits 0."""
+    for name, fam in space.families.items():
+        layers = fam.sections.get("layers")
+        if fam.family != "mlp" or layers is None or layers.depth is None:
+            continue
+        depth = layers.depth
+        if (isinstance(depth, Range) and depth.low <= 0) or (isinstance(depth, Choice) and 0 in depth.options) \
+                or (isinstance(depth, Fixed) and depth.value == 0):
+            params: dict[str, Any] = {f"{fam.prefix}layers.depth": 0}
+            return {"family": name, **params} if space.family_choice else params
+    return None
+
+
 def _sample_family(trial: Any, fam: FamilySpace) -> Arch:
     body: dict[str, Any] = {}
     for name, sec in fam.sections.items():

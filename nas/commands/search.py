@@ -1,6 +1,7 @@
 """`nas search`: run or resume a study."""
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import typer
@@ -121,7 +122,8 @@ def _print_baseline(best: dict[str, Any], result: Any) -> None:
     ours = best.get("value")
     if theirs is None or ours is None:
         return
-    if theirs > ours if result.direction == "maximize" else theirs < ours:
+    tied = math.isclose(theirs, ours, rel_tol=1e-9, abs_tol=1e-12)  # equal means over folds, summed in another order
+    if not tied and (theirs > ours if result.direction == "maximize" else theirs < ours):
         how = f"{cv['folds']}-fold CV" if cv else "holdout"
         console.print(f"the baseline beats the chosen model on validation ({baseline['model']} {result.metric} "
                       f"{fmt(theirs)} vs {fmt(ours)}, {how}): prefer it, or search longer or with another space",

@@ -25,7 +25,7 @@ from nas.device import free_memory
 from nas.errors import StoreError
 from nas.metrics import report, score
 from nas.models import summarize
-from nas.sample import sample_arch
+from nas.sample import is_linear, sample_arch
 from nas.search.config import trial_seed
 from nas.search.crossval import FoldRun, train_splits
 from nas.search.dedup import DuplicateIndex
@@ -103,7 +103,7 @@ class Objective:
         if rejected:  # never trained: a pessimistic metric + constraints teach the sampler
             return self.goals.values(self.goals.pessimistic(self.data), costs)
         epochs, folds = int(arch.train.get("epochs", 1)), self.folds
-        stopper = Stopper(trial, self.goals, costs, epochs, folds)
+        stopper = Stopper(trial, self.goals, costs, epochs, folds, prunable=not is_linear(arch))
         curves: list[list[float]] = [[] for _ in self.splits]
 
         ended = [time.monotonic()]
@@ -117,7 +117,7 @@ class Objective:
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
 
         def after_split(split: int, run: FoldRun) -> None:
-            self._stop(trial, stopper.after_fold(split, run.curves), run.curves)
+            self._stop(trial, stopper.after_fold(split, run.curves, run.loss_curves), run.curves)
 
         run = train_splits(arch, self.splits, seed, self.device, first=model, on_epoch=on_epoch, after_split=after_split)
         for key, value in self._results(trial, run).items():

@@ -18,6 +18,7 @@ from nas.data import TaskData, check_folds, load_data, make_folds
 from nas.device import resolve_device
 from nas.errors import UsageError
 from nas.models import check_input, count_params
+from nas.sample import linear_params
 from nas.search.compat import check_compatible
 from nas.search.config import (SearchConfig, check_config, env_worker_index, max_epochs, resolve_folds,
                                resolve_space)
@@ -127,16 +128,34 @@ def _load(cfg: SearchConfig) -> tuple[SearchConfig, TaskData, Space, Goals]:
     return replace(cfg, data=cfg.data.absolute()), data, space, goals
 
 
-def probe_families(study: Any, space: Space, trials: int) -> None:
-    """A new study of a space with a family choice first tries each family once, in the space's
-    order (the sampler picks the rest of each configuration). Why: the sampler's random start-up
-    may draw only slow families first (on OSULeaf, five conv1d and rnn trials of about a minute
-    each scored 0.26-0.49 before the first rocket trial scored 0.93), and under a time budget
-    the one family that suits the data may never be tried; a space that lists its cheap, strong
-    family first (the shipped `sequence` space: rocket) has an answer within seconds."""
-    if space.family_choice and not study.get_trials(deepcopy=False):
-        for family in list(space.families)[:trials]:
-            study.enqueue_trial({"family": family})
+def probes(space: Space) -> list[dict[str, Any]]:
+    """The first trials of a new study (parameters for `enqueue_trial`; the sampler picks the rest).
+
+    - A space with a family choice tries each family once, in the space's order. Why: the
+      sampler's random start-up may draw only slow families first (on OSULeaf, five conv1d and rnn
+      trials of about a minute each scored 0.26-0.49 before the first rocket trial scored 0.93),
+      and under a time budget the one family that suits the data may never be tried; a space that
+      lists its cheap, strong family first (the shipped `sequence` space: rocket) has an answer
+      within seconds.
+    - Where the space can express a linear model (an mlp of depth 0), that is the mlp's probe, or
+      the first trial of a space without a choice. Why: it is the model class of the baseline nas
+      prints, fitted to its optimum in seconds (nas.sample.LINEAR), and never pruned
+      (nas.search.pruning): every study then holds the baseline's class scored by the same folds
+      as every candidate, and the one-standard-error rule picks it unless a network beats it by
+      more than the noise (shampoo sales: the linear trial, sampled 18th, was pruned after a
+      4-row first fold and a 10,000-feature rocket was shipped at twice the baseline's RMSE).
+    """
+    linear = linear_params(space) or {}
+    if not space.family_choice:
+        return [linear] if linear else []
+    return [{"family": family, **(linear if linear.get("family") == family else {})} for family in space.families]
+
+
+def probe_first(study: Any, space: Space, trials: int) -> None:
+    """Enqueue `probes(space)` (at most `trials` of them) into a study that has no trial yet."""
+    if not study.get_trials(deepcopy=False):
+        for params in probes(space)[:trials]:
+            study.enqueue_trial(params)
 
 
 def prepare(cfg: SearchConfig) -> PreparedSearch:
@@ -163,7 +182,7 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     if old is None or old.space != record.space:
         study.set_user_attr(attrs.STUDY_RECORD, record.to_dict())  # new study, or a compatible widening
     if old is None:
-        probe_families(study, space, cfg.trials)
+        probe_first(study, space, cfg.trials)
     if attrs.BASELINE not in study.user_attrs:
         study.set_user_attr(attrs.BASELINE, fit_baseline(data, prepared.splits(data)))
     prepared.baseline, prepared.study = study.user_attrs.get(attrs.BASELINE), study

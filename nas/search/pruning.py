@@ -21,8 +21,12 @@ from nas.store import attrs
 class Stopper:
     """Asked after each epoch and after each split; returns why to stop the trial, or None."""
 
-    def __init__(self, trial: Any, goals: Goals, costs: dict[str, Any], epochs: int, folds: int) -> None:
+    def __init__(self, trial: Any, goals: Goals, costs: dict[str, Any], epochs: int, folds: int,
+                 prunable: bool = True) -> None:
         self.trial, self.goals, self.costs, self.epochs, self.folds = trial, goals, costs, epochs, folds
+        # False for a linear model: the baseline's class, seconds to fit, scored in full as the
+        # reference of the one-standard-error rule (nas.search.prepared.probes). Still reported.
+        self.prunable = prunable
         self.direction = goals.directions[0]
         self._completed: list[Any] | None = None
 
@@ -32,20 +36,20 @@ class Stopper:
             return None
         if not self.goals.multi:
             self.trial.report(curve[-1], epoch)
-            return f"pruned after epoch {epoch + 1} at {curve[-1]:.4f}" if self.trial.should_prune() else None
+            return f"pruned after epoch {epoch + 1} at {curve[-1]:.4f}" if self.prunable and self.trial.should_prune() else None
         best = max(curve) if self.direction == "maximize" else min(curve)
         if epoch < max(1, self.epochs // 4) or epoch >= self.epochs - 1:  # warm-up; the last epoch is paid for
             return None
         return self._dominated(best)
 
-    def after_fold(self, fold: int, curves: list[list[float]]) -> str | None:
+    def after_fold(self, fold: int, curves: list[list[float]], losses: list[list[float]] | None = None) -> str | None:
         """Cross-validation only: the fold-wise rule (the last fold is paid for)."""
         if self.folds <= 1:
             return None
         if not self.goals.multi:
-            value = fold_score(curves, self.direction)
+            value = fold_score(curves, self.direction, losses)
             self.trial.report(value, fold)
-            if fold < self.folds - 1 and self.trial.should_prune():
+            if fold < self.folds - 1 and self.prunable and self.trial.should_prune():
                 return f"pruned after fold {fold + 1} of {self.folds} at {value:.4f}"
             return None
         if fold >= self.folds - 1:
@@ -53,7 +57,7 @@ class Stopper:
         return self._dominated(choose(curves, self.direction).value)
 
     def _dominated(self, value: float) -> str | None:
-        if not self.goals.prune:
+        if not self.goals.prune or not self.prunable:
             return None
         if self._completed is None:  # read once per trial: the completed trials do not change meanwhile
             self._completed = list(self.trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))

@@ -5,23 +5,31 @@ and its maximum over epochs rewards the luckiest epoch (on breast_cancer, many c
 1.000 once). Both rules below average before they pick:
 
 - cross-validation (K curves, one per fold): the epoch count is the argbest of the MEAN curve
-  over folds, and the value is the mean curve there, i.e. the mean over folds of each fold's
-  value at that one epoch. Each fold's noise is averaged out over all train + validation rows
+  over folds (of the loss, see below), and the value is the mean metric curve there, i.e. the
+  mean over folds of each fold's value at that one epoch. Each fold's noise is averaged out over all train + validation rows
   before the maximum is taken, and the epoch is one that suits every fold, not each its own.
 - holdout (one curve): the curve is first smoothed by a centred moving average over 3 epochs
   (2 at either end), and the value is the smoothed curve at its argbest. A single lucky epoch
   then counts for a third; a plateau counts in full. Three is the narrowest window that averages
   both neighbours and still lets a 3-epoch search choose any of its epochs.
 
-The validation loss curves (nas.train.fit records one per split, from the same forward pass as
-the metric) go through the same averaging and give the candidate's `loss` at the chosen epoch:
-the continuous measure that breaks ties between candidates (nas.store.leaderboard). Ties between
-epochs go to the lower (mean or smoothed) loss, then to the later epoch: an accuracy curve can sit
-on its best value for several epochs while the loss still falls. Curves of unequal length (a fold
-stopped early by patience) are padded with their last value: the fold kept what it had.
+The epoch is chosen on the validation LOSS curve when there is one (nas.train.fit records one
+per split, from the same forward pass as the metric), averaged the same way, at its minimum;
+the candidate's value is the (averaged) metric at that epoch, its `loss` the averaged loss there:
+the continuous measure that breaks ties between candidates (nas.store.leaderboard). Why the loss:
+accuracy moves in steps of one validation row, so over 200 epochs its maximum is a lucky spike as
+often as a real best (breast_cancer: an MLP was scored and refit at its 2nd epoch, where the mean
+accuracy over 5 folds touched 0.982 once, and its ensemble of undertrained fold models lost to
+logistic regression on test); the cross-entropy moves with every row's confidence and is lowest
+where the model generalises (Keras's EarlyStopping watches it by default). For a regression the
+loss is the standardised MSE, whose minimum is the RMSE's. Ties between epochs go to the later
+one. Without loss curves (older trials), the metric curve is used the same way, ties going to the
+lower loss, then the later epoch. Curves of unequal length (a fold stopped early by patience) are
+padded with their last value: the fold kept what it had.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import fmean, pstdev
 
@@ -86,14 +94,15 @@ def choose(curves: list[list[float]], direction: str, losses: list[list[float]] 
     lossy = losses is not None and all(len(losses[i]) == len(curves[i]) for i in kept)
     loss_padded = _padded([losses[i] for i in kept]) if lossy and losses else None
     loss_ranked = _averaged(loss_padded) if loss_padded else None
-    epoch = argbest(ranked, direction, loss_ranked)
+    epoch = argbest(loss_ranked, "minimize") if loss_ranked and all(map(math.isfinite, loss_ranked)) \
+        else argbest(ranked, direction, loss_ranked)
     return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded],
                   loss_ranked[epoch] if loss_ranked else None,
                   [c[epoch] for c in loss_padded] if loss_padded else None)
 
 
-def fold_score(curves: list[list[float]], direction: str) -> float:
+def fold_score(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> float:
     """What the pruner is told after the latest fold: that fold's value at the epoch the folds
     so far choose together (the same rule as the final value, applied to the folds seen)."""
-    padded = _padded([c for c in curves if c])
-    return padded[-1][argbest(mean_curve(padded), direction)]
+    seen = [i for i, c in enumerate(curves) if c]
+    return _padded([curves[i] for i in seen])[-1][choose(curves, direction, losses).epoch]
