@@ -106,6 +106,19 @@ def test_cv_epoch_is_chosen_from_the_mean_curve_and_holdout_is_smoothed() -> Non
     assert (tied.epoch, tied.loss, tied.fold_losses) == (1, pytest.approx(0.3), [0.2, 0.4])
 
 
+def test_cv_chooses_the_epoch_on_the_mean_loss_holdout_on_the_smoothed_metric() -> None:
+    from nas.search.selection import choose
+
+    # the mean accuracy spikes at epoch 1 (0.95); the mean loss is lowest at epoch 2: epoch 2 is chosen
+    curves, losses = [[0.5, 1.0, 0.8, 0.8], [0.5, 0.9, 0.9, 0.9]], [[0.9, 0.5, 0.3, 0.4], [0.9, 0.5, 0.35, 0.45]]
+    cv = choose(curves, "maximize", losses)
+    assert (cv.epoch, cv.value, cv.loss) == (2, pytest.approx(0.85), pytest.approx(0.325))
+    assert choose(curves, "maximize").epoch == 1  # no loss curves (older trials): the metric rule
+    # holdout: the smoothed metric decides even where the loss is lower elsewhere
+    holdout = choose([[0.6, 0.9, 0.95, 0.95, 0.95]], "maximize", [[0.8, 0.2, 0.3, 0.4, 0.5]])
+    assert holdout.epoch == 4
+
+
 def test_ties_are_broken_by_validation_loss_not_trial_number() -> None:
     from nas.store import ranked_trials
 
