@@ -2,6 +2,7 @@
 naming the file. The tests write their own small files."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -156,13 +157,38 @@ def test_npz_length_mismatch_and_nan(tmp_path: Path) -> None:
         load_data(spec(tmp_path / "n.npz", "tabular"))
 
 
-def test_csv_nan_feature_names_column_and_row(tmp_path: Path) -> None:
+def test_csv_infinite_feature_names_column_and_row(tmp_path: Path) -> None:
     rows = table_rows()
-    rows[3][0] = "nan"
+    rows[3][0] = "inf"
     path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], rows)
-    with pytest.raises(DataError, match=r"column 'x' has a missing, NaN or infinite value \(data row 4\)") as exc:
+    with pytest.raises(DataError, match=r"column 'x' has an infinite value \(data row 4\)") as exc:
         load_data(spec(path, "tabular", target="label"))
     _error(exc, path)
+
+
+def test_missing_cells_of_a_table_are_filled_with_training_medians(workdir: Path, run_cli) -> None:
+    """Blank, NA and ? cells of a feature column are missing: filled with the column's median over
+    the training rows (stored as `fill`), in training and in `nas predict` alike."""
+    from sklearn.datasets import load_breast_cancer
+
+    bc = load_breast_cancer()
+    X, y = bc.data[:, :4], bc.target
+    cells = [[f"{v:.4f}" for v in row] for row in X]
+    for i, token in ((3, ""), (10, "NA"), (25, "?"), (40, "nan")):
+        cells[i][1] = token
+    path = write_csv(workdir / "bc.csv", ["a", "b", "c", "d", "label"], [c + [int(t)] for c, t in zip(cells, y)])
+    data = load_data(spec(path, "tabular", target="label"))
+    fill = data.preprocessing["fill"]
+    assert len(fill) == 4 and np.isfinite(np.concatenate([s.X.numpy() for s in (data.train, data.val, data.test)])).all()
+    result = run_cli("search", "--data", path, "--target", "label", "--trials", 1, "--epochs", 2, "--cv", 1, "-q")
+    assert result.exit_code == 0, result.stderr
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    blank = write_csv(workdir / "new.csv", ["a", "b", "c", "d"], [cells[0][:1] + [""] + cells[0][2:]])
+    given = write_csv(workdir / "given.csv", ["a", "b", "c", "d"], [cells[0][:1] + [repr(fill[1])] + cells[0][2:]])
+    answers = [run_cli("predict", "bundle", f, "--format", "json") for f in (blank, given)]
+    assert all(a.exit_code == 0 for a in answers), answers[0].stderr
+    first, second = (json.loads(a.stdout)[0] for a in answers)
+    assert (first["class"], first["probability"]) == (second["class"], second["probability"])
 
 
 def test_non_numeric_regression_target(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from nas.data._split import holdout_indices, ordered_split, split_indices
-from nas.data._task import KINDS, Split, TaskData, apply_standardize, fit_standardize, to_target_units
+from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
+                            to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
 from nas.data.forecast import forecast_wiring
@@ -34,8 +35,13 @@ def _targets(y: np.ndarray, kind: str) -> torch.Tensor:
 
 
 def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[str, Any]]:
-    """Fit preprocessing on the training rows: standardise numbers, one-hot text columns."""
-    prep: dict[str, Any] = {"scale": raw.scale, **fit_standardize(raw.X[train].astype(np.float32) * raw.scale, task)}
+    """Fit preprocessing on the training rows: fill a table's missing cells with the column's
+    training median, standardise numbers, one-hot text columns."""
+    prep: dict[str, Any] = {"scale": raw.scale}
+    if raw.X.ndim == 2 and np.isnan(raw.X).any():
+        prep["fill"] = fit_fill(raw.X[train])
+    filled = fill_missing(raw.X[train].astype(np.float32), prep)
+    prep.update(fit_standardize(filled * raw.scale, task))
     X = apply_standardize(raw.X, prep, task)
     if raw.categorical:
         categories = fit_categories(raw.source.split(" (")[0], raw.categorical, train)

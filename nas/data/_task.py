@@ -106,9 +106,22 @@ def fit_standardize(X: np.ndarray, task: str) -> dict[str, Any]:
     return {"mean": mean.astype(float).tolist(), "std": std.astype(float).tolist()}
 
 
+def fit_fill(X: np.ndarray) -> list[float]:
+    """Each table column's median over the training rows, ignoring missing cells (0 when all are)."""
+    present = ~np.isnan(X)
+    return [float(np.median(X[present[:, j], j])) if present[:, j].any() else 0.0 for j in range(X.shape[1])]
+
+
+def fill_missing(X: np.ndarray, prep: dict[str, Any]) -> np.ndarray:
+    """Missing cells (NaN) of a table replaced by the stored training medians (`fill`), if any."""
+    if "fill" not in prep:
+        return X
+    return np.where(np.isnan(X), np.asarray(prep["fill"], dtype=X.dtype), X)
+
+
 def apply_standardize(X: np.ndarray, prep: dict[str, Any], task: str) -> np.ndarray:
-    """Replay `fit_standardize` statistics (plus an optional leading `scale`) on raw inputs."""
-    X = X.astype(np.float32) * float(prep.get("scale", 1.0))
+    """Replay `fit_fill` and `fit_standardize` statistics (plus an optional leading `scale`) on raw inputs."""
+    X = fill_missing(X.astype(np.float32), prep) * float(prep.get("scale", 1.0))
     if "mean" not in prep:
         return X
     shape = [1] * X.ndim

@@ -177,7 +177,7 @@ def _table(path: Path, spec: DataSpec) -> Raw:
         if numbers is None:
             text[name] = values
         else:
-            numeric[name] = numeric_column(path, name, values)
+            numeric[name] = numeric_column(path, name, values, missing_ok=True)
     if not numeric and not text:
         raise DataError(f"{path}: no feature columns besides the target '{spec.target}'")
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nas.data._task import apply_standardize
+from nas.data._task import apply_standardize, fill_missing
 from nas.data.files import image_layout, read_npz
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import numeric_column, one_hot, read_csv, windows
@@ -41,7 +41,7 @@ def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
     missing = [c for c in [*columns, *categories] if c not in table]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
-    numbers = [numeric_column(path, c, table[c]) for c in columns]
+    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep) for c in columns]
     rows = len(next(iter(table.values())))
     X = np.stack(numbers, axis=1).astype(np.float32) if numbers else np.zeros((rows, 0), np.float32)
     if "window" in prep:
@@ -84,6 +84,7 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
     expected = tuple(info["input_shape"])
     if tuple(X.shape[1:]) != expected:
         raise DataError(f"{path}: inputs have shape {tuple(X.shape[1:])}, the model expects {expected}")
-    if not np.isfinite(X).all():
+    prep = info.get("preprocessing", {})
+    if not np.isfinite(fill_missing(X.astype(np.float32), prep)).all():  # missing table cells are filled as in training
         raise DataError(f"{path}: inputs contain NaN or infinite values")
-    return apply_standardize(X, info.get("preprocessing", {}), info["task"]), names
+    return apply_standardize(X, prep, info["task"]), names

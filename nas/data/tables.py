@@ -38,23 +38,29 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
     return {name: body[:, j] for j, name in enumerate(header)}
 
 
+# Cells read as a missing value (compared lower-case), as pandas' read_csv reads them by default.
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+
+
 def as_numbers(values: np.ndarray) -> np.ndarray | None:
-    """The column as float64, or None when some non-empty value is not a number."""
+    """The column as float64 (missing cells as NaN), or None when some other value is not a number."""
     try:
-        return np.array([float(v) if v else np.nan for v in values], dtype=np.float64)
+        return np.array([np.nan if v.lower() in MISSING else float(v) for v in values], dtype=np.float64)
     except ValueError:
         return None
 
 
-def numeric_column(path: Path, name: str, values: np.ndarray) -> np.ndarray:
-    """A feature column that must be numeric and finite (DataError names the first bad row)."""
+def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool = False) -> np.ndarray:
+    """A feature column that must be numeric and finite, or missing (NaN) where `missing_ok`
+    (a table's features: filled later, nas.data.fill_missing). DataError names the first bad row."""
     numbers = as_numbers(values)
     if numbers is None:
         bad = next(v for v in values if as_numbers(np.array([v])) is None)
         raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
-    bad_rows = np.flatnonzero(~np.isfinite(numbers))
+    bad_rows = np.flatnonzero(np.isinf(numbers) if missing_ok else ~np.isfinite(numbers))
     if len(bad_rows):
-        raise DataError(f"{path}: column '{name}' has a missing, NaN or infinite value (data row {bad_rows[0] + 1})")
+        what = "an infinite" if missing_ok else "a missing, NaN or infinite"
+        raise DataError(f"{path}: column '{name}' has {what} value (data row {bad_rows[0] + 1})")
     return numbers
 
 
