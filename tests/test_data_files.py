@@ -229,3 +229,19 @@ def test_flags_that_do_not_fit_the_data(tmp_path: Path) -> None:
         load_data(DataSpec(task="tabular", dataset="wine", target="x"))
     with pytest.raises(UsageError, match="--data and --dataset"):
         load_data(DataSpec(task="tabular", dataset="wine", path=str(path), target="label"))
+
+
+def test_integer_targets_seen_once_are_measurements_not_classes(tmp_path: Path) -> None:
+    """linnerud: 20 athletes' weights in whole pounds, most values once: a regression target;
+    integers repeated at least 3 times (wine's 3 cultivars) stay classes."""
+    from sklearn.datasets import load_linnerud, load_wine
+
+    lin = load_linnerud()
+    rows = [list(x) + [int(w)] for x, w in zip(lin.data, lin.target[:, 0])]
+    weights = load_data(spec(write_csv(tmp_path / "lin.csv", ["chins", "situps", "jumps", "weight"], rows),
+                             "tabular", target="weight"))
+    assert weights.kind == "regression"
+    wine = load_wine()
+    rows = [list(x[:3]) + [int(c)] for x, c in zip(wine.data, wine.target)]
+    assert load_data(spec(write_csv(tmp_path / "wine.csv", ["a", "b", "c", "cultivar"], rows), "tabular",
+                          target="cultivar")).kind == "classification"

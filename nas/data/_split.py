@@ -20,7 +20,8 @@ def split_indices(
     if stratify:
         _, counts = np.unique(y, return_counts=True)
         if counts.min() < 3:
-            raise DataError(f"{source}: a class has only {counts.min()} example(s); need at least 3 per class to split")
+            raise DataError(f"{source}: a class has only {counts.min()} example(s); need at least 3 per class to split "
+                            f"(a target of a few distinct integers is read as classes: --kind regression predicts it as a number)")
     if n < 10:
         raise DataError(f"{source}: only {n} rows; need at least 10 for train / validation / test splits")
     try:

@@ -93,9 +93,16 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) 
     return index.astype(np.int64), "classification", names
 
 
+MIN_PER_CLASS_FROM_NUMBERS = 3  # integers seen fewer times are measurements (a weight in kg), not classes
+
+
 def _looks_like_classes(numbers: np.ndarray) -> bool:
+    """Few distinct integers, each seen at least 3 times (the fewest a stratified split needs).
+    Why the count: linnerud's 20 weights are integers with at most 20 values, most of them once."""
     finite = numbers[np.isfinite(numbers)]
-    return bool(np.all(finite == np.round(finite))) and len(np.unique(finite)) <= MAX_CLASSES_FROM_NUMBERS
+    values, counts = np.unique(finite, return_counts=True)
+    return (bool(np.all(finite == np.round(finite))) and len(values) <= MAX_CLASSES_FROM_NUMBERS
+            and bool(counts.min(initial=MIN_PER_CLASS_FROM_NUMBERS) >= MIN_PER_CLASS_FROM_NUMBERS))
 
 
 def _class_name(value: object) -> str:
