@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import TimeSeriesSplit
 
-FOLDS = 5  # as the search's default cross-validation (nas.search.crossval)
+from nas.data.folds import SCHEMES
+
+FOLDS = 5  # as the search's automatic cross-validation (nas.search.config.CV_FOLDS)
 
 
 def _fold_rmse(X: np.ndarray, y: np.ndarray, offset: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]]) -> float:
@@ -50,14 +51,15 @@ def forecast_wiring(X: np.ndarray, y: np.ndarray, prep: dict[str, Any], rows: np
     scale = float(prep["std"][channel]) / t_std
     wiring: dict[str, Any] = {"channel": channel, "scale": scale,
                               "shift": (float(prep["mean"][channel]) - t_mean) / t_std, "residual": False}
-    folds = min(FOLDS, len(rows) // 2 - 1)
+    Xr, yr = X[rows].astype(np.float64), y[rows].astype(np.float64)
+    ordered_folds, most = SCHEMES["ordered"]  # the search's time-ordered folds
+    folds = min(FOLDS, most(yr))
     if folds < 2:
         return wiring
-    Xr, yr = X[rows].astype(np.float64), y[rows].astype(np.float64)
     last = Xr[:, -1, channel]
     changes = Xr.copy()
     changes[:, :, channel] -= last[:, None]
-    splits = list(TimeSeriesSplit(n_splits=folds).split(Xr))
+    splits = ordered_folds(yr, folds, 0)
     levels = _fold_rmse(Xr.reshape(len(Xr), -1), yr, np.zeros_like(yr), splits)
     residual = _fold_rmse(changes.reshape(len(Xr), -1), yr, last * scale + wiring["shift"], splits)
     wiring.update(residual=bool(residual < levels), cv_rmse={"levels": levels * t_std, "changes": residual * t_std})

@@ -85,6 +85,7 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
     if tuple(X.shape[1:]) != expected:
         raise DataError(f"{path}: inputs have shape {tuple(X.shape[1:])}, the model expects {expected}")
     prep = info.get("preprocessing", {})
-    if not np.isfinite(fill_missing(X.astype(np.float32), prep)).all():  # missing table cells are filled as in training
+    X = fill_missing(X.astype(np.float32), prep)  # missing table cells are filled as in training
+    if not np.isfinite(X).all():
         raise DataError(f"{path}: inputs contain NaN or infinite values")
     return apply_standardize(X, prep, info["task"]), names

@@ -93,18 +93,30 @@ def _averaged(padded: list[list[float]]) -> list[float]:
     return mean_curve(padded) if len(padded) > 1 else smooth(padded[0])
 
 
-def choose(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> Choice:
-    """Apply the rule of this module to one holdout curve or K fold curves (and their losses)."""
+def _aligned(curves: list[list[float]], losses: list[list[float]] | None
+             ) -> tuple[list[list[float]], list[list[float]] | None]:
+    """The trained curves padded to one length, and their loss curves likewise (None when absent
+    or not one per epoch)."""
     kept = [i for i, c in enumerate(curves) if c]
     if not kept:
         raise ValueError("no epoch was trained")
-    padded = _padded([curves[i] for i in kept])
-    ranked = _averaged(padded)
     lossy = losses is not None and all(len(losses[i]) == len(curves[i]) for i in kept)
-    loss_padded = _padded([losses[i] for i in kept]) if lossy and losses else None
+    return _padded([curves[i] for i in kept]), _padded([losses[i] for i in kept]) if losses and lossy else None
+
+
+def _pick(ranked: list[float], loss_ranked: list[float] | None, direction: str, by_loss: bool) -> int:
+    """The epoch: the lowest (averaged) loss when `by_loss` and every loss is finite, else the best metric."""
+    if by_loss and loss_ranked is not None and all(map(math.isfinite, loss_ranked)):
+        return argbest(loss_ranked, "minimize")
+    return argbest(ranked, direction)
+
+
+def choose(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> Choice:
+    """Apply the rule of this module to one holdout curve or K fold curves (and their losses)."""
+    padded, loss_padded = _aligned(curves, losses)
+    ranked = _averaged(padded)
     loss_ranked = _averaged(loss_padded) if loss_padded else None
-    by_loss = len(padded) > 1 and loss_ranked is not None and all(map(math.isfinite, loss_ranked))
-    epoch = argbest(loss_ranked, "minimize") if by_loss and loss_ranked else argbest(ranked, direction)
+    epoch = _pick(ranked, loss_ranked, direction, by_loss=len(padded) > 1)
     return Choice(epoch, ranked[epoch], ranked, [c[epoch] for c in padded],
                   loss_ranked[epoch] if loss_ranked else None,
                   [c[epoch] for c in loss_padded] if loss_padded else None)
@@ -112,6 +124,6 @@ def choose(curves: list[list[float]], direction: str, losses: list[list[float]] 
 
 def fold_score(curves: list[list[float]], direction: str, losses: list[list[float]] | None = None) -> float:
     """What the pruner is told after the latest fold: that fold's value at the epoch the folds
-    so far choose together (the same rule as the final value, applied to the folds seen)."""
-    seen = [i for i, c in enumerate(curves) if c]
-    return _padded([curves[i] for i in seen])[-1][choose(curves, direction, losses).epoch]
+    so far choose together (`choose` on the folds seen: after the first fold alone, its smoothed
+    metric curve, as for a holdout)."""
+    return _aligned(curves, None)[0][-1][choose(curves, direction, losses).epoch]
