@@ -232,3 +232,47 @@ def test_a_study_stored_before_the_train_keys_existed_resumes() -> None:
     changed = {**now, "train": {**now["train"], "patience": 5}}
     with pytest.raises(Exception, match=r"train\.patience: 0 -> 5"):
         check_compatible(study, StudyRecord.from_dict({**info, "space": changed}))
+
+
+def test_each_step_of_the_regularisation_path_is_scikit_learns_ridge_at_that_strength() -> None:
+    """Epoch e of a path fit ends at the ridge optimum for that epoch's weight decay (wd/2 |W|^2 on
+    a mean loss is scikit-learn's alpha = wd * n / 2 on a summed one): what the refit replays when
+    it trains for the chosen epoch count."""
+    from sklearn.linear_model import Ridge
+
+    from nas.sample import path_weight_decay
+
+    data = load_data(DataSpec(task="tabular", dataset="diabetes"))
+    X, y = data.train.X.numpy(), data.train.y.numpy()
+    for epochs in (4, 10):  # weight decay 0.1 (strong: shrinks visibly) and 4.6e-3
+        model = _mlp(data, depth=0)
+        result = fit(model, data, TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-5, epochs=epochs),
+                     seed=0, keep_best=False)
+        wd = path_weight_decay(epochs - 1, 1e-5)
+        ridge = Ridge(alpha=wd * len(X) / 2).fit(X, y)
+        ours = model[-1].weight.detach().numpy().ravel()
+        assert len(result.curve) == epochs
+        assert ours == pytest.approx(ridge.coef_, abs=2e-3), (wd, ours, ridge.coef_)
+    unshrunk = Ridge(alpha=1e-9).fit(X, y).coef_
+    assert abs(ridge.coef_).sum() < abs(unshrunk).sum()  # the path's steps are real shrinkage, not noise
+
+
+def test_a_path_fit_keeps_the_strength_with_the_best_validation_value() -> None:
+    data = load_data(DataSpec(task="tabular", dataset="diabetes"))
+    result = fit(_mlp(data, depth=0), data, TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-5,
+                                                        epochs=22), seed=0)
+    assert len(result.curve) == 22 and result.best_epoch > 0  # 100 (every weight near 0) is never the best
+    assert result.best_value == min(result.curve) < result.curve[0]
+
+
+def test_a_classifier_on_a_path_keeps_its_sampled_weight_decay(wine) -> None:
+    """Only regression walks the path (nas.train.DECAY_PATHS): a logistic regression with
+    `decay_path` is the plain L-BFGS fit at its weight decay, epoch after epoch."""
+    from nas.train import path_decay
+
+    cfg = TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-2, epochs=6)
+    assert path_decay(cfg, "classification", 0) is None and path_decay(cfg, "regression", 0) == 100.0
+    on_path, plain = _mlp(wine, depth=0), _mlp(wine, depth=0)
+    fit(on_path, wine, cfg, seed=0, keep_best=False)
+    fit(plain, wine, TrainConfig(optimizer="lbfgs", weight_decay=1e-2, epochs=6), seed=0, keep_best=False)
+    assert torch.allclose(on_path[-1].weight, plain[-1].weight, atol=1e-4)

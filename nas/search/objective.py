@@ -36,7 +36,7 @@ from nas.search.selection import mean_curve
 from nas.space import Space
 from nas.store import attrs
 from nas.store.checkpoints import save_checkpoint
-from nas.train import build_seeded
+from nas.train import TrainConfig, build_seeded, path_decay
 
 DISK_FULL = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 
@@ -120,7 +120,7 @@ class Objective:
             self._stop(trial, stopper.after_fold(split, run.curves, run.loss_curves), run.curves)
 
         run = train_splits(arch, self.splits, seed, self.device, first=model, on_epoch=on_epoch, after_split=after_split)
-        for key, value in self._results(trial, run).items():
+        for key, value in self._results(trial, arch, run).items():
             trial.set_user_attr(key, value)
         return self.goals.values(run.choice(self.data.direction).value, costs)
 
@@ -133,7 +133,7 @@ class Objective:
             trial.set_user_attr(attrs.FOLD_CURVES, curves)
         raise optuna.TrialPruned(reason)
 
-    def _results(self, trial: Any, run: FoldRun) -> dict[str, Any]:
+    def _results(self, trial: Any, arch: Arch, run: FoldRun) -> dict[str, Any]:
         """What a trained trial stores: the chosen epoch count and value's parts, the tie-breaking
         loss, and split 0's kept model (checkpoint and its search-time test figures)."""
         choice, model, first = run.choice(self.data.direction), run.first, run.results[0]
@@ -142,6 +142,9 @@ class Objective:
                   attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
                   attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
                   attrs.TEST_METRICS: report(model, self.data.test, self.data)}
+        decay = path_decay(TrainConfig.from_arch(arch), self.data.kind, choice.epochs - 1)
+        if decay is not None:
+            stored[attrs.CHOSEN_WEIGHT_DECAY] = decay
         if self.folds > 1:
             stored.update({attrs.FOLDS: self.folds, attrs.FOLD_VALUES: choice.fold_values,
                            attrs.FOLD_STD: choice.fold_std, attrs.FOLD_CURVES: run.curves,

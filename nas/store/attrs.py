@@ -19,6 +19,7 @@ SUMMARY = "summary"  # its one-line text, so tables need no model code
 SEED = "seed"  # the trial's seed (from the study seed and the trial number)
 CURVE = "curve"  # validation metric per epoch (with cross-validation: the mean over folds)
 BEST_EPOCH = "best_epoch"  # the checkpoint's epoch (with cross-validation: fold 0's, into fold_curves[0])
+CHOSEN_WEIGHT_DECAY = "chosen_weight_decay"  # a regression linear fit: its path's weight decay at chosen_epochs (nas.train)
 CHOSEN_EPOCHS = "chosen_epochs"  # the epoch count the ranking chose (nas.search.selection); the refit trains for it
 VAL_LOSS = "val_loss"  # mean validation loss of the kept model(s): breaks ties in the ranking
 FOLDS = "folds"  # cross-validation only: K
@@ -62,7 +63,7 @@ REFIT_ROWS = "refit_rows"  # train + validation rows it trained on
 
 # What a retried configuration must not inherit from the run that died: its results and lease.
 VOLATILE = frozenset({FAIL_REASON, WORKER, THREADS, CHECKPOINT, CURVE, BEST_EPOCH, TEST, TEST_METRICS,
-                      TRAIN_SECONDS, DEVICE, PRUNED_BY, DUPLICATE_OF, CHOSEN_EPOCHS, VAL_LOSS, FOLDS,
+                      TRAIN_SECONDS, DEVICE, PRUNED_BY, DUPLICATE_OF, CHOSEN_EPOCHS, CHOSEN_WEIGHT_DECAY, VAL_LOSS, FOLDS,
                       FOLD_VALUES, FOLD_STD, FOLD_CURVES, FOLD_LOSSES})
 
 

@@ -67,6 +67,7 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "epochs": len(curve),
         "device": a.get(attrs.DEVICE),
         "chosen_epochs": a.get(attrs.CHOSEN_EPOCHS),
+        "chosen_weight_decay": finite(a.get(attrs.CHOSEN_WEIGHT_DECAY)),
         "val_loss": finite(a.get(attrs.VAL_LOSS)),
         "folds": a.get(attrs.FOLDS),
         "fold_std": finite(a.get(attrs.FOLD_STD)),
