@@ -239,21 +239,10 @@ def _train_epoch(run: _Run, epoch: int) -> None:
         raise DivergedError(f"loss became {total.item()} in epoch {epoch + 1}")
 
 
-# Target kind -> the weight decay of epoch e of a `decay_path` fit (a linear network, nas.sample),
-# given the configured one. Only regression walks the path: measured on the default searches
-# (2026-12-02), the path's choice shipped a better linear model on every regression set tried
-# (diabetes RMSE 58.55 -> 58.16, linnerud 30.3 -> 21.4, CardanoSentiment 0.306 -> 0.295, shampoo
-# 134.6 -> 122.4), but on classification it was mixed (ArrowHead 0.743 -> 0.771, ItalyPowerDemand
-# 0.968 -> 0.953): each fold model of the ensemble keeps the epoch, here the strength, that is best
-# on its own fold, and on 13 validation series an accuracy ties over most of the path. A
-# classifier keeps the sampled weight decay at every step (its optimum is reached in the first).
-DECAY_PATHS: dict[str, Callable[[int, float], float]] = {"regression": path_weight_decay}
-
-
-def path_decay(cfg: TrainConfig, kind: str, epoch: int) -> float | None:
-    """The weight decay epoch `epoch` fits with on a regularisation path; None off a path."""
-    path = DECAY_PATHS.get(kind) if cfg.decay_path else None
-    return None if path is None else path(epoch, cfg.weight_decay)
+def path_decay(cfg: TrainConfig, epoch: int) -> float | None:
+    """The weight decay epoch `epoch` fits with on a regularisation path (nas.sample.LINEAR_TRAIN),
+    never below the configured one; None off a path."""
+    return path_weight_decay(epoch, cfg.weight_decay) if cfg.decay_path else None
 
 
 def _full_batch_epoch(run: _Run, epoch: int) -> None:
@@ -270,7 +259,7 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
     batch = X if run.augment is None else run.augment(X, run.gen)
     weights = [p for p in model.parameters() if p.dim() > 1]
     wd = run.cfg.weight_decay
-    if (on_path := path_decay(run.cfg, run.data.kind, epoch)) is not None:
+    if (on_path := path_decay(run.cfg, epoch)) is not None:
         wd = on_path
         run.opt.state.clear()
 

@@ -208,23 +208,28 @@ def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_
         assert arch.train["optimizer"] == optimizer and len(arch.sections["layers"]) == depth
 
 
-def test_a_linear_network_walks_a_regularisation_path_without_the_knobs_lbfgs_ignores(tmp_path: Path) -> None:
-    """A linear trial is fitted along a regularisation path (nas.sample.LINEAR_TRAIN): L-BFGS, one
-    weight decay per epoch from 100 down to the sampled one; lr, batch size and scheduler, which
-    L-BFGS ignores, are not part of its configuration. Deeper networks keep their knobs."""
+def test_a_linear_regression_walks_a_regularisation_path_and_its_repeats_are_one_configuration(tmp_path: Path) -> None:
+    """A linear network drops the knobs L-BFGS ignores (lr, batch size, scheduler); for a
+    regression target it is fitted along a regularisation path (nas.sample.LINEAR_TRAIN): one
+    weight decay per epoch from 100 down to 1e-5, whatever was sampled, so two depth-0 samples are
+    the same JSON (the second is a duplicate, never trained). A classifier keeps its sampled weight
+    decay and epochs; deeper networks keep every knob."""
     import optuna
 
     from nas.sample import LINEAR_TRAIN, PATH_EPOCHS, path_weight_decay, sample_arch
 
     space = load_space(write(tmp_path, "family: mlp\nlayers: {depth: [0, 1], width: 8}\ntrain: {lr: [0.001, 0.01], "
                                        "batch_size: [16, 32], epochs: 3, weight_decay: {low: 1.0e-6, high: 1.0e-2}}\n"))
-    params = {"train.lr": 0.01, "train.batch_size": 32, "train.weight_decay": 1e-3}
-    linear = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 0, **params}))
-    assert linear.train.items() >= LINEAR_TRAIN.items() and linear.train["weight_decay"] == 1e-3
-    assert not {"lr", "batch_size", "scheduler"} & set(linear.train)
-    deep = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 1, **params}))
+    one, other = ({"train.lr": lr, "train.batch_size": b, "train.weight_decay": wd} for lr, b, wd in
+                  ((0.01, 32, 1e-3), (0.001, 16, 1e-6)))
+    a, b = (sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 0, **p}), "regression") for p in (one, other))
+    assert a.to_json() == b.to_json() and a.train.items() >= LINEAR_TRAIN["regression"].items()
+    assert a.train["optimizer"] == "lbfgs" and not {"lr", "batch_size", "scheduler"} & set(a.train)
+    classifier = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 0, **one}), "classification")
+    assert classifier.train.items() >= {"optimizer": "lbfgs", "weight_decay": 1e-3, "epochs": 3}.items()
+    assert "decay_path" not in classifier.train and "lr" not in classifier.train
+    deep = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 1, **one}), "regression")
     assert deep.train["epochs"] == 3 and "decay_path" not in deep.train and deep.train["lr"] == 0.01
-    decays = [path_weight_decay(e, 1e-5) for e in range(PATH_EPOCHS)]
+    decays = [path_weight_decay(e, a.train["weight_decay"]) for e in range(PATH_EPOCHS)]
     assert decays[0] == 100.0 and decays[-1] == pytest.approx(1e-5) and decays == sorted(decays, reverse=True)
     assert decays[3] == pytest.approx(10.0) and path_weight_decay(PATH_EPOCHS + 5, 1e-5) == 1e-5
-    assert path_weight_decay(PATH_EPOCHS - 1, 1e-3) == 1e-3  # the sampled weight decay is the path's floor

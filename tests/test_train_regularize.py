@@ -263,16 +263,3 @@ def test_a_path_fit_keeps_the_strength_with_the_best_validation_value() -> None:
                                                         epochs=22), seed=0)
     assert len(result.curve) == 22 and result.best_epoch > 0  # 100 (every weight near 0) is never the best
     assert result.best_value == min(result.curve) < result.curve[0]
-
-
-def test_a_classifier_on_a_path_keeps_its_sampled_weight_decay(wine) -> None:
-    """Only regression walks the path (nas.train.DECAY_PATHS): a logistic regression with
-    `decay_path` is the plain L-BFGS fit at its weight decay, epoch after epoch."""
-    from nas.train import path_decay
-
-    cfg = TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-2, epochs=6)
-    assert path_decay(cfg, "classification", 0) is None and path_decay(cfg, "regression", 0) == 100.0
-    on_path, plain = _mlp(wine, depth=0), _mlp(wine, depth=0)
-    fit(on_path, wine, cfg, seed=0, keep_best=False)
-    fit(plain, wine, TrainConfig(optimizer="lbfgs", weight_decay=1e-2, epochs=6), seed=0, keep_best=False)
-    assert torch.allclose(on_path[-1].weight, plain[-1].weight, atol=1e-4)

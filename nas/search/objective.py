@@ -67,7 +67,7 @@ class Objective:
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
         self.current = trial.number
         self.before_trial(trial)
-        arch = sample_arch(self.space, trial)
+        arch = sample_arch(self.space, trial, self.data.kind)
         seed = trial_seed(self.seed, trial.number)
         summary = summarize(arch)
         for key, value in {attrs.ARCH: arch.to_dict(), attrs.SUMMARY: summary, attrs.SEED: seed}.items():
@@ -142,7 +142,7 @@ class Objective:
                   attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
                   attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
                   attrs.TEST_METRICS: report(model, self.data.test, self.data)}
-        decay = path_decay(TrainConfig.from_arch(arch), self.data.kind, choice.epochs - 1)
+        decay = path_decay(TrainConfig.from_arch(arch), choice.epochs - 1)
         if decay is not None:
             stored[attrs.CHOSEN_WEIGHT_DECAY] = decay
         if self.folds > 1:
