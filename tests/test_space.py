@@ -211,7 +211,7 @@ def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_
 def test_a_linear_regression_walks_a_regularisation_path_and_its_repeats_are_one_configuration(tmp_path: Path) -> None:
     """A linear network drops the knobs L-BFGS ignores (lr, batch size, scheduler); for a
     regression target it is fitted along a regularisation path (nas.sample.LINEAR_TRAIN): one
-    weight decay per epoch from 100 down to 1e-5, whatever was sampled, so two depth-0 samples are
+    weight decay per epoch from 0.1 down to 1e-5, whatever was sampled, so two depth-0 samples are
     the same JSON (the second is a duplicate, never trained). A classifier keeps its sampled weight
     decay and epochs; deeper networks keep every knob."""
     import optuna
@@ -231,5 +231,5 @@ def test_a_linear_regression_walks_a_regularisation_path_and_its_repeats_are_one
     deep = sample_arch(space, optuna.trial.FixedTrial({"layers.depth": 1, **one}), "regression")
     assert deep.train["epochs"] == 3 and "decay_path" not in deep.train and deep.train["lr"] == 0.01
     decays = [path_weight_decay(e, a.train["weight_decay"]) for e in range(PATH_EPOCHS)]
-    assert decays[0] == 100.0 and decays[-1] == pytest.approx(1e-5) and decays == sorted(decays, reverse=True)
-    assert decays[3] == pytest.approx(10.0) and path_weight_decay(PATH_EPOCHS + 5, 1e-5) == 1e-5
+    assert decays[0] == 0.1 and decays[-1] == pytest.approx(1e-5) and decays == sorted(decays, reverse=True)
+    assert decays[3] == pytest.approx(0.01) and path_weight_decay(PATH_EPOCHS + 5, 1e-5) == 1e-5

@@ -244,7 +244,8 @@ def test_each_step_of_the_regularisation_path_is_scikit_learns_ridge_at_that_str
 
     data = load_data(DataSpec(task="tabular", dataset="diabetes"))
     X, y = data.train.X.numpy(), data.train.y.numpy()
-    for epochs in (4, 10):  # weight decay 0.1 (strong: shrinks visibly) and 4.6e-3
+    shrunk = []
+    for epochs in (1, 4):  # weight decay 0.1 (shrinks visibly) and 0.01
         model = _mlp(data, depth=0)
         result = fit(model, data, TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-5, epochs=epochs),
                      seed=0, keep_best=False)
@@ -253,13 +254,14 @@ def test_each_step_of_the_regularisation_path_is_scikit_learns_ridge_at_that_str
         ours = model[-1].weight.detach().numpy().ravel()
         assert len(result.curve) == epochs
         assert ours == pytest.approx(ridge.coef_, abs=2e-3), (wd, ours, ridge.coef_)
-    unshrunk = Ridge(alpha=1e-9).fit(X, y).coef_
-    assert abs(ridge.coef_).sum() < abs(unshrunk).sum()  # the path's steps are real shrinkage, not noise
+        shrunk.append(abs(ours).sum())
+    unshrunk = abs(Ridge(alpha=1e-9).fit(X, y).coef_).sum()
+    assert shrunk[0] < shrunk[1] < unshrunk  # the path's steps are real, ever weaker shrinkage
 
 
 def test_a_path_fit_keeps_the_strength_with_the_best_validation_value() -> None:
     data = load_data(DataSpec(task="tabular", dataset="diabetes"))
     result = fit(_mlp(data, depth=0), data, TrainConfig(optimizer="lbfgs", decay_path=True, weight_decay=1e-5,
-                                                        epochs=22), seed=0)
-    assert len(result.curve) == 22 and result.best_epoch > 0  # 100 (every weight near 0) is never the best
-    assert result.best_value == min(result.curve) < result.curve[0]
+                                                        epochs=13), seed=0)
+    assert len(result.curve) == 13 and result.best_value == min(result.curve)
+    assert len(set(result.curve)) > 6  # each step is another fit, scored on validation
