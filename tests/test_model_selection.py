@@ -279,3 +279,19 @@ def test_a_series_study_ships_the_refit_not_an_ensemble_of_past_only_folds(workd
     study = _study("sqlite:///studies/nas.db", "sequence-sunspots")
     assert study.user_attrs["nas"]["cv"] == 5  # automatic: 228 train + validation windows, time-ordered folds
     assert study.user_attrs["refit:0"]["refit_kind"] == "refit" and "(refit on train + validation, " in result.stdout
+
+
+def test_a_linear_regression_reports_the_weight_decay_its_path_chose(workdir: Path, run_cli, tmp_path: Path) -> None:
+    """A depth-0 regression picks its L2 strength on its path (nas.sample.LINEAR_TRAIN): the
+    summary names it and `leaderboard --json` stores it, the path's step at the chosen epochs."""
+    from nas.sample import path_weight_decay
+
+    space = tmp_path / "linear.yaml"
+    space.write_text("family: mlp\nlayers: {depth: 0}\ntrain: {epochs: 2}\n")
+    result = run_cli("search", "--task", "tabular", "--dataset", "diabetes", "--space", space, "--trials", "1",
+                     "--cv", "3", "--no-refit")
+    assert result.exit_code == 0, result.stderr
+    assert "on its regularisation path" in result.stdout and "3-fold CV at weight decay" in result.stdout
+    row = json.loads(run_cli("leaderboard", "--json").stdout)[0]
+    assert 1 <= row["chosen_epochs"] <= PATH_EPOCHS
+    assert row["chosen_weight_decay"] == pytest.approx(path_weight_decay(row["chosen_epochs"] - 1, 1e-5))

@@ -84,9 +84,13 @@ def _print_summary(result: Any) -> None:
     _print_baseline(best, result)
 
 
+def _epochs(count: int) -> str:
+    return f"{count} epoch" + ("" if count == 1 else "s")
+
+
 def _validation(best: dict[str, Any], folds: int) -> str:
     """'0.9692 ± 0.0120 (5-fold CV at 23 epochs)' or '0.9692 (holdout, smoothed, at 23 epochs)'."""
-    epochs = f" at {best['chosen_epochs']} epochs" if best.get("chosen_epochs") else ""
+    epochs = f" at {_epochs(best['chosen_epochs'])}" if best.get("chosen_epochs") else ""
     if best.get("chosen_weight_decay") is not None:  # a linear model: its epochs walk a regularisation path
         epochs = f" at weight decay {best['chosen_weight_decay']:.3g} on its regularisation path"
     if folds > 1:
@@ -94,13 +98,22 @@ def _validation(best: dict[str, Any], folds: int) -> str:
     return f"{fmt(best['value'])} (holdout{epochs})"
 
 
+def _final_model(best: dict[str, Any], folds: int) -> str:
+    """What the shipped model is: 'ensemble of the 5 fold models', 'refit on train + validation,
+    7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to)."""
+    if best.get("refit_kind") == "ensemble":
+        return f"ensemble of the {folds} fold models"
+    decay = best.get("chosen_weight_decay")  # a linear regression: its epochs are steps of its path
+    if decay is not None:
+        return f"refit on train + validation at weight decay {decay:.3g}"
+    return f"refit on train + validation, {_epochs(best['refit_epochs'])}"
+
+
 def _print_test(best: dict[str, Any], result: Any) -> None:
     """The chosen model's test figures: the final model's (nas.search.refit), beside the search-time model's."""
     search_model = "the search-time fold-1 model" if result.folds > 1 else "the search-time model"
     if best.get("refit_test") is not None:
-        final = (f"ensemble of the {result.folds} fold models" if best.get("refit_kind") == "ensemble"
-                 else f"refit on train + validation, {best['refit_epochs']} epochs")
-        console.print(f"  test {format_metrics(best['refit_test_metrics'] or {})} ({final}); "
+        console.print(f"  test {format_metrics(best['refit_test_metrics'] or {})} ({_final_model(best, result.folds)}); "
                       f"{search_model}: test {result.metric} {fmt(best['test'])}", highlight=False)
         return
     search = f"test {result.metric} {fmt(best['test'])} ({search_model[4:]})"
