@@ -40,6 +40,7 @@ except ModuleNotFoundError:  # run as a script
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -183,44 +184,52 @@ def one_split_classification(X: np.ndarray, y: np.ndarray, seed: int) -> dict[st
     return gains
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One target kind's benchmark: its sets, how one split is scored, how a table cell reads."""
+
+    datasets: dict[str, Callable[[], Arrays]]
+    one_split: Callable[[np.ndarray, np.ndarray, int], dict[str, float]]
+    cell: Callable[[float, list[float]], str]  # (mean over splits, each split's figure) -> cell
+    mean: str  # format of the mean over datasets
+    title: str  # with {splits}
+
+
+KINDS: dict[str, Kind] = {
+    "regression": Kind(
+        DATASETS, one_split, lambda mean, xs: f"{mean:.3f} / {np.mean([x < 1 for x in xs]):.0%}", "{:.3f}",
+        "test RMSE / linear regression's (fitted on the training split): mean ratio / share of {splits} "
+        "splits beating it"),
+    "classification": Kind(
+        CLASSIFICATION, one_split_classification,
+        lambda mean, xs: f"{mean:+.4f} / {np.mean([x > 0 for x in xs]):.0%} / {np.mean([x >= 0 for x in xs]):.0%}",
+        "{:+.4f}", "test accuracy minus logistic regression's (fitted on the training split): mean / share of "
+        "{splits} splits above it / at or above it"),
+}
+
+
+def report(kind: Kind, splits: int) -> None:
+    names = ["LR on train + val", *STRATEGIES]
+    rows, means = [], {n: [] for n in names}
+    for dataset, load in kind.datasets.items():
+        X, y = load()
+        runs = [kind.one_split(X, y, seed) for seed in range(splits)]
+        cells = []
+        for n in names:
+            figures = [r[n] for r in runs]
+            means[n].append(float(np.mean(figures)))
+            cells.append(kind.cell(means[n][-1], figures))
+        rows.append([f"{dataset} ({len(y)} rows)", *cells])
+    rows.append(["mean over datasets", *(kind.mean.format(np.mean(means[n])) for n in names)])
+    table(kind.title.format(splits=splits), ["dataset", *names], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=40)
-    parser.add_argument("--kind", choices=("regression", "classification"), default="regression")
+    parser.add_argument("--kind", choices=tuple(KINDS), default="regression")
     args = parser.parse_args()
-    if args.kind == "classification":
-        return classification(args.splits)
-    names = ["LR on train + val", *STRATEGIES]
-    rows, means = [], {n: [] for n in names}
-    for dataset, load in DATASETS.items():
-        X, y = load()
-        runs = [one_split(X, y, seed) for seed in range(args.splits)]
-        cells = []
-        for n in names:
-            ratio = float(np.mean([r[n] for r in runs]))
-            means[n].append(ratio)
-            cells.append(f"{ratio:.3f} / {np.mean([r[n] < 1 for r in runs]):.0%}")
-        rows.append([f"{dataset} ({len(y)} rows)", *cells])
-    rows.append(["mean over datasets", *(f"{np.mean(means[n]):.3f}" for n in names)])
-    table(f"test RMSE / linear regression's (fitted on the training split): mean ratio / share of "
-          f"{args.splits} splits beating it", ["dataset", *names], rows)
-
-
-def classification(splits: int) -> None:
-    names = ["LR on train + val", *STRATEGIES]
-    rows, means = [], {n: [] for n in names}
-    for dataset, load in CLASSIFICATION.items():
-        X, y = load()
-        runs = [one_split_classification(X, y, seed) for seed in range(splits)]
-        cells = []
-        for n in names:
-            gain = float(np.mean([r[n] for r in runs]))
-            means[n].append(gain)
-            cells.append(f"{gain:+.4f} / {np.mean([r[n] > 0 for r in runs]):.0%} / {np.mean([r[n] >= 0 for r in runs]):.0%}")
-        rows.append([f"{dataset} ({len(y)} rows)", *cells])
-    rows.append(["mean over datasets", *(f"{np.mean(means[n]):+.4f}" for n in names)])
-    table(f"test accuracy minus logistic regression's (fitted on the training split): mean / share of {splits} "
-          f"splits above it / at or above it", ["dataset", *names], rows)
+    report(KINDS[args.kind], args.splits)
 
 
 if __name__ == "__main__":
