@@ -295,3 +295,34 @@ def test_a_linear_regression_reports_the_weight_decay_its_path_chose(workdir: Pa
     row = json.loads(run_cli("leaderboard", "--json").stdout)[0]
     assert 1 <= row["chosen_epochs"] <= PATH_EPOCHS
     assert row["chosen_weight_decay"] == pytest.approx(path_weight_decay(row["chosen_epochs"] - 1, 1e-5))
+
+
+def test_a_blend_of_trials_is_the_final_model_and_ships(workdir: Path, run_cli, mlp_space: Path) -> None:
+    # the same study as above, with ensemble selection asked for: it blends trials
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--seed", "3", "--cv", "2")
+    result = run_cli(*args, "--trials", "3", "--blend")
+    assert result.exit_code == 0, result.stderr
+    best = run_cli("leaderboard", "--json").json()[0]
+    blend = best["refit_blend"]
+    assert len(blend) >= 2 and blend[0]["trial"] == best["trial"]  # rank 1 first, then the trials it took in
+    assert abs(sum(b["weight"] for b in blend) - 1) < 1e-5 and all(b["weight"] > 0 for b in blend)
+    assert "blend of trials " in result.stdout and "by ensemble selection, each the ensemble of its fold models" in result.stdout
+
+    exported = run_cli("export", "--format", "state-dict", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    manifest = json.loads((workdir / "bundle" / "manifest.json").read_text())
+    assert manifest["metrics"]["test"] == best["refit_test"]  # the bundle is the blend and reproduces its test figure
+    assert manifest["checks"]["test_reproduced"]["exact"] is True
+    assert [b["trial"] for b in manifest["source"]["refit"]["blend"]] == [b["trial"] for b in blend]
+    from nas.ship.bundle import load_bundle
+
+    model = load_bundle(workdir / "bundle").model
+    assert len(model.members) == 2 * len(blend)  # every blended trial's 2 fold models
+    assert torch.allclose(model.weights.sum(), torch.tensor(1.0))
+
+    from sklearn.datasets import load_wine
+
+    np.savez(workdir / "new.npz", X=load_wine().data[:4].astype(np.float32))
+    predicted = run_cli("predict", "bundle", "new.npz", "--format", "json")
+    assert predicted.exit_code == 0, predicted.stderr
+    assert len(json.loads(predicted.stdout)) == 4

@@ -39,6 +39,7 @@ def search(
     workers: int = ranged(1, "--workers", "Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
     cv: Optional[int] = ranged(None, "--cv", "Score each trial by K-fold cross-validation over train + validation (stratified; time-ordered for series); 1: the holdout split. Default: 5 folds up to 1,000 train + validation rows, else holdout (a resumed study keeps its own)."),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, build the best configuration's final model: the ensemble of its fold models (cross-validation), or its refit on train + validation for its chosen epochs (holdout, cost goals); export and predict use it."),
+    blend: bool = typer.Option(False, "--blend/--no-blend", help="Let the final model average the top trials' final models, weighted by ensemble selection on their held-out predictions (never with cost objectives or limits). Off by default: higher mean accuracy on some small sets, but not more often above the baseline (docs/model-selection.md)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
     from nas.commands._progress import make_observer, plain_observer
@@ -52,7 +53,7 @@ def search(
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
                        image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
-                       workers=workers, threads=threads, prescreen=prescreen, cv=cv, refit=refit)
+                       workers=workers, threads=threads, prescreen=prescreen, cv=cv, refit=refit, blend=blend)
     result = run_search(cfg, make_observer(console, quiet), SearchObserver if quiet else plain_observer)
     _print_summary(result)
     if result.interrupted:  # 130 after SIGINT (Ctrl-C), 143 after SIGTERM
@@ -100,7 +101,14 @@ def _validation(best: dict[str, Any], folds: int) -> str:
 
 def _final_model(best: dict[str, Any], folds: int) -> str:
     """What the shipped model is: 'ensemble of the 5 fold models', 'refit on train + validation,
-    7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to)."""
+    7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to);
+    a blend of trials names them with their weights."""
+    blend = best.get("refit_blend")
+    if blend:
+        each = "the ensemble of its fold models" if best.get("refit_kind") == "ensemble" else \
+            "refit on train + validation for its chosen epochs"
+        trials = ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in blend)
+        return f"blend of trials {trials} by ensemble selection, each {each}"
     if best.get("refit_kind") == "ensemble":
         return f"ensemble of the {folds} fold models"
     decay = best.get("chosen_weight_decay")  # a linear regression: its epochs are steps of its path
@@ -115,6 +123,8 @@ def _print_test(best: dict[str, Any], result: Any) -> None:
     if best.get("refit_test") is not None:
         console.print(f"  test {format_metrics(best['refit_test_metrics'] or {})} ({_final_model(best, result.folds)}); "
                       f"{search_model}: test {result.metric} {fmt(best['test'])}", highlight=False)
+        if best.get("refit_blend_cut"):
+            console.print(f"  no blend: {best['refit_blend_cut']}", highlight=False)
         return
     search = f"test {result.metric} {fmt(best['test'])} ({search_model[4:]})"
     if result.refit_error:

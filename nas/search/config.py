@@ -57,6 +57,7 @@ class SearchConfig:
     prescreen: int = 1  # candidates scored by a training-free proxy per trial; the best is trained (1: off)
     cv: int | None = None  # folds over train + validation; 1: holdout; None: automatic (`auto_folds`)
     refit: bool = True  # refit the rank-1 configuration on train + validation after the search
+    blend: bool = False  # the final model may average the top trials' (ensemble selection, nas.search.blend)
 
     @property
     def seed(self) -> int:

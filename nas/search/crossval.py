@@ -4,7 +4,9 @@ A search trial, `nas rerun` and the refit-versus-ensemble benchmark all train a 
 way, so a rerun repeats exactly what the trial did. Fold f is seeded with the trial's seed + f
 (fold 0 and holdout use the trial's seed itself, as `nas retrain` does), so every fold's initial
 weights and batches repeat. Each fold's validation metric and loss curves (nas.train.fit) feed
-the ranking rule (nas.search.selection).
+the ranking rule (nas.search.selection); each fold's kept model's outputs on its validation rows
+(out-of-fold predictions: together they cover train + validation once) feed ensemble selection
+(nas.search.blend).
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from nas.arch import Arch
 from nas.data import TaskData
+from nas.metrics import predict
 from nas.search.selection import Choice, choose
 from nas.train import FitResult, TrainConfig, build_seeded, fit
 
@@ -37,6 +41,12 @@ class FoldRun:
     results: list[FitResult] = field(default_factory=list)
     first: nn.Module | None = None
     models: list[nn.Module] = field(default_factory=list)
+    val_outputs: list[torch.Tensor] = field(default_factory=list)  # each split's kept model on its validation rows (CPU)
+
+    @property
+    def out_of_fold(self) -> torch.Tensor:
+        """The kept models' outputs on every split's validation rows, in split order."""
+        return torch.cat(self.val_outputs)
 
     @property
     def curves(self) -> list[list[float]]:
@@ -71,6 +81,7 @@ def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, fir
         model = first if index == 0 and first is not None else build_seeded(arch, split, fold_seed(seed, index), device)
         hook = None if on_epoch is None else (lambda epoch, value, i=index: on_epoch(i, epoch, value))
         run.results.append(fit(model, split, cfg, seed=fold_seed(seed, index), on_epoch=hook))
+        run.val_outputs.append(predict(model, split.val.X).cpu())
         if index == 0:
             run.first = model
         if keep_models:

@@ -35,7 +35,7 @@ from nas.search.pruning import Stopper
 from nas.search.selection import mean_curve
 from nas.space import Space
 from nas.store import attrs
-from nas.store.checkpoints import save_checkpoint
+from nas.store.checkpoints import VAL_OUTPUTS_KEY, save_checkpoint
 from nas.train import TrainConfig, build_seeded, path_decay
 
 DISK_FULL = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
@@ -135,12 +135,14 @@ class Objective:
 
     def _results(self, trial: Any, arch: Arch, run: FoldRun) -> dict[str, Any]:
         """What a trained trial stores: the chosen epoch count and value's parts, the tie-breaking
-        loss, and split 0's kept model (checkpoint and its search-time test figures)."""
+        loss, split 0's kept model (checkpoint and its search-time test figures), and the kept
+        models' outputs on the validation rows (ensemble selection, nas.search.blend)."""
         choice, model, first = run.choice(self.data.direction), run.first, run.results[0]
         stored = {attrs.CURVE: choice.curve if self.folds > 1 else first.curve, attrs.BEST_EPOCH: first.best_epoch,
                   attrs.CHOSEN_EPOCHS: choice.epochs, attrs.VAL_LOSS: choice.loss,
                   attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
                   attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
+                  attrs.VAL_OUTPUTS: save_checkpoint(trial, {VAL_OUTPUTS_KEY: run.out_of_fold}, self.store),
                   attrs.TEST_METRICS: report(model, self.data.test, self.data)}
         decay = path_decay(TrainConfig.from_arch(arch), choice.epochs - 1)
         if decay is not None:

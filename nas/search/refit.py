@@ -25,7 +25,9 @@ changed builds the new one's; one whose rank-1 already has its final model does 
 """
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -33,12 +35,13 @@ import torch
 from nas.data import TaskData, fold_scheme, train_plus_val
 from nas.metrics import report, score
 from nas.models.ensemble import Ensemble
+from nas.search import blend
 from nas.search.config import stored_seed
 from nas.search.crossval import train_splits
 from nas.search.events import SearchObserver
 from nas.search.prepared import PreparedSearch
 from nas.store import artifact_store, attrs, ranked_trials, trial_arch, trial_refit
-from nas.store.checkpoints import save_refit_checkpoint
+from nas.store.checkpoints import load_val_outputs, save_refit_checkpoint
 from nas.train import TrainConfig, train_arch
 
 
@@ -52,13 +55,23 @@ def refit_epochs(trial: Any) -> int:
     return TrainConfig.from_arch(trial_arch(trial)).epochs
 
 
-def _store(study: Any, trial: Any, model: torch.nn.Module, test_data: TaskData, store: Any,
-           extra: dict[str, Any]) -> dict[str, Any]:
+@dataclass
+class Final:
+    """A final model built but not yet stored: the network, what its record says of it, and the
+    data whose test split scores it (train + validation merged, or a fold: the same test rows)."""
+
+    model: torch.nn.Module
+    info: dict[str, Any]
+    data: TaskData
+    members: int = 1  # networks in `model`: K for the ensemble of the fold models
+
+
+def _store(study: Any, trial: Any, final: Final, store: Any) -> dict[str, Any]:
     """Score the final model on test once, save its weights on the study, record it."""
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu() for k, v in final.model.state_dict().items()}
     info = {attrs.REFIT_CHECKPOINT: save_refit_checkpoint(study, trial.number, state, store),
-            attrs.REFIT_TEST: score(model, test_data.test, test_data),
-            attrs.REFIT_TEST_METRICS: report(model, test_data.test, test_data), **extra}
+            attrs.REFIT_TEST: score(final.model, final.data.test, final.data),
+            attrs.REFIT_TEST_METRICS: report(final.model, final.data.test, final.data), **final.info}
     study.set_user_attr(attrs.refit_key(trial.number), info)
     return info
 
@@ -75,8 +88,8 @@ def _progress(observer: SearchObserver, check: Check | None, number: int, epochs
     return hook
 
 
-def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any, seed: int,
-                observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
+def build_refit(trial: Any, data: TaskData, device: Any, seed: int, observer: SearchObserver | None = None,
+                check: Check | None = None) -> Final:
     """`refit`: train `trial`'s configuration on train + validation for its chosen epochs."""
     observer = observer or SearchObserver()
     epochs = refit_epochs(trial)
@@ -86,13 +99,12 @@ def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any,
     hook = _progress(observer, check, trial.number, epochs)
     model, result = train_arch(trial_arch(trial).with_train(epochs=epochs), merged, seed, device, keep_best=False,
                                on_epoch=lambda epoch, value: hook(0, epoch, value))
-    return _store(study, trial, model, merged, store, {
-        attrs.REFIT_KIND: "refit", attrs.REFIT_EPOCHS: epochs, attrs.REFIT_SECONDS: round(result.seconds, 3),
-        attrs.REFIT_DEVICE: str(device), attrs.REFIT_ROWS: len(merged.train)})
+    return Final(model, {attrs.REFIT_KIND: "refit", attrs.REFIT_EPOCHS: epochs, attrs.REFIT_SECONDS: round(result.seconds, 3),
+                         attrs.REFIT_DEVICE: str(device), attrs.REFIT_ROWS: len(merged.train)}, merged)
 
 
-def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData], device: Any, store: Any,
-                   seed: int, observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
+def build_ensemble(trial: Any, data: TaskData, splits: list[TaskData], device: Any, seed: int,
+                   observer: SearchObserver | None = None, check: Check | None = None) -> Final:
     """`ensemble`: train `trial`'s models on the study's folds (`splits`, on `device`) again as the
     search did, and average them."""
     observer = observer or SearchObserver()
@@ -102,29 +114,104 @@ def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData
                                          f"for their ensemble ({epochs} epochs each)", epochs * len(splits))
     run = train_splits(arch, splits, seed, device, keep_models=True,
                        on_epoch=_progress(observer, check, trial.number, epochs))
-    model = Ensemble(run.models, data.kind).eval()
-    return _store(study, trial, model, splits[0], store, {
+    return Final(Ensemble(run.models, data.kind).eval(), {
         attrs.REFIT_KIND: "ensemble", attrs.REFIT_MEMBERS: len(splits), attrs.REFIT_EPOCHS: epochs,
         attrs.REFIT_SECONDS: round(run.seconds, 3), attrs.REFIT_DEVICE: str(device),
-        attrs.REFIT_ROWS: len(data.train) + len(data.val)})
+        attrs.REFIT_ROWS: len(data.train) + len(data.val)}, splits[0], members=len(splits))
 
 
-def _refit(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver, check: Check | None) -> dict[str, Any]:
-    store = artifact_store(p.config.storage, p.config.artifacts)
-    return refit_trial(study, trial, p.data, p.device, store, stored_seed(trial, p.config.seed), observer, check)
+def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any, seed: int,
+                observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
+    """Build and store `trial`'s refit (`build_refit`); its record."""
+    return _store(study, trial, build_refit(trial, data, device, seed, observer, check), store)
 
 
-def _ensemble(p: PreparedSearch, study: Any, trial: Any, observer: SearchObserver, check: Check | None) -> dict[str, Any]:
-    store = artifact_store(p.config.storage, p.config.artifacts)
+def ensemble_trial(study: Any, trial: Any, data: TaskData, splits: list[TaskData], device: Any, store: Any,
+                   seed: int, observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
+    """Build and store the ensemble of `trial`'s fold models (`build_ensemble`); its record."""
+    return _store(study, trial, build_ensemble(trial, data, splits, device, seed, observer, check), store)
+
+
+def _refit(p: PreparedSearch, trial: Any, observer: SearchObserver, check: Check | None) -> Final:
+    return build_refit(trial, p.data, p.device, stored_seed(trial, p.config.seed), observer, check)
+
+
+def _ensemble(p: PreparedSearch, trial: Any, observer: SearchObserver, check: Check | None) -> Final:
     splits = p.splits(p.data.to(p.device)) or []
-    return ensemble_trial(study, trial, p.data, splits, p.device, store, stored_seed(trial, p.config.seed),
-                          observer, check)
+    return build_ensemble(trial, p.data, splits, p.device, stored_seed(trial, p.config.seed), observer, check)
 
 
-# the kind of final model -> how it is built from the prepared search, the study and the rank-1 trial
-FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, Any, SearchObserver, Check | None], dict[str, Any]]] = {
+# the kind of final model -> how it is built from the prepared search and a trial
+FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, SearchObserver, Check | None], Final]] = {
     "refit": _refit, "ensemble": _ensemble,
 }
+
+
+def blended(finals: list[Final], weights: list[float], kind: str) -> Final:
+    """The weighted average of several trials' final models (rank 1's first): every trial's
+    weight shared by its members (its K fold models, or its one refit)."""
+    members, member_weights = [], []
+    for final, weight in zip(finals, weights):
+        nets = list(final.model.members) if isinstance(final.model, Ensemble) else [final.model]
+        members += nets
+        member_weights += [weight / len(nets)] * len(nets)
+    info = {**finals[0].info, attrs.REFIT_SECONDS: round(sum(f.info[attrs.REFIT_SECONDS] for f in finals), 3)}
+    return Final(Ensemble(members, kind, member_weights).eval(), info, finals[0].data, len(members))
+
+
+def _blend(p: PreparedSearch, chosen: list[tuple[Any, float]], first: Final, observer: SearchObserver,
+           check: Check | None) -> Final:
+    """Build the other chosen trials' final models (rank 1's, `first`, is built) and blend them."""
+    finals = [first] + [FINAL_MODELS[final_kind(p)](p, trial, observer, check) for trial, _ in chosen[1:]]
+    final = blended(finals, [w for _, w in chosen], p.data.kind)
+    final.info[attrs.REFIT_BLEND] = [{"trial": trial.number, "weight": round(weight, 6)} for trial, weight in chosen]
+    return final
+
+
+def blend_choice(ranked: list[Any], store: Any, y: torch.Tensor, kind: str) -> list[tuple[Any, float]]:
+    """Ensemble selection over the top trials' stored validation outputs (nas.search.blend),
+    whose rows have the targets `y`: [(trial, weight), ...], rank 1 first; [(rank 1, 1.0)] when
+    it is picked alone or when outputs are missing (trials stored before they existed)."""
+    candidates, outputs = [], []
+    for trial in unique_configurations(ranked)[: blend.CANDIDATES]:
+        out = load_val_outputs(trial, store)
+        if out is None or len(out) != len(y):
+            if not candidates:
+                break  # rank 1 has none: nothing to start from
+            continue
+        candidates.append(trial)
+        outputs.append(out)
+    if len(outputs) < 2:
+        return [(ranked[0], 1.0)]
+    counts = blend.select(outputs, y, kind)
+    picked = [t for t, c in zip(candidates, counts) if c > 0]
+    return list(zip(picked, blend.weights(counts)))
+
+
+def validation_targets(data: TaskData, splits: list[TaskData] | None) -> torch.Tensor:
+    """The targets of the rows the stored validation outputs predict: the folds' validation rows
+    in fold order (out of fold), or the holdout validation split."""
+    return torch.cat([s.val.y for s in (splits or [data])]).cpu()
+
+
+def unique_configurations(ranked: list[Any]) -> list[Any]:
+    """The ranking without repeats of one configuration (a duplicate trial has its original's
+    outputs: it would only add weight to it)."""
+    seen: set[int] = set()
+    out = []
+    for trial in ranked:
+        origin = trial.user_attrs.get(attrs.DUPLICATE_OF, trial.number)
+        if origin not in seen:
+            seen.add(origin)
+            out.append(trial)
+    return out
+
+
+def blends(prepared: PreparedSearch) -> bool:
+    """Whether the final model may average several trials (nas.search.blend): when `--blend` asks
+    (off by default: see nas.search.blend), and not with cost objectives or limits (the search
+    measured one network's parameters, FLOPs and latency; a blend has the sum of its members')."""
+    return prepared.config.blend and not (prepared.goals.multi or prepared.goals.limits.any)
 
 
 def final_kind(prepared: PreparedSearch) -> str:
@@ -150,4 +237,19 @@ def refit_best(prepared: PreparedSearch, study: Any, observer: SearchObserver | 
     threads = prepared.config.threads or best.user_attrs.get(attrs.THREADS)
     if threads:  # the fold models repeat the search's arithmetic only with its thread count
         torch.set_num_threads(int(threads))
-    return best.number, FINAL_MODELS[final_kind(prepared)](prepared, study, best, observer or SearchObserver(), check)
+    observer = observer or SearchObserver()
+    store = artifact_store(prepared.config.storage, prepared.config.artifacts)
+    chosen = [(best, 1.0)]
+    if blends(prepared):
+        y = validation_targets(prepared.data, prepared.splits(prepared.data))
+        chosen = blend_choice(ranked, store, y, prepared.data.kind)
+    final = FINAL_MODELS[final_kind(prepared)](prepared, best, observer, check)
+    if len(chosen) > 1:
+        try:
+            final = _blend(prepared, chosen, final, observer, check)
+        except KeyboardInterrupt as exc:
+            if getattr(exc, "signum", signal.SIGINT) is not None:
+                raise  # a signal: stop; the next run builds the final model again
+            # the time budget ran out while the blend's other members trained: ship rank 1's own
+            final.info[attrs.REFIT_BLEND_CUT] = "the time budget ran out before the blend's other members were trained"
+    return best.number, _store(study, best, final, store)

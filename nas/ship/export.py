@@ -33,7 +33,7 @@ from nas.models import count_params, summarize
 from nas.models.ensemble import Ensemble
 from nas.ship.bundle import (BUNDLE_FORMAT, BUNDLE_VERSION, ONNX, TORCHSCRIPT, check_destination, load_bundle,
                             save_weights, staging, write_manifest)
-from nas.ship.source import pick_trial, refit_model, study_data, trial_model
+from nas.ship.source import final_members, pick_trial, refit_model, study_data, trial_model
 from nas.store import StudyRecord, attrs, find_trial, leaderboard
 
 PARITY_TOLERANCE = 1e-4
@@ -244,25 +244,36 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
         c = Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch), source=source,
                       metrics={"val": trial.values[0], "test": stored.get(attrs.TEST)}, recorded_device=device)
     else:
-        c = _final_candidate(*refit, trial, source)
+        c = _final_candidate(study, *refit, trial, source)
     out = out or Path(BUNDLES_DIR) / f"{study.study_name}-trial{trial.number}"
     return ExportResult(out, write_bundle(c, record, data, formats, out, force))
 
 
-def _final_candidate(model: nn.Module, arch: Any, info: dict[str, Any], trial: Any, source: dict[str, Any]) -> Candidate:
+def _final_candidate(study: Any, model: nn.Module, arch: Any, info: dict[str, Any], trial: Any,
+                     source: dict[str, Any]) -> Candidate:
     """The bundle of a trial's final model (nas.search.refit): the ensemble of its K fold models,
-    or its refit on train + validation; the bundle must reproduce that model's test figure."""
+    or its refit on train + validation, or a weighted blend of several trials' (nas.search.blend);
+    the bundle must reproduce that model's test figure."""
     kind = info.get(attrs.REFIT_KIND, "refit")
     k = int(info.get(attrs.REFIT_MEMBERS) or 1)
+    blend = info.get(attrs.REFIT_BLEND)
     source = {**source, "refit": {"kind": kind, "on": "train+val" if kind == "refit" else f"{k} folds of train+val",
                                   "rows": info.get(attrs.REFIT_ROWS), "epochs": info.get(attrs.REFIT_EPOCHS),
-                                  "members": k, "device": info.get(attrs.REFIT_DEVICE)}}
+                                  "members": k, "device": info.get(attrs.REFIT_DEVICE),
+                                  **({"blend": blend} if blend else {})}}
     metrics = {"val": trial.values[0], "test": info[attrs.REFIT_TEST], "search_test": trial.user_attrs.get(attrs.TEST)}
-    ensemble = kind == "ensemble"
-    return Candidate(model, {"ensemble": [arch.to_dict()] * k} if ensemble else arch.to_dict(),
-                     "ensemble" if ensemble else "single", arch.family,
-                     f"{k} fold models of {summarize(arch)}" if ensemble else summarize(arch),
-                     metrics=metrics, source=source, recorded_device=str(info.get(attrs.REFIT_DEVICE) or "cpu"))
+    device = str(info.get(attrs.REFIT_DEVICE) or "cpu")
+    if not blend and kind != "ensemble":
+        return Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch), metrics=metrics,
+                         source=source, recorded_device=device)
+    members = final_members(study, trial, info)
+    spec: dict[str, Any] = {"ensemble": [a.to_dict() for a, _ in members]}
+    summary = f"{k} fold models of {summarize(arch)}"
+    if blend:
+        spec["weights"] = [w for _, w in members]
+        summary = f"blend of trials {', '.join(str(b['trial']) for b in blend)} ({len(members)} networks)"
+    return Candidate(model, spec, "ensemble", arch.family, summary, metrics=metrics, source=source,
+                     recorded_device=device)
 
 
 def export_ensemble(study: Any, k: int, formats: tuple[str, ...], out: Path | None,

@@ -65,13 +65,25 @@ def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch
     return _built(trial, load_checkpoint(trial, store), data, "checkpoint")
 
 
-def _members(trial: Any, refit: dict[str, Any], data: TaskData) -> nn.Module:
-    """An untrained network of the final model's kind: one, or the ensemble of the K fold models."""
-    arch = trial_arch(trial)
-    if refit.get(attrs.REFIT_KIND) == "ensemble":
-        k = int(refit.get(attrs.REFIT_MEMBERS) or 0)
-        return Ensemble([build_model(arch, data.input_shape, data.out_dim, data.preprocessing) for _ in range(k)], data.kind)
-    return build_model(arch, data.input_shape, data.out_dim, data.preprocessing)
+def final_members(study: Any, trial: Any, refit: dict[str, Any]) -> list[tuple[Arch, float]]:
+    """The final model's networks, each with its weight in the average: one (a refit), the K fold
+    models (an ensemble), or every blended trial's (nas.search.blend), in stored order."""
+    per_trial = int(refit.get(attrs.REFIT_MEMBERS) or 0) if refit.get(attrs.REFIT_KIND) == "ensemble" else 1
+    blend = refit.get(attrs.REFIT_BLEND) or [{"trial": trial.number, "weight": 1.0}]
+    out = []
+    for entry in blend:
+        arch = trial_arch(trial if entry["trial"] == trial.number else find_trial(study, int(entry["trial"])))
+        out += [(arch, float(entry["weight"]) / per_trial)] * per_trial
+    return out
+
+
+def _members(study: Any, trial: Any, refit: dict[str, Any], data: TaskData) -> nn.Module:
+    """An untrained network of the final model's kind: one, or the (weighted) ensemble of its members."""
+    members = final_members(study, trial, refit)
+    nets = [build_model(arch, data.input_shape, data.out_dim, data.preprocessing) for arch, _ in members]
+    if refit.get(attrs.REFIT_KIND) != "ensemble" and len(nets) == 1:
+        return nets[0]
+    return Ensemble(nets, data.kind, [weight for _, weight in members])
 
 
 def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch, dict[str, Any]] | None:
@@ -79,7 +91,7 @@ def refit_model(study: Any, trial: Any, store: Any, data: TaskData) -> tuple[nn.
     refit = trial_refit(study, trial.number)
     if refit is None:
         return None
-    model = _members(trial, refit, data)
+    model = _members(study, trial, refit, data)
     try:
         model.load_state_dict(load_weights(refit[attrs.REFIT_CHECKPOINT], store, f"trial {trial.number} final model"))
     except RuntimeError as exc:

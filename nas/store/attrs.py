@@ -32,6 +32,7 @@ TEST_METRICS = "test_metrics"  # every test metric of the task kind (accuracy + 
 TRAIN_SECONDS = "train_seconds"
 DEVICE = "device"
 CHECKPOINT = "checkpoint"  # artifact id of the safetensors weights
+VAL_OUTPUTS = "val_outputs"  # artifact id of the kept model(s)' outputs on the validation rows (out of fold with CV)
 PARAMS = "params"  # costs (nas.search.costs): parameters, FLOPs, latency
 FLOPS = "flops"
 LATENCY_MS = "latency_ms"
@@ -57,13 +58,17 @@ REFIT_TEST = "refit_test"  # its test metric
 REFIT_TEST_METRICS = "refit_test_metrics"
 REFIT_EPOCHS = "refit_epochs"  # epochs it trained (refit: the trial's chosen_epochs; ensemble: each member's)
 REFIT_MEMBERS = "refit_members"  # ensemble: K
+# A blend (nas.search.blend): the final model averages several trials' final models (each of
+# REFIT_KIND), [{"trial": number, "weight": w}, ...] with rank 1 first; absent: rank 1 alone.
+REFIT_BLEND = "refit_blend"
+REFIT_BLEND_CUT = "refit_blend_cut"  # why a blend that selection chose was not built (rank 1 shipped alone)
 REFIT_SECONDS = "refit_seconds"
 REFIT_DEVICE = "refit_device"
 REFIT_ROWS = "refit_rows"  # train + validation rows it trained on
 
 # What a retried configuration must not inherit from the run that died: its results and lease.
 VOLATILE = frozenset({FAIL_REASON, WORKER, THREADS, CHECKPOINT, CURVE, BEST_EPOCH, TEST, TEST_METRICS,
-                      TRAIN_SECONDS, DEVICE, PRUNED_BY, DUPLICATE_OF, CHOSEN_EPOCHS, CHOSEN_WEIGHT_DECAY, VAL_LOSS, FOLDS,
+                      TRAIN_SECONDS, DEVICE, VAL_OUTPUTS, PRUNED_BY, DUPLICATE_OF, CHOSEN_EPOCHS, CHOSEN_WEIGHT_DECAY, VAL_LOSS, FOLDS,
                       FOLD_VALUES, FOLD_STD, FOLD_CURVES, FOLD_LOSSES})
 
 

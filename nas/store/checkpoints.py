@@ -17,6 +17,8 @@ from safetensors.torch import load_file, save_file
 from nas.errors import StoreError
 from nas.store import attrs
 
+VAL_OUTPUTS_KEY = "outputs"  # the one tensor of a trial's validation-outputs artifact (attrs.VAL_OUTPUTS)
+
 
 def save_checkpoint(trial: Any, state: dict[str, Any], store: Any) -> str:
     """Write a state dict as safetensors into the artifact store; returns the artifact id."""
@@ -57,3 +59,15 @@ def load_checkpoint(trial: Any, store: Any) -> dict[str, Any]:
     if not artifact_id:
         raise StoreError(f"trial {trial.number}: has no checkpoint (state {trial.state.name.lower()})")
     return load_weights(artifact_id, store, f"trial {trial.number}")
+
+
+def load_val_outputs(trial: Any, store: Any) -> Any | None:
+    """A trial's stored validation outputs (attrs.VAL_OUTPUTS; out of fold with cross-validation),
+    or None when it has none (stored before they existed, or their file is gone)."""
+    artifact_id = trial.user_attrs.get(attrs.VAL_OUTPUTS)
+    if not artifact_id:
+        return None
+    try:
+        return load_weights(artifact_id, store, f"trial {trial.number} validation outputs").get(VAL_OUTPUTS_KEY)
+    except StoreError:
+        return None

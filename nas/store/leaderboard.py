@@ -134,7 +134,8 @@ def refit_fields(refit: dict[str, Any] | None) -> dict[str, Any]:
     """A row's final-model columns (nas.search.refit): its kind, test figures and epochs (None where none)."""
     refit = refit or {}
     return {"refit_test": finite(refit.get(attrs.REFIT_TEST)), "refit_test_metrics": refit.get(attrs.REFIT_TEST_METRICS),
-            "refit_epochs": refit.get(attrs.REFIT_EPOCHS), "refit_kind": refit.get(attrs.REFIT_KIND)}
+            "refit_epochs": refit.get(attrs.REFIT_EPOCHS), "refit_kind": refit.get(attrs.REFIT_KIND),
+            "refit_blend": refit.get(attrs.REFIT_BLEND), "refit_blend_cut": refit.get(attrs.REFIT_BLEND_CUT)}
 
 
 def leaderboard(study: Any, top: int | None = None, include_all: bool = False,
