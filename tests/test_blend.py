@@ -1,6 +1,7 @@
 """Ensemble selection (nas.search.blend) and the weighted ensemble a blend ships as."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -77,3 +78,20 @@ def test_an_ensemble_refuses_weights_that_do_not_fit_its_members() -> None:
         Ensemble([nn.Linear(2, 1), nn.Linear(2, 1)], "regression", [1.0])
     with pytest.raises(ValueError, match="positive"):
         Ensemble([nn.Linear(2, 1), nn.Linear(2, 1)], "regression", [1.0, 0.0])
+
+
+def test_a_holdout_blend_of_refits_is_exported_with_its_weights(workdir, run_cli) -> None:
+    # digits holds out (more than 1,000 rows): the blend averages the chosen trials' refits
+    result = run_cli("search", "--task", "image", "--trials", "4", "--epochs", "2", "--blend", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    best = run_cli("leaderboard", "--json").json()[0]
+    assert best["refit_kind"] == "refit" and len(best["refit_blend"]) >= 2
+    assert "each refit on train + validation for its chosen epochs" in result.stdout
+    exported = run_cli("export", "--format", "onnx", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    assert "the blend of trials " in exported.stdout and "onnx: max |diff|" in exported.stdout
+    manifest = json.loads((workdir / "bundle" / "manifest.json").read_text())
+    assert manifest["metrics"]["test"] == best["refit_test"] and manifest["checks"]["test_reproduced"]["exact"] is True
+    spec = json.loads((workdir / "bundle" / "arch.json").read_text())
+    assert len(spec["ensemble"]) == len(best["refit_blend"])  # one refit per blended trial
+    assert spec["weights"] == pytest.approx([b["weight"] for b in best["refit_blend"]], abs=1e-5)

@@ -314,6 +314,7 @@ def test_a_blend_of_trials_is_the_final_model_and_ships(workdir: Path, run_cli, 
     assert manifest["metrics"]["test"] == best["refit_test"]  # the bundle is the blend and reproduces its test figure
     assert manifest["checks"]["test_reproduced"]["exact"] is True
     assert [b["trial"] for b in manifest["source"]["refit"]["blend"]] == [b["trial"] for b in blend]
+    assert "the blend of trials " in exported.stdout and "each the ensemble of its fold models" in exported.stdout
     from nas.ship.bundle import load_bundle
 
     model = load_bundle(workdir / "bundle").model
