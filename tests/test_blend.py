@@ -87,6 +87,8 @@ def test_a_holdout_blend_of_refits_is_exported_with_its_weights(workdir, run_cli
     best = run_cli("leaderboard", "--json").json()[0]
     assert best["refit_kind"] == "refit" and len(best["refit_blend"]) >= 2
     assert "each refit on train + validation for its chosen epochs" in result.stdout
+    trials = ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in best["refit_blend"])
+    assert f"trial {best['trial']}'s final model blends trials {trials}" in run_cli("leaderboard").stdout
     exported = run_cli("export", "--format", "onnx", "--out", "bundle")
     assert exported.exit_code == 0, exported.stderr
     assert "the blend of trials " in exported.stdout and "onnx: max |diff|" in exported.stdout

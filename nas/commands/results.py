@@ -65,7 +65,10 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
     folds = record.cv if record else 1
     title = (f"study {study.study_name}" + (f" ({folds}-fold CV)" if folds > 1 else "")
              + (f": Pareto front of {', '.join(objectives)}" if pareto else ""))
-    table = Table(title=title)
+    blends = [f"trial {r['trial']}'s final model blends trials "
+              + ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in r["refit_blend"])
+              for r in rows if r.get("refit_blend")]  # nas search --blend
+    table = Table(title=title, caption="; ".join(blends) or None)
     for name, _ in columns:
         wraps = name in ("architecture", "reason", "other test metrics")
         table.add_column(name, no_wrap=not wraps, ratio=3 if name == "architecture" else None,
