@@ -77,7 +77,7 @@ def _print_members(manifest: dict[str, Any]) -> None:
 
 
 def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
-    from nas.format import fmt
+    from nas.format import fmt, format_blend
 
     checks, metric = manifest["checks"], manifest["metric"]
     source = manifest["source"]
@@ -95,9 +95,7 @@ def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
         what = (f"the ensemble of the {refit['members']} fold models" if refit["kind"] == "ensemble"
                 else f"the refit on train + validation ({refit['epochs']} epochs)")
         if refit.get("blend"):  # nas search --blend: several trials' final models, weighted
-            trials = ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in refit["blend"])
-            each = "the ensemble of its fold models" if refit["kind"] == "ensemble" else "refit on train + validation"
-            what = f"the blend of trials {trials} by ensemble selection, each {each}"
+            what = "the " + format_blend(refit["blend"], refit["kind"])
         console.print(f"  {what}; the search-time model scored test {metric} "
                       f"{fmt(manifest['metrics'].get('search_test'))}", highlight=False)
     for name in ("torchscript", "onnx"):

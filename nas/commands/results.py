@@ -9,7 +9,7 @@ from rich.table import Table
 
 from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna, ranged
 from nas.errors import UsageError
-from nas.format import fmt, format_metrics
+from nas.format import fmt, format_blend_trials, format_metrics
 
 def leaderboard(
     study: Optional[str] = StudyOpt,
@@ -65,8 +65,7 @@ def _leaderboard_table(study: Any, rows: list[dict[str, Any]], all_: bool, paret
     folds = record.cv if record else 1
     title = (f"study {study.study_name}" + (f" ({folds}-fold CV)" if folds > 1 else "")
              + (f": Pareto front of {', '.join(objectives)}" if pareto else ""))
-    blends = [f"trial {r['trial']}'s final model blends trials "
-              + ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in r["refit_blend"])
+    blends = [f"trial {r['trial']}'s final model blends trials {format_blend_trials(r['refit_blend'])}"
               for r in rows if r.get("refit_blend")]  # nas search --blend
     table = Table(title=title, caption="; ".join(blends) or None)
     for name, _ in columns:

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import typer
 
 from nas.commands._common import StorageOpt, StudyOpt, console, parse_duration, quiet_optuna, ranged
-from nas.format import fmt, format_metrics
+from nas.format import fmt, format_blend, format_metrics
 
 def search(
     task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (rocket, conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
@@ -103,12 +103,8 @@ def _final_model(best: dict[str, Any], folds: int) -> str:
     """What the shipped model is: 'ensemble of the 5 fold models', 'refit on train + validation,
     7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to);
     a blend of trials names them with their weights."""
-    blend = best.get("refit_blend")
-    if blend:
-        each = "the ensemble of its fold models" if best.get("refit_kind") == "ensemble" else \
-            "refit on train + validation for its chosen epochs"
-        trials = ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in blend)
-        return f"blend of trials {trials} by ensemble selection, each {each}"
+    if best.get("refit_blend"):
+        return format_blend(best["refit_blend"], best.get("refit_kind"))
     if best.get("refit_kind") == "ensemble":
         return f"ensemble of the {folds} fold models"
     decay = best.get("chosen_weight_decay")  # a linear regression: its epochs are steps of its path

@@ -63,7 +63,6 @@ class Final:
     model: torch.nn.Module
     info: dict[str, Any]
     data: TaskData
-    members: int = 1  # networks in `model`: K for the ensemble of the fold models
 
 
 def _store(study: Any, trial: Any, final: Final, store: Any) -> dict[str, Any]:
@@ -117,7 +116,7 @@ def build_ensemble(trial: Any, data: TaskData, splits: list[TaskData], device: A
     return Final(Ensemble(run.models, data.kind).eval(), {
         attrs.REFIT_KIND: "ensemble", attrs.REFIT_MEMBERS: len(splits), attrs.REFIT_EPOCHS: epochs,
         attrs.REFIT_SECONDS: round(run.seconds, 3), attrs.REFIT_DEVICE: str(device),
-        attrs.REFIT_ROWS: len(data.train) + len(data.val)}, splits[0], members=len(splits))
+        attrs.REFIT_ROWS: len(data.train) + len(data.val)}, splits[0])
 
 
 def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any, seed: int,
@@ -156,7 +155,7 @@ def blended(finals: list[Final], weights: list[float], kind: str) -> Final:
         members += nets
         member_weights += [weight / len(nets)] * len(nets)
     info = {**finals[0].info, attrs.REFIT_SECONDS: round(sum(f.info[attrs.REFIT_SECONDS] for f in finals), 3)}
-    return Final(Ensemble(members, kind, member_weights).eval(), info, finals[0].data, len(members))
+    return Final(Ensemble(members, kind, member_weights).eval(), info, finals[0].data)
 
 
 def _blend(p: PreparedSearch, chosen: list[tuple[Any, float]], first: Final, observer: SearchObserver,

@@ -211,11 +211,11 @@ def _ensemble(raw: Any, info: dict[str, Any]) -> Any:
         raise NasError("an ensemble needs a non-empty 'ensemble' list of architectures")
     if info["kind"] not in COMBINE:
         raise NasError(f"unknown task kind {info['kind']!r}")
-    weights = raw.get("weights")  # a blend's (nas.search.blend); absent: equal
-    if weights is not None and (not isinstance(weights, list) or len(weights) != len(members)
-                                or not all(isinstance(w, (int, float)) and w > 0 for w in weights)):
-        raise NasError(f"'weights' must list one positive number per member ({len(members)})")
-    return Ensemble([_single(m, info) for m in members], info["kind"], weights)
+    nets = [_single(m, info) for m in members]
+    try:
+        return Ensemble(nets, info["kind"], raw.get("weights"))  # a blend's weights (nas.search.blend); absent: equal
+    except (TypeError, ValueError):  # Ensemble checks them: one positive number per member
+        raise NasError(f"'weights' must list one positive number per member ({len(members)})") from None
 
 
 # manifest["model"]["type"] -> builder(arch.json content, data description)
