@@ -168,27 +168,59 @@ def test_csv_infinite_feature_names_column_and_row(tmp_path: Path) -> None:
 
 def test_missing_cells_of_a_table_are_filled_with_training_medians(workdir: Path, run_cli) -> None:
     """Blank, NA and ? cells of a feature column are missing: filled with the column's median over
-    the training rows (stored as `fill`), in training and in `nas predict` alike."""
+    the training rows (stored as `fill`), in training and in `nas predict` alike, also when a text
+    column's one-hot indicators follow the numbers."""
     from sklearn.datasets import load_breast_cancer
 
     bc = load_breast_cancer()
     X, y = bc.data[:, :4], bc.target
-    cells = [[f"{v:.4f}" for v in row] for row in X]
+    cells = [[f"{v:.4f}" for v in row] + [("red", "green", "blue")[i % 3]] for i, row in enumerate(X)]
     for i, token in ((3, ""), (10, "NA"), (25, "?"), (40, "nan")):
         cells[i][1] = token
-    path = write_csv(workdir / "bc.csv", ["a", "b", "c", "d", "label"], [c + [int(t)] for c, t in zip(cells, y)])
+    header = ["a", "b", "c", "d", "colour"]
+    path = write_csv(workdir / "bc.csv", [*header, "label"], [c + [int(t)] for c, t in zip(cells, y)])
     data = load_data(spec(path, "tabular", target="label"))
     fill = data.preprocessing["fill"]
-    assert len(fill) == 4 and np.isfinite(np.concatenate([s.X.numpy() for s in (data.train, data.val, data.test)])).all()
+    assert len(fill) == 4 and data.input_shape == (7,)
+    assert np.isfinite(np.concatenate([s.X.numpy() for s in (data.train, data.val, data.test)])).all()
     result = run_cli("search", "--data", path, "--target", "label", "--trials", 1, "--epochs", 2, "--cv", 1, "-q")
     assert result.exit_code == 0, result.stderr
     assert run_cli("export", "--out", "bundle").exit_code == 0
-    blank = write_csv(workdir / "new.csv", ["a", "b", "c", "d"], [cells[0][:1] + [""] + cells[0][2:]])
-    given = write_csv(workdir / "given.csv", ["a", "b", "c", "d"], [cells[0][:1] + [repr(fill[1])] + cells[0][2:]])
+    blank = write_csv(workdir / "new.csv", header, [cells[0][:1] + [""] + cells[0][2:]])
+    given = write_csv(workdir / "given.csv", header, [cells[0][:1] + [repr(fill[1])] + cells[0][2:]])
     answers = [run_cli("predict", "bundle", f, "--format", "json") for f in (blank, given)]
     assert all(a.exit_code == 0 for a in answers), answers[0].stderr
     first, second = (json.loads(a.stdout)[0] for a in answers)
     assert (first["class"], first["probability"]) == (second["class"], second["probability"])
+
+
+def test_rows_without_a_target_and_id_columns_are_left_out_and_said(workdir: Path, run_cli) -> None:
+    """A real export (a name per row, some rows not yet labelled) trains on what it can: rows whose
+    target is missing are left out, a text column of more than 100 values (an id, not a category)
+    is ignored, the search says both when it starts, and `nas predict` reads the same file whole."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    rows = [[f"patient {i}", ("a", "b")[i % 2], *(f"{v:.5f}" for v in x[:3]), f"{t:.0f}"]
+            for i, (x, t) in enumerate(zip(X[:150], y[:150]))]
+    for i in (5, 17, 60):
+        rows[i][-1] = ("", "NA", "?")[i % 3]
+    path = write_csv(workdir / "d.csv", ["name", "group", "age", "sex", "bmi", "progression"], rows)
+    data = load_data(spec(path, "tabular", target="progression"))
+    assert sum(len(s.y) for s in (data.train, data.val, data.test)) == 147
+    assert data.preprocessing["columns"] == ["age", "sex", "bmi"] and list(data.preprocessing["categories"]) == ["group"]
+    assert data.notes == ("3 of 150 rows left out: their target 'progression' is missing",
+                          "text column 'name' ignored: 147 distinct values (an id or free text, not a category)")
+    result = run_cli("search", "--data", path, "--target", "progression", "--trials", 1, "--epochs", 2, "--cv", 1)
+    assert result.exit_code == 0, result.stderr
+    assert "data: 3 of 150 rows left out" in result.stdout and "data: text column 'name' ignored" in result.stdout
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    answer = run_cli("predict", "bundle", path, "--format", "json")
+    assert answer.exit_code == 0, answer.stderr
+    assert len(json.loads(answer.stdout)) == 150
+    empty = write_csv(workdir / "e.csv", ["name", "progression"], [[f"p{i}", ""] for i in range(20)])
+    with pytest.raises(DataError, match="column 'progression' has no values"):
+        load_data(spec(empty, "tabular", target="progression"))
 
 
 def test_non_numeric_regression_target(tmp_path: Path) -> None:

@@ -44,6 +44,8 @@ class PlainObserver(SearchObserver):
         verb = "resuming" if done else "starting"
         self.console.print(f"{verb} study '{study}' in {storage}: {done}/{total} trials done; "
                            f"data {data.name} {tuple(data.input_shape)} on {device}", highlight=False)
+        for note in data.notes:
+            self.console.print(f"data: {note}", highlight=False)
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)

@@ -44,7 +44,7 @@ def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[
     prep.update(fit_standardize(filled * raw.scale, task))
     X = apply_standardize(raw.X, prep, task)
     if raw.categorical:
-        categories = fit_categories(raw.source.split(" (")[0], raw.categorical, train)
+        categories = fit_categories(raw.categorical, train)
         hot = one_hot(raw.categorical, categories, len(raw.X))
         X = np.concatenate([X, hot], axis=1)
         # One-hot columns are left as 0/1: identity statistics, so apply_standardize replays the whole row.
@@ -94,7 +94,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     out_dim = len(raw.class_names) if classification else 1
     return TaskData(name=name, task=task, kind=raw.kind, input_shape=tuple(X.shape[1:]), out_dim=out_dim,
                     train=split(tr), val=split(va), test=split(te), class_names=raw.class_names,
-                    preprocessing=prep, source=raw.source)
+                    preprocessing=prep, source=raw.source, notes=raw.notes)
 
 
 def series_raw(series: Series, window: int) -> Raw:

@@ -30,6 +30,7 @@ class Raw:
     holdout: float = 0.25
     categorical: dict[str, np.ndarray] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)  # more preprocessing to store (window, target)
+    notes: tuple[str, ...] = ()  # what reading the file left out, said when a search starts
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class TaskData:
     class_names: list[str] = field(default_factory=list)
     preprocessing: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    notes: tuple[str, ...] = ()  # what reading the data left out (rows without a target, id columns)
 
     @property
     def metric(self) -> str:
@@ -116,7 +117,9 @@ def fill_missing(X: np.ndarray, prep: dict[str, Any]) -> np.ndarray:
     """Missing cells (NaN) of a table replaced by the stored training medians (`fill`), if any."""
     if "fill" not in prep:
         return X
-    return np.where(np.isnan(X), np.asarray(prep["fill"], dtype=X.dtype), X)
+    fill = np.asarray(prep["fill"], dtype=X.dtype)
+    numbers = X[:, :len(fill)]  # the one-hot columns of text categories follow, never missing
+    return np.concatenate([np.where(np.isnan(numbers), fill, numbers), X[:, len(fill):]], axis=1)
 
 
 def apply_standardize(X: np.ndarray, prep: dict[str, Any], task: str) -> np.ndarray:

@@ -15,7 +15,8 @@ import numpy as np
 
 from nas.data.builtin import Raw, Series
 from nas.data.tasks import TASKS
-from nas.data.tables import encode_target, numeric_column, pick_target, read_csv, as_numbers
+from nas.data.tables import (MAX_CATEGORIES, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
+                             read_csv)
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -165,24 +166,39 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
 
 
 def _table(path: Path, spec: DataSpec) -> Raw:
-    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split."""
+    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
+
+    What an AutoML tool does with a real export (AutoGluon does both): rows without a target are
+    left out (nothing to learn from them), and a text column with more distinct values than
+    MAX_CATEGORIES (a name, an id, free text) is ignored rather than refused. Each is said in a
+    note printed when the search starts, and is replayed on every reload of the study's data.
+    """
     columns = read_csv(path)
-    y, kind, names = encode_target(path, f"column '{spec.target}'",
-                                   pick_target(path, columns, spec.target), spec.kind)
+    what = f"column '{spec.target}'"
+    labelled = ~missing_cells(pick_target(path, columns, spec.target))
+    notes = []
+    if not labelled.any():
+        raise DataError(f"{path}: {what} has no values")
+    if not labelled.all():
+        columns = {name: values[labelled] for name, values in columns.items()}
+        notes.append(f"{int((~labelled).sum())} of {len(labelled)} rows left out: their target '{spec.target}' is missing")
+    y, kind, names = encode_target(path, what, columns[spec.target], spec.kind)
     numeric, text = {}, {}
     for name, values in columns.items():
         if name == spec.target:
             continue
         numbers = as_numbers(values)
-        if numbers is None:
-            text[name] = values
-        else:
+        if numbers is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True)
+        elif (distinct := len(set(values.tolist()))) > MAX_CATEGORIES:
+            notes.append(f"text column '{name}' ignored: {distinct} distinct values (an id or free text, not a category)")
+        else:
+            text[name] = values
     if not numeric and not text:
-        raise DataError(f"{path}: no feature columns besides the target '{spec.target}'")
+        raise DataError(f"{path}: no usable feature columns besides the target '{spec.target}'")
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
-               categorical=text, extra={"target": spec.target})
+               categorical=text, extra={"target": spec.target}, notes=tuple(notes))
 
 
 def _series(path: Path, spec: DataSpec) -> Series:

@@ -42,6 +42,11 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 
 
+def missing_cells(values: np.ndarray) -> np.ndarray:
+    """Which cells of a column of strings read as a missing value (MISSING)."""
+    return np.isin(np.char.lower(values.astype(str)), list(MISSING))
+
+
 def as_numbers(values: np.ndarray) -> np.ndarray | None:
     """The column as float64 (missing cells as NaN), or None when some other value is not a number."""
     try:
@@ -111,16 +116,10 @@ def _class_name(value: object) -> str:
     return str(value)
 
 
-def fit_categories(path: Path, text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, list[str]]:
-    """Categories of each text column, as seen in the training rows (sorted)."""
-    categories = {}
-    for name, values in text.items():
-        seen = sorted(set(values[train].tolist()))
-        if len(seen) > MAX_CATEGORIES:
-            raise DataError(f"{path}: text column '{name}' has {len(seen)} distinct values (an id or free text?); "
-                            f"drop it or encode it as numbers")
-        categories[name] = seen
-    return categories
+def fit_categories(text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, list[str]]:
+    """Categories of each text column, as seen in the training rows (sorted). A column of more
+    than MAX_CATEGORIES values never gets here: reading the table ignores it (nas.data.files)."""
+    return {name: sorted(set(values[train].tolist())) for name, values in text.items()}
 
 
 def one_hot(text: dict[str, np.ndarray], categories: dict[str, list[str]], rows: int) -> np.ndarray:
