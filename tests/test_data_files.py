@@ -277,3 +277,33 @@ def test_integer_targets_seen_once_are_measurements_not_classes(tmp_path: Path) 
     rows = [list(x[:3]) + [int(c)] for x, c in zip(wine.data, wine.target)]
     assert load_data(spec(write_csv(tmp_path / "wine.csv", ["a", "b", "c", "cultivar"], rows), "tabular",
                           target="cultivar")).kind == "classification"
+
+
+def test_semicolon_separated_csv_with_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Spreadsheets in many locales (and UCI's wine quality) export with semicolons, often with a BOM."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    lines = ["alcohol;malic acid;ash;class"] + [f"{a:.2f};{b:.2f};{c:.2f};c{t}" for (a, b, c), t in zip(X[:, :3], y)]
+    path = tmp_path / "wine.csv"
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(spec(path, "tabular", target="class"))
+    assert data.preprocessing["columns"] == ["alcohol", "malic acid", "ash"] and data.class_names == ["c0", "c1", "c2"]
+    comma = write_csv(tmp_path / "comma.csv", ["x", "note", "label"], [[i, "a;b" if i % 2 else "c", i % 2] for i in range(30)])
+    assert load_data(spec(comma, "tabular", target="label")).preprocessing["categories"] == {"note": ["a;b", "c"]}
+
+
+def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None:
+    """UCI's ecoli has classes of 2 examples: a stratified 60/20/20 split needs 3 of each, so their
+    rows are left out (said), and the other classes are renumbered; with under 2 common classes
+    the split refuses the data in one line."""
+    rows = [[i, ("a", "b", "c")[i % 3]] for i in range(30)] + [[100, "rare"], [101, "rare"], [102, "odd"]]
+    path = write_csv(tmp_path / "t.csv", ["x", "label"], rows)
+    data = load_data(spec(path, "tabular", target="label"))
+    assert data.class_names == ["a", "b", "c"] and sum(len(s.y) for s in (data.train, data.val, data.test)) == 30
+    assert data.notes == ("3 rows of class(es) 'odd' (1), 'rare' (2) left out: fewer than 3 examples each, "
+                          "too few to split into train, validation and test",)
+    assert sorted(set(data.train.y.tolist())) == [0, 1, 2]
+    lonely = write_csv(tmp_path / "l.csv", ["x", "label"], [[i, "a"] for i in range(20)] + [[50, "b"], [51, "b"]])
+    with pytest.raises(DataError, match="a class has only 2 example"):
+        load_data(spec(lonely, "tabular", target="label"))

@@ -8,6 +8,7 @@ from nas.errors import DataError
 
 VAL_FRACTION = 0.2
 TEST_FRACTION = 0.2
+MIN_PER_CLASS = 3  # a stratified split puts one of each class in train, validation and test
 
 
 def split_indices(
@@ -19,8 +20,8 @@ def split_indices(
     strat = y if stratify else None
     if stratify:
         _, counts = np.unique(y, return_counts=True)
-        if counts.min() < 3:
-            raise DataError(f"{source}: a class has only {counts.min()} example(s); need at least 3 per class to split "
+        if counts.min() < MIN_PER_CLASS:
+            raise DataError(f"{source}: a class has only {counts.min()} example(s); need at least {MIN_PER_CLASS} per class to split "
                             f"(a target of a few distinct integers is read as classes: --kind regression predicts it as a number)")
     if n < 10:
         raise DataError(f"{source}: only {n} rows; need at least 10 for train / validation / test splits")

@@ -15,7 +15,8 @@ import numpy as np
 
 from nas.data.builtin import Raw, Series
 from nas.data.tasks import TASKS
-from nas.data.tables import (MAX_CATEGORIES, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
+from nas.data._split import MIN_PER_CLASS
+from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
                              read_csv)
 from nas.errors import DataError, UsageError
 
@@ -165,37 +166,66 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     return Raw(np.concatenate(X), labels, kind, names, source, splits=splits)
 
 
-def _table(path: Path, spec: DataSpec) -> Raw:
-    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
-
-    What an AutoML tool does with a real export (AutoGluon does both): rows without a target are
-    left out (nothing to learn from them), and a text column with more distinct values than
-    MAX_CATEGORIES (a name, an id, free text) is ignored rather than refused. Each is said in a
-    note printed when the search starts, and is replayed on every reload of the study's data.
-    """
-    columns = read_csv(path)
-    what = f"column '{spec.target}'"
-    labelled = ~missing_cells(pick_target(path, columns, spec.target))
-    notes = []
+def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Columns:
+    """The rows whose target cell holds a value (nothing can be learned from the others)."""
+    labelled = ~missing_cells(pick_target(path, columns, target))
     if not labelled.any():
-        raise DataError(f"{path}: {what} has no values")
-    if not labelled.all():
-        columns = {name: values[labelled] for name, values in columns.items()}
-        notes.append(f"{int((~labelled).sum())} of {len(labelled)} rows left out: their target '{spec.target}' is missing")
-    y, kind, names = encode_target(path, what, columns[spec.target], spec.kind)
+        raise DataError(f"{path}: column '{target}' has no values")
+    if labelled.all():
+        return columns
+    notes.append(f"{int((~labelled).sum())} of {len(labelled)} rows left out: their target '{target}' is missing")
+    return {name: values[labelled] for name, values in columns.items()}
+
+
+def _common_classes(y: np.ndarray, names: list[str], notes: list[str]) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
+    """Rows to keep (None: all), class indices and names once classes seen fewer than
+    MIN_PER_CLASS times are left out: a stratified split needs one of each in train, validation
+    and test. Kept as they are (the split then refuses them) when fewer than 2 classes remain."""
+    counts = np.bincount(y, minlength=len(names))
+    common = counts >= MIN_PER_CLASS
+    if common.all() or common.sum() < 2:
+        return None, y, names
+    keep = common[y]
+    rare = [f"'{names[c]}' ({counts[c]})" for c in np.flatnonzero(~common)]
+    notes.append(f"{int((~keep).sum())} rows of class(es) {', '.join(rare)} left out: fewer than {MIN_PER_CLASS} "
+                 f"examples each, too few to split into train, validation and test")
+    renumber = np.cumsum(common) - 1
+    return keep, renumber[y[keep]], [n for n, c in zip(names, common) if c]
+
+
+def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]) -> tuple[Columns, Columns]:
+    """(numeric columns as floats, text columns to one-hot), the target left out. A text column of
+    more than MAX_CATEGORIES values (a name, an id, free text) is ignored, not refused."""
     numeric, text = {}, {}
     for name, values in columns.items():
-        if name == spec.target:
+        if name == target:
             continue
-        numbers = as_numbers(values)
-        if numbers is not None:
+        if as_numbers(values) is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True)
         elif (distinct := len(set(values.tolist()))) > MAX_CATEGORIES:
             notes.append(f"text column '{name}' ignored: {distinct} distinct values (an id or free text, not a category)")
         else:
             text[name] = values
     if not numeric and not text:
-        raise DataError(f"{path}: no usable feature columns besides the target '{spec.target}'")
+        raise DataError(f"{path}: no usable feature columns besides the target '{target}'")
+    return numeric, text
+
+
+def _table(path: Path, spec: DataSpec) -> Raw:
+    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
+
+    What an AutoML tool does with a real export (AutoGluon does the same): rows without a
+    target, and classes too rare to split, are left out, and id-like text columns ignored. Each
+    is said in a note printed when the search starts, and replayed on every reload of the data.
+    """
+    notes: list[str] = []
+    columns = _labelled(path, read_csv(path), spec.target, notes)
+    y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
+    if kind == "classification":
+        keep, y, names = _common_classes(y, names, notes)
+        if keep is not None:
+            columns = {name: values[keep] for name, values in columns.items()}
+    numeric, text = _feature_columns(path, columns, spec.target, notes)
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))

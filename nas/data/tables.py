@@ -16,11 +16,32 @@ MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free
 MAX_CLASSES_FROM_NUMBERS = 20  # integer targets with at most this many values are classes
 
 
-def read_csv(path: Path) -> dict[str, np.ndarray]:
+Columns = dict[str, np.ndarray]  # a table's columns by name, as read (strings) or converted
+
+
+DELIMITERS = ",;\t|"
+
+
+def _delimiter(sample: str) -> str:
+    """The field separator: a comma if the header line has one, else the one csv.Sniffer finds
+    among DELIMITERS (semicolons are how spreadsheets in many locales export, UCI's wine quality
+    too), else a comma (a table of one column)."""
+    header = sample.split("\n", 1)[0]
+    if "," in header:
+        return ","
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def read_csv(path: Path) -> Columns:
     """Columns of a CSV file with a header row, as arrays of stripped strings, in file order."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
+            delimiter = _delimiter(f.read(8192))
+            f.seek(0)
+            rows = list(csv.reader(f, delimiter=delimiter))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: unreadable CSV file ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
