@@ -56,3 +56,37 @@ def test_npz_images_without_channel_axis(tmp_path: Path) -> None:
     np.savez(tmp_path / "new.npz", X=rng.random((3, 6, 6)))
     X, _ = load_inputs(tmp_path / "new.npz", info)
     assert X.shape == (3, 1, 6, 6)
+
+
+def _ucr(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A UCR / UEA set's official train split as aeon loads it: (N, channels, steps)."""
+    pytest.importorskip("aeon", reason="aeon (the UCR / UEA sets it bundles) is not installed")
+    from aeon.datasets import load_classification
+
+    X, y = load_classification(name, split="train")
+    return np.asarray(X, np.float32), np.asarray(y)
+
+
+@pytest.mark.parametrize("name, steps, channels", [("GunPoint", 150, 1), ("BasicMotions", 100, 6)])
+def test_sequences_in_aeons_layout_are_read_as_steps_of_channels(tmp_path: Path, name: str, steps: int,
+                                                                 channels: int) -> None:
+    """The issue's own recipe (an NPZ straight from aeon's `load_classification`) is (N, C, T):
+    read as T steps of C channels, exactly like the same series saved as (N, T, C) or, for one
+    channel, (N, T); the search says how it read the file. Read as (N, 1 step, T features) it
+    had made every sequence model a table model (GunPoint: 0.87 instead of 0.99)."""
+    X, y = _ucr(name)
+    layouts = {"aeon": X, "keras": X.transpose(0, 2, 1)}
+    if channels == 1:
+        layouts["flat"] = X[:, 0, :]
+    loaded = {}
+    for layout, arrays in layouts.items():
+        np.savez(tmp_path / f"{layout}.npz", X=arrays, y=y)
+        loaded[layout] = load_data(DataSpec(task="sequence", path=str(tmp_path / f"{layout}.npz")))
+    assert {d.input_shape for d in loaded.values()} == {(steps, channels)}
+    assert len({d.fingerprint() for d in loaded.values()}) == 1
+    assert loaded["aeon"].notes == (f"X of shape N x {channels} x {steps} read as N x channels x steps (aeon's layout): "
+                                    f"{steps} steps of {channels} channel(s)",)
+    assert loaded["keras"].notes == ()
+    info = {"task": "sequence", "input_shape": [steps, channels], "preprocessing": loaded["aeon"].preprocessing}
+    inputs = {layout: load_inputs(tmp_path / f"{layout}.npz", info)[0] for layout in layouts}
+    assert all(np.array_equal(inputs["aeon"], x) for x in inputs.values())

@@ -49,8 +49,25 @@ def image_layout(X: np.ndarray) -> np.ndarray:
     return X
 
 
+def sequence_layout(X: np.ndarray) -> np.ndarray:
+    """Sequences as (N, T, F). (N, T) is one channel of T steps. A 3-D array whose middle axis is
+    shorter than its last is aeon's and sktime's (N, channels, T) layout, the one the UCR / UEA
+    archive has when aeon loads it, and is moved: a series has more steps than channels nearly
+    always (UCR's univariate sets are (N, 1, T)); Keras' and tslearn's (N, T, F) stay as they are."""
+    if X.ndim == 2:
+        return X[:, :, None]
+    if X.ndim == 3 and X.shape[1] < X.shape[2]:
+        return np.ascontiguousarray(X.transpose(0, 2, 1))
+    return X
+
+
 # task -> how its raw arrays are brought into the layout its models take
-LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"image": image_layout}
+LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"image": image_layout, "sequence": sequence_layout}
+
+
+def to_layout(X: np.ndarray, task: str) -> np.ndarray:
+    """X in the layout the task's models take (unchanged for tables)."""
+    return LAYOUTS.get(task, lambda a: a)(X)
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
@@ -119,7 +136,7 @@ def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
     if X.ndim < 2:
         raise DataError(f"{path}: {name} has shape {X.shape}; expected one row per example (N x features ...)")
     X = X.astype(np.float32)
-    X = LAYOUTS.get(task, lambda a: a)(X)
+    X = to_layout(X, task)
     rank = TASKS[task].rank
     if rank is not None and X.ndim != rank:
         raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs {TASKS[task].layout}")
@@ -156,6 +173,11 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     if len({x.shape[1:] for x in X}) > 1:
         raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
     labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
+    given = arrays[parts[0]].shape[1:]
+    notes = ()
+    if spec.task == "sequence" and len(given) == 2 and given != X[0].shape[1:]:
+        notes = (f"{parts[0]} of shape N x {given[0]} x {given[1]} read as N x channels x steps (aeon's layout): "
+                 f"{given[1]} steps of {given[0]} channel(s)",)
     splits, source = None, f"{path}"
     if len(X) > 1:
         ends = np.cumsum([len(x) for x in X])
@@ -163,7 +185,7 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         # Without X_test the validation split doubles as the test split (said in the source line).
         splits = (idx[0], idx[1], idx[2] if len(idx) > 2 else idx[1])
         source += " (its own split" + ("" if len(idx) > 2 else "; no X_test, so test = validation") + ")"
-    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits)
+    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits, notes=notes)
 
 
 def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Columns:

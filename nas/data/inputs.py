@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import image_layout, read_npz
+from nas.data.files import read_npz, to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
@@ -25,10 +25,7 @@ def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
         raise DataError(f"{path}: X is not real-valued numbers (dtype {X.dtype})")
     if X.ndim < 2:
         raise DataError(f"{path}: X has shape {X.shape}; expected one row per input")
-    X = X.astype(np.float32)
-    if info["task"] == "image":
-        X = image_layout(X)
-    return X, [str(i) for i in range(len(X))]
+    return to_layout(X.astype(np.float32), info["task"]), [str(i) for i in range(len(X))]
 
 
 def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:

@@ -23,6 +23,6 @@ class Task:
 
 TASKS: dict[str, Task] = {
     "image": Task("image", 4, "N x C x H x W or N x H x W", 1, "digits", "image"),
-    "sequence": Task("sequence", 3, "N x T x F", -1, "digits_seq", "sequence"),
+    "sequence": Task("sequence", 3, "N x T x F (or N x T, or aeon's N x C x T)", -1, "digits_seq", "sequence"),
     "tabular": Task("tabular", None, "N x F", -1, "breast_cancer", "tabular"),
 }
