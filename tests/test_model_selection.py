@@ -152,6 +152,26 @@ def test_one_standard_error_rule_ships_the_smallest_model_within_the_noise() -> 
     assert [t.number for t in ranked_trials(rmse)] == [1, 0, 2]  # SE 0.8: 54.0 is within, 54.2 is not
 
 
+def test_one_standard_error_rule_keeps_a_classifiers_family_and_crosses_families_for_regression() -> None:
+    """A parameter count compares models of one family: a classifier's rule picks the smallest
+    rocket within the noise, not logistic regression on raw values (UCR GunPoint: 0.99 against
+    0.77 on test); a regression's rule still ships the linear model, the classical forecaster."""
+    from nas.store import attrs, ranked_trials
+    from nas.store.records import StudyRecord
+
+    def cv(value: float, params: int, family: str) -> Any:
+        return create_trial(state=TrialState.COMPLETE, value=value,
+                            user_attrs={"params": params, "folds": 5, "fold_std": 0.05, "arch": {"family": family}})
+
+    trials = ((0.98, 20_000, "rocket"), (0.97, 12_000, "rocket"), (0.96, 302, "mlp"), (0.90, 100, "rocket"))
+    for kind, direction, chosen in (("classification", "maximize", 1), ("regression", "minimize", 2)):
+        study = optuna.create_study(direction=direction)
+        study.set_user_attr(attrs.STUDY_RECORD, StudyRecord(data={"kind": kind}).to_dict())
+        for value, params, family in trials:  # as RMSE: 0.02 is best, 0.04 within one SE (0.025)
+            study.add_trial(cv(value if kind == "classification" else 1 - value, params, family))
+        assert ranked_trials(study)[0].number == chosen, kind
+
+
 # -------------------------------------------------------------------- a cross-validated study
 
 

@@ -76,8 +76,9 @@ def _print_summary(result: Any) -> None:
     console.print(f"best trial {best['trial']}: {best['summary']}", highlight=False)
     if result.leader:
         leader = result.leader
-        console.print(f"  chosen by the one-standard-error rule: the fewest parameters within one standard error of "
-                      f"the best validation {result.metric}, trial {leader['trial']}'s {fmt(leader['value'])} "
+        family = " of its family" if result.leader_family else ""
+        console.print(f"  chosen by the one-standard-error rule: the fewest parameters{family} within one standard error "
+                      f"of the best validation {result.metric}, trial {leader['trial']}'s {fmt(leader['value'])} "
                       f"({leader['params']:,} parameters)", highlight=False)
     console.print(f"  validation {result.metric} {_validation(best, result.folds)}, {best['params']:,} parameters, "
                   f"{fmt(best['seconds'], 1)}s training", highlight=False)

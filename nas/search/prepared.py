@@ -103,7 +103,7 @@ class PreparedSearch:
 
     def new_result(self) -> SearchResult:
         return SearchResult(study=self.study_name, storage=mask_url(storage_url(self.config.storage)),
-                            metric=self.data.metric, direction=self.data.direction, total=self.config.trials,
+                            metric=self.data.metric, direction=self.data.direction, kind=self.data.kind, total=self.config.trials,
                             baseline=self.baseline, folds=self.folds)
 
 
