@@ -84,9 +84,32 @@ def test_sequences_in_aeons_layout_are_read_as_steps_of_channels(tmp_path: Path,
         loaded[layout] = load_data(DataSpec(task="sequence", path=str(tmp_path / f"{layout}.npz")))
     assert {d.input_shape for d in loaded.values()} == {(steps, channels)}
     assert len({d.fingerprint() for d in loaded.values()}) == 1
-    assert loaded["aeon"].notes == (f"X of shape N x {channels} x {steps} read as N x channels x steps (aeon's layout): "
-                                    f"{steps} steps of {channels} channel(s)",)
-    assert loaded["keras"].notes == ()
-    info = {"task": "sequence", "input_shape": [steps, channels], "preprocessing": loaded["aeon"].preprocessing}
-    inputs = {layout: load_inputs(tmp_path / f"{layout}.npz", info)[0] for layout in layouts}
-    assert all(np.array_equal(inputs["aeon"], x) for x in inputs.values())
+    assert loaded["aeon"].notes == (f"X of shape N x {channels} x {steps} read as {steps} steps of {channels} channel(s) "
+                                    f"(N x C x T, aeon's layout; --layout steps reads it the other way)",)
+    assert loaded["keras"].notes == (f"X of shape N x {steps} x {channels} read as {steps} steps of {channels} channel(s) "
+                                     f"(N x T x F, Keras's layout; --layout channels reads it the other way)",)
+    # nas predict reads a new file as the training file was read (its layout is in the preprocessing)
+    inputs = [load_inputs(tmp_path / f"{layout}.npz", {"task": "sequence", "input_shape": [steps, channels],
+                                                       "preprocessing": loaded[layout].preprocessing})[0]
+              for layout in layouts]
+    assert all(np.array_equal(inputs[0], x) for x in inputs)
+
+
+def test_layout_flag_reads_short_windows_of_many_features(tmp_path: Path, run_cli) -> None:
+    """Windows of fewer steps than features (5 steps of 12 sensors, N x T x F) would be read the
+    other way by shape; `--layout steps` says how, is stored, and `nas predict` replays it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 5, 12)).astype(np.float32)
+    y = (X[:, -1, 0] > 0).astype(np.int64)
+    np.savez(tmp_path / "w.npz", X=X, y=y)
+    by_shape = load_data(DataSpec(task="sequence", path=str(tmp_path / "w.npz")))
+    given = load_data(DataSpec(task="sequence", path=str(tmp_path / "w.npz"), layout="steps"))
+    assert by_shape.input_shape == (12, 5) and given.input_shape == (5, 12) and given.notes == ()
+    assert given.preprocessing["layout"] == "steps"
+    bad = run_cli("search", "--data", tmp_path / "w.npz", "--task", "sequence", "--layout", "rows")
+    assert bad.exit_code == 2 and "--layout: unknown layout 'rows'" in bad.stderr
+    table = run_cli("search", "--data", tmp_path / "w.npz", "--task", "tabular", "--layout", "steps")
+    assert table.exit_code == 2 and "--layout: applies to sequences" in table.stderr
+    info = {"task": "sequence", "input_shape": [5, 12], "preprocessing": given.preprocessing}
+    np.savez(tmp_path / "new.npz", X=X[:4])
+    assert load_inputs(tmp_path / "new.npz", info)[0].shape == (4, 5, 12)

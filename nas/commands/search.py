@@ -34,6 +34,7 @@ def search(
     window: Optional[int] = ranged(None, "--window", "CSV series: steps per input window; the target one step later is forecast."),
     image_size: Optional[int] = ranged(None, "--image-size", "Image folder: resize every image to N x N (default: their common size)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="An .npz of sequences: steps (N x T x F) or channels (N x C x T, aeon's). Default: the shorter of the two axes is channels."),
     threads: Optional[int] = ranged(None, "--threads", "CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),
     prescreen: int = ranged(1, "--prescreen", "Per trial, draw N candidates, score each by parameter count (a training-free proxy, measured best of those tried) and train only the best; 1 = off."),
     workers: int = ranged(1, "--workers", "Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
@@ -51,7 +52,7 @@ def search(
                        timeout=parse_duration(timeout), epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
                        sampler=sampler, pruner=pruner, data=data, target=target, window=window,
-                       image_size=image_size, kind=kind, objectives=objectives, max_params=max_params,
+                       image_size=image_size, kind=kind, layout=layout, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
                        workers=workers, threads=threads, prescreen=prescreen, cv=cv, refit=refit, blend=blend)
     result = run_search(cfg, make_observer(console, quiet), SearchObserver if quiet else plain_observer)

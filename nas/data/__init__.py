@@ -16,7 +16,7 @@ from nas.data._split import holdout_indices, ordered_split, split_indices
 from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
                             to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
-from nas.data.files import infer_task, load_file, search_task
+from nas.data.files import SEQUENCE_LAYOUTS, infer_task, load_file, search_task
 from nas.data.forecast import forecast_wiring
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
@@ -120,6 +120,7 @@ class DataSpec:
     image_size: int | None = None
     seed: int = 0
     kind: str | None = None  # classification | regression; inferred from the target when None
+    layout: str | None = None  # an NPZ sequence's axes: steps (N x T x F) | channels (N x C x T); None: by shape
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,7 +147,7 @@ def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
     entry = BUILTINS[name]
     if entry.task != spec.task:
         raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {spec.task} (use --task {entry.task})")
-    for flag in ("target", "image_size", "kind") + (() if entry.window else ("window",)):
+    for flag in ("target", "image_size", "kind", "layout") + (() if entry.window else ("window",)):
         if getattr(spec, flag) is not None:
             raise UsageError(f"--{flag.replace('_', '-')}: applies to --data files, not the built-in dataset '{name}'")
     return name, entry.load(), entry.window
@@ -159,6 +160,10 @@ def load_data(spec: DataSpec) -> TaskData:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")
     if spec.kind is not None and spec.kind not in KINDS:
         raise UsageError(f"--kind: unknown kind '{spec.kind}'{nearest(spec.kind, KINDS)}")
+    if spec.layout is not None and spec.layout not in SEQUENCE_LAYOUTS:
+        raise UsageError(f"--layout: unknown layout '{spec.layout}'{nearest(spec.layout, SEQUENCE_LAYOUTS)}")
+    if spec.layout is not None and task != "sequence":
+        raise UsageError(f"--layout: applies to sequences (an .npz with --task sequence), not a {task} task")
     check_values({"--window": spec.window, "--image-size": spec.image_size, "--seed": spec.seed})
     if spec.path is not None:
         if spec.dataset is not None:

@@ -49,25 +49,39 @@ def image_layout(X: np.ndarray) -> np.ndarray:
     return X
 
 
-def sequence_layout(X: np.ndarray) -> np.ndarray:
-    """Sequences as (N, T, F). (N, T) is one channel of T steps. A 3-D array whose middle axis is
-    shorter than its last is aeon's and sktime's (N, channels, T) layout, the one the UCR / UEA
-    archive has when aeon loads it, and is moved: a series has more steps than channels nearly
-    always (UCR's univariate sets are (N, 1, T)); Keras' and tslearn's (N, T, F) stay as they are."""
+# An NPZ sequence's axes -> how they become (N, T, F).
+SEQUENCE_LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "steps": lambda X: X,  # N x T x F: Keras', tslearn's
+    "channels": lambda X: np.ascontiguousarray(X.transpose(0, 2, 1)),  # N x C x T: aeon's, sktime's
+}
+
+
+def sequence_axes(X: np.ndarray) -> str:
+    """The layout of a 3-D sequence array when none is given: a middle axis shorter than the last
+    is channels (N x C x T, the UCR / UEA archive as aeon loads it, N x 1 x T for its univariate
+    sets): a series has more steps than channels nearly always. `--layout` says otherwise."""
+    return "channels" if X.shape[1] < X.shape[2] else "steps"
+
+
+def sequence_layout(X: np.ndarray, layout: str | None = None) -> np.ndarray:
+    """Sequences as (N, T, F): (N, T) is one channel of T steps; a 3-D array is read by `layout`
+    (SEQUENCE_LAYOUTS), by its shape when None (sequence_axes)."""
     if X.ndim == 2:
         return X[:, :, None]
-    if X.ndim == 3 and X.shape[1] < X.shape[2]:
-        return np.ascontiguousarray(X.transpose(0, 2, 1))
-    return X
+    if X.ndim != 3:
+        return X
+    return SEQUENCE_LAYOUTS[layout or sequence_axes(X)](X)
 
 
-# task -> how its raw arrays are brought into the layout its models take
-LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"image": image_layout, "sequence": sequence_layout}
+# task -> how its raw arrays are brought into the layout its models take (layout: sequences only)
+LAYOUTS: dict[str, Callable[[np.ndarray, str | None], np.ndarray]] = {
+    "image": lambda X, layout: image_layout(X), "sequence": sequence_layout,
+}
 
 
-def to_layout(X: np.ndarray, task: str) -> np.ndarray:
+def to_layout(X: np.ndarray, task: str, layout: str | None = None) -> np.ndarray:
     """X in the layout the task's models take (unchanged for tables)."""
-    return LAYOUTS.get(task, lambda a: a)(X)
+    return LAYOUTS.get(task, lambda a, layout: a)(X, layout)
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
@@ -129,14 +143,14 @@ def search_task(task: str | None, path: str | None, dataset: str | None, window:
     return BUILTINS[dataset].task if dataset in BUILTINS else "image"
 
 
-def _features(path: Path, name: str, X: np.ndarray, task: str) -> np.ndarray:
+def _features(path: Path, name: str, X: np.ndarray, task: str, layout: str | None = None) -> np.ndarray:
     """An npz input array as float32 in the layout the task needs; DataError for text, wrong rank, NaN/inf."""
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.issubdtype(X.dtype, np.complexfloating):
         raise DataError(f"{path}: {name} is not real-valued numbers (dtype {X.dtype})")
     if X.ndim < 2:
         raise DataError(f"{path}: {name} has shape {X.shape}; expected one row per example (N x features ...)")
     X = X.astype(np.float32)
-    X = to_layout(X, task)
+    X = to_layout(X, task, layout)
     rank = TASKS[task].rank
     if rank is not None and X.ndim != rank:
         raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs {TASKS[task].layout}")
@@ -158,12 +172,15 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     """X and y (split by nas), or X_train/y_train, X_val/y_val[, X_test/y_test] used as given."""
     arrays = _npz_arrays(path)
     parts = ["X"] if "X" in arrays else [f"X_{s}" for s in SPLIT_KEYS if f"X_{s}" in arrays]
+    given = arrays[parts[0]]
+    sequence = spec.task == "sequence" and given.ndim == 3
+    layout = (spec.layout or sequence_axes(given)) if sequence else None
     X, y = [], []
     for key in parts:
         ykey = "y" + key[1:]
         if ykey not in arrays:
             raise DataError(f"{path}: has {key} but no {ykey}")
-        xs, ys = _features(path, key, arrays[key], spec.task), _target(path, ykey, arrays[ykey])
+        xs, ys = _features(path, key, arrays[key], spec.task, layout), _target(path, ykey, arrays[ykey])
         if len(xs) != len(ys):
             raise DataError(f"{path}: {key} has {len(xs)} rows but {ykey} has {len(ys)}")
         if len(xs) == 0:
@@ -173,11 +190,12 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     if len({x.shape[1:] for x in X}) > 1:
         raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
     labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
-    given = arrays[parts[0]].shape[1:]
     notes = ()
-    if spec.task == "sequence" and len(given) == 2 and given != X[0].shape[1:]:
-        notes = (f"{parts[0]} of shape N x {given[0]} x {given[1]} read as N x channels x steps (aeon's layout): "
-                 f"{given[1]} steps of {given[0]} channel(s)",)
+    if sequence and spec.layout is None:
+        steps, channels = X[0].shape[1:]
+        notes = (f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
+                 f"channel(s) ({'N x C x T, aeon' if layout == 'channels' else 'N x T x F, Keras'}'s layout; "
+                 f"--layout {'steps' if layout == 'channels' else 'channels'} reads it the other way)",)
     splits, source = None, f"{path}"
     if len(X) > 1:
         ends = np.cumsum([len(x) for x in X])
@@ -185,7 +203,8 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         # Without X_test the validation split doubles as the test split (said in the source line).
         splits = (idx[0], idx[1], idx[2] if len(idx) > 2 else idx[1])
         source += " (its own split" + ("" if len(idx) > 2 else "; no X_test, so test = validation") + ")"
-    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits, notes=notes)
+    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits, notes=notes,
+               extra={"layout": layout} if layout else {})
 
 
 def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Columns:

@@ -25,7 +25,8 @@ def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
         raise DataError(f"{path}: X is not real-valued numbers (dtype {X.dtype})")
     if X.ndim < 2:
         raise DataError(f"{path}: X has shape {X.shape}; expected one row per input")
-    return to_layout(X.astype(np.float32), info["task"]), [str(i) for i in range(len(X))]
+    layout = info.get("preprocessing", {}).get("layout")  # how the training file's axes were read
+    return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))]
 
 
 def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
