@@ -207,6 +207,11 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
                extra={"layout": layout} if layout else {})
 
 
+def _rows(columns: Columns, keep: np.ndarray) -> Columns:
+    """Every column cut to the rows `keep` selects."""
+    return {name: values[keep] for name, values in columns.items()}
+
+
 def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Columns:
     """The rows whose target cell holds a value (nothing can be learned from the others)."""
     labelled = ~missing_cells(pick_target(path, columns, target))
@@ -215,7 +220,7 @@ def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Co
     if labelled.all():
         return columns
     notes.append(f"{int((~labelled).sum())} of {len(labelled)} rows left out: their target '{target}' is missing")
-    return {name: values[labelled] for name, values in columns.items()}
+    return _rows(columns, labelled)
 
 
 def _common_classes(y: np.ndarray, names: list[str], notes: list[str]) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
@@ -265,7 +270,7 @@ def _table(path: Path, spec: DataSpec) -> Raw:
     if kind == "classification":
         keep, y, names = _common_classes(y, names, notes)
         if keep is not None:
-            columns = {name: values[keep] for name, values in columns.items()}
+            columns = _rows(columns, keep)
     numeric, text = _feature_columns(path, columns, spec.target, notes)
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),

@@ -22,7 +22,6 @@ class SearchResult:
     metric: str
     direction: str
     total: int
-    kind: str | None = None  # classification | regression
     complete: int = 0
     pruned: int = 0
     failed: int = 0
@@ -31,7 +30,7 @@ class SearchResult:
     seconds: float = 0.0
     best: dict[str, Any] | None = None  # rank 1: the chosen trial's leaderboard row
     leader: dict[str, Any] | None = None  # the best validation value's row, when the one-SE rule chose another
-    leader_family: bool = False  # that rule chose within the leader's family (nas.store.leaderboard.ONE_SE_SCOPE)
+    leader_family: bool = False  # the one-SE rule chooses within the leader's family (nas.store.leaderboard.ONE_SE_SCOPE)
     interrupted: bool = False
     stopped_reason: str | None = None
     baseline: dict[str, Any] | None = None

@@ -23,6 +23,7 @@ from nas.search.compat import check_compatible
 from nas.search.config import (SearchConfig, check_config, env_worker_index, max_epochs, resolve_folds,
                                resolve_space)
 from nas.search.events import SearchResult
+from nas.store.leaderboard import ONE_SE_SCOPE
 from nas.search.objectives import Goals, check_goals, make_goals
 from nas.search.prescreen import PrescreenSampler, proxy_scorer
 from nas.search.strategies import make_pruner, make_sampler
@@ -103,7 +104,8 @@ class PreparedSearch:
 
     def new_result(self) -> SearchResult:
         return SearchResult(study=self.study_name, storage=mask_url(storage_url(self.config.storage)),
-                            metric=self.data.metric, direction=self.data.direction, kind=self.data.kind, total=self.config.trials,
+                            metric=self.data.metric, direction=self.data.direction, total=self.config.trials,
+                            leader_family=self.data.kind in ONE_SE_SCOPE,
                             baseline=self.baseline, folds=self.folds)
 
 

@@ -25,7 +25,6 @@ from nas.search.prepared import PreparedSearch, prepare
 from nas.search.refit import refit_best
 from nas.search.worker import run_here
 from nas.store import attrs, count_trials, leaderboard, mask_url, storage_url
-from nas.store.leaderboard import ONE_SE_SCOPE
 
 
 def run_search(cfg: SearchConfig, observer: SearchObserver | None = None,
@@ -121,6 +120,5 @@ def _finish(study: Any, result: SearchResult, started: float, observer: SearchOb
     if len(rows) == 2 and rows[0]["value"] is not None and rows[1]["value"] is not None:
         better = rows[1]["value"] > rows[0]["value"] if result.direction == "maximize" else rows[1]["value"] < rows[0]["value"]
         result.leader = rows[1] if better else None  # rank 1 was chosen by the one-SE rule (nas.store.leaderboard)
-        result.leader_family = result.kind in ONE_SE_SCOPE
     observer.search_finished(result)
     return result
