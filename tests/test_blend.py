@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -10,7 +9,6 @@ from torch import nn
 
 from nas.models.ensemble import Ensemble
 from nas.search import blend
-from nas.search.refit import unique_configurations
 
 
 def _logits(probabilities: list[list[float]]) -> torch.Tensor:
@@ -43,12 +41,6 @@ def test_a_regression_blend_averages_independent_errors() -> None:
     assert sum(c > 0 for c in counts) >= 2  # averaging unbiased, independent errors lowers the squared error
     biased = (y + 3.0).unsqueeze(1)
     assert blend.select([noisy[0], biased], y, "regression") == [1, 0]
-
-
-def test_a_repeated_configuration_is_one_candidate() -> None:
-    trials = [SimpleNamespace(number=4, user_attrs={}), SimpleNamespace(number=9, user_attrs={"duplicate_of": 4}),
-              SimpleNamespace(number=2, user_attrs={})]
-    assert [t.number for t in unique_configurations(trials)] == [4, 2]
 
 
 class _Constant(nn.Module):

@@ -40,20 +40,31 @@ def _finished(study, arch, state, values):  # noqa: ANN001, ANN202
 
 
 def test_search_trains_a_repeated_config_once(workdir: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-configuration space: one model is trained; its repeats reuse it, do not count toward
+    --trials, and the search stops once the sampler has proposed nothing new for
+    MAX_CONSECUTIVE_REPEATS trials in a row, saying why. The leaderboard lists the configuration once."""
+    import json
+
     import optuna
 
     import nas.search.crossval
+    from nas.search.config import MAX_CONSECUTIVE_REPEATS
 
     calls = []
     real_fit = nas.search.crossval.fit
     monkeypatch.setattr(nas.search.crossval, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
     space = workdir / "one.yaml"
     space.write_text(ONE_CONFIG)
-    result = run_cli("search", "--space", space, "--trials", 3, "--quiet")
+    result = run_cli("search", "--space", space, "--trials", 3, "--cv", 1, "--no-refit")
     assert result.exit_code == 0, result.stderr
     assert len(calls) == 1
+    assert "trial 1 complete:" in result.stdout and "(repeat of trial 0, not counted)" in result.stdout
+    assert (f"stopped early: the sampler proposed {MAX_CONSECUTIVE_REPEATS} finished configurations in a row: "
+            "the space looks exhausted (1 configurations trained)") in result.stdout
+    assert f"{MAX_CONSECUTIVE_REPEATS} of them repeats of a finished configuration" in result.stdout
     study = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db")
     first, *repeats = study.trials
+    assert len(repeats) == MAX_CONSECUTIVE_REPEATS
     assert "duplicate_of" not in first.user_attrs
     for t in repeats:
         assert t.state.name == "COMPLETE"
@@ -61,6 +72,30 @@ def test_search_trains_a_repeated_config_once(workdir: Path, run_cli, monkeypatc
         assert t.value == first.value
         assert t.user_attrs["checkpoint"] == first.user_attrs["checkpoint"]
         assert t.user_attrs["test"] == first.user_attrs["test"]
+    ranked = json.loads(run_cli("leaderboard", "--json").stdout)
+    assert [r["trial"] for r in ranked] == [0]
+    listed = json.loads(run_cli("leaderboard", "--json", "--all").stdout)
+    assert [r["reason"] for r in listed[1:]] == ["repeat of trial 0: its result reused"] * MAX_CONSECUTIVE_REPEATS
+
+
+TWO_CONFIGS = ONE_CONFIG.replace("lr: 0.005", "lr: [0.005, 0.01]")
+
+
+def test_repeats_do_not_use_up_the_trial_budget(workdir: Path, run_cli) -> None:
+    """--trials counts trained configurations: with two in the space, --trials 2 trains both
+    however often the sampler repeats the first, and a resumed search counts the same way."""
+    import optuna
+
+    space = workdir / "two.yaml"
+    space.write_text(TWO_CONFIGS)
+    result = run_cli("search", "--space", space, "--trials", 2, "--cv", 1, "--no-refit", "--sampler", "random")
+    assert result.exit_code == 0, result.stderr
+    study = optuna.load_study(study_name="image-digits", storage="sqlite:///studies/nas.db")
+    trained = [t for t in study.trials if "duplicate_of" not in t.user_attrs]
+    assert sorted(t.params["train.lr"] for t in trained) == [0.005, 0.01]
+    again = run_cli("search", "--space", space, "--trials", 2, "--cv", 1, "--no-refit")
+    assert "resuming study 'image-digits'" in again.stdout and "2/2 trials done" in again.stdout
+    assert "0 trial(s) ran this time" in again.stdout
 
 
 def test_repeat_of_pruned_trial_is_pruned_with_its_curve() -> None:

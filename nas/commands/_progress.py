@@ -47,11 +47,18 @@ class PlainObserver(SearchObserver):
         for note in data.notes:
             self.console.print(f"data: {note}", highlight=False)
 
-    def trial_finished(self, row: dict[str, Any]) -> None:
-        self.best.update(row)
+    def _count(self, row: dict[str, Any]) -> str:
+        """Count a finished trial toward the target (a repeat is not counted); what to add to its line."""
+        if row.get("duplicate_of") is not None:
+            return f" (repeat of trial {row['duplicate_of']}, not counted)"
         if row["state"] in ("complete", "pruned", "rejected"):
             self.done += 1
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {fmt(row['value'])}"
+        return ""
+
+    def trial_finished(self, row: dict[str, Any]) -> None:
+        self.best.update(row)
+        repeat = self._count(row)
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {fmt(row['value'])}{repeat}"
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
@@ -91,9 +98,8 @@ class RichObserver(PlainObserver):
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
-        if row["state"] in ("complete", "pruned", "rejected"):
-            self.done += 1
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else fmt(row["value"])
+        repeat = self._count(row)
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else fmt(row["value"]) + repeat
         self.progress.console.print(f"  trial {row['trial']:>3} {row['state']:<8} {detail}  {row['summary']}",
                                     highlight=False)
         self.progress.update(self.trials_task, completed=self.done,

@@ -16,6 +16,10 @@ from nas.space import Space, load_space, shipped_space
 
 TRIAL_SEED_MULTIPLIER = 1_000_003
 MAX_CONSECUTIVE_FAILURES = 10
+# Repeats of finished configurations do not count toward --trials (nas.search.dedup: they cost
+# nothing); after this many in a row the sampler has nothing new left to propose (a small space,
+# exhausted) and the search stops.
+MAX_CONSECUTIVE_REPEATS = 20
 # Automatic cross-validation (--cv not given): CV_FOLDS folds when train + validation has at most
 # CV_MAX_ROWS rows, the holdout split otherwise. Below that size a 20% validation split holds
 # under ~250 rows, where one lucky epoch or split decides the ranking; CV costs about K times

@@ -8,6 +8,8 @@ stored value and user attributes (curve, test score, checkpoint, ...) are copied
 gets `duplicate_of` = the number of the trial that was actually trained. A repeat of a pruned
 trial is recorded as pruned with the same intermediate values; a repeat of a failed or still
 running trial is trained (the failure may have been transient; the running one has no result yet).
+A repeat does not count toward --trials (`Counts.counted`), and the ranking lists each
+configuration once (nas.store.leaderboard.ranked_trials): 20 trials are 20 trained models.
 
 The index of finished trials is built incrementally (each trial's arch is parsed once per process),
 so the cost per trial stays flat as the study grows.

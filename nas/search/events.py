@@ -26,6 +26,7 @@ class SearchResult:
     pruned: int = 0
     failed: int = 0
     rejected: int = 0
+    repeats: int = 0  # of the complete and pruned: repeats of a finished configuration, not counted toward `total`
     ran: int = 0
     seconds: float = 0.0
     best: dict[str, Any] | None = None  # rank 1: the chosen trial's leaderboard row

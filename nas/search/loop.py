@@ -189,8 +189,9 @@ def start_trial(trial: Any, gate: Gate) -> None:
 
 
 def run_trials(study: Any, objective: Any, target: int, callbacks: list[Any], stopped: Callable[[], Any]) -> None:
-    """Run trials until `target` are finished in the study (by any worker) or `stopped()` (a signal,
-    the time budget, too many failures: the caller decides).
+    """Run trials until `target` are finished in the study (by any worker; repeats of a finished
+    configuration not counted: nas.search.dedup) or `stopped()` (a signal, the time budget, too
+    many failures or repeats in a row: the caller decides).
 
     A worker with nothing left to start waits while others still run trials: if one of them dies,
     its configuration is re-queued and run here, so the study still ends with exactly `target`.
@@ -201,9 +202,9 @@ def run_trials(study: Any, objective: Any, target: int, callbacks: list[Any], st
         with gate:
             fail_dead_trials(study)
             counts = count_trials(study)
-            if counts.finished >= target:
+            if counts.counted >= target:
                 return
-            busy = counts.finished + counts.running >= target
+            busy = counts.counted + counts.running >= target
             if stopped():  # counting can take a while on a busy store: look again before starting
                 return
             if not busy:

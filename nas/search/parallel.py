@@ -47,7 +47,7 @@ def _worker_main(prepared: PreparedSearch, index: int, n_workers: int, make_obse
                        config=replace(cfg, threads=None))
     study = prepared.open_study(index)
     observer, result = make_observer(), prepared.new_result()
-    observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials,
+    observer.search_started(result.study, result.storage, count_trials(study).counted, cfg.trials,
                             prepared.data, prepared.device)
     run_here(prepared, study, observer, result)
     sys.exit(SIGNAL_EXIT.get(result.signal, 0) if result.signal else 0)

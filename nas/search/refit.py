@@ -172,7 +172,7 @@ def blend_choice(ranked: list[Any], store: Any, y: torch.Tensor, kind: str) -> l
     whose rows have the targets `y`: [(trial, weight), ...], rank 1 first; [(rank 1, 1.0)] when
     it is picked alone or when outputs are missing (trials stored before they existed)."""
     candidates, outputs = [], []
-    for trial in unique_configurations(ranked)[: blend.CANDIDATES]:
+    for trial in ranked[: blend.CANDIDATES]:  # the ranking holds each configuration once
         out = load_val_outputs(trial, store)
         if out is None or len(out) != len(y):
             if not candidates:
@@ -191,19 +191,6 @@ def validation_targets(data: TaskData, splits: list[TaskData] | None) -> torch.T
     """The targets of the rows the stored validation outputs predict: the folds' validation rows
     in fold order (out of fold), or the holdout validation split."""
     return torch.cat([s.val.y for s in (splits or [data])]).cpu()
-
-
-def unique_configurations(ranked: list[Any]) -> list[Any]:
-    """The ranking without repeats of one configuration (a duplicate trial has its original's
-    outputs: it would only add weight to it)."""
-    seen: set[int] = set()
-    out = []
-    for trial in ranked:
-        origin = trial.user_attrs.get(attrs.DUPLICATE_OF, trial.number)
-        if origin not in seen:
-            seen.add(origin)
-            out.append(trial)
-    return out
 
 
 def blends(prepared: PreparedSearch) -> bool:

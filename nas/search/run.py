@@ -64,7 +64,7 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
     prepared = prepare(cfg)
     prepared.deadline = begun + cfg.timeout if cfg.timeout else None  # start-up counts against the budget
     study, result = prepared.study, prepared.new_result()
-    observer.search_started(result.study, result.storage, count_trials(study).finished, cfg.trials,
+    observer.search_started(result.study, result.storage, count_trials(study).counted, cfg.trials,
                             prepared.data, prepared.device)
     started, n_before = time.perf_counter(), len(study.get_trials(deepcopy=False))
     if cfg.workers > 1:
@@ -76,7 +76,7 @@ def _run_search(cfg: SearchConfig, observer: SearchObserver, worker_observer: Ob
         run_here(prepared, study, observer, result)
     deadline = trials_deadline(prepared, study)
     if (deadline is not None and time.time() >= deadline and not (result.stopped_reason or result.interrupted)
-            and count_trials(study).finished < cfg.trials):  # the budget ended it between trials
+            and count_trials(study).counted < cfg.trials):  # the budget ended it between trials
         result.stopped_reason = f"{budget_text(cfg.timeout)}: no time left for another trial"
     if cfg.refit and not result.interrupted:
         _refit(prepared, study, observer, result)
@@ -112,7 +112,7 @@ def _refit(prepared: PreparedSearch, study: Any, observer: SearchObserver, resul
 def _finish(study: Any, result: SearchResult, started: float, observer: SearchObserver) -> SearchResult:
     trials = study.get_trials(deepcopy=False)
     counts = count_trials(trials)
-    result.complete, result.pruned, result.failed = counts.complete, counts.pruned, counts.fail
+    result.complete, result.pruned, result.failed, result.repeats = counts.complete, counts.pruned, counts.fail, counts.repeats
     result.rejected = sum(bool(t.user_attrs.get(attrs.REJECTED)) for t in trials)
     result.seconds = time.perf_counter() - started
     rows = leaderboard(study, top=2)

@@ -11,12 +11,12 @@ from typing import Any
 import torch
 
 from nas.search.budget import budget_text, trials_deadline
-from nas.search.config import MAX_CONSECUTIVE_FAILURES
+from nas.search.config import MAX_CONSECUTIVE_FAILURES, MAX_CONSECUTIVE_REPEATS
 from nas.search.events import SearchObserver, SearchResult
 from nas.search.loop import retry_interrupted, run_trials, signals_interrupt
 from nas.search.objective import Objective
 from nas.search.prepared import PreparedSearch
-from nas.store import artifact_store, attrs, ranked_trials, trial_row
+from nas.store import artifact_store, attrs, count_trials, ranked_trials, trial_row
 
 
 def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, result: SearchResult) -> None:
@@ -28,14 +28,18 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
     data = prepared.data.to(prepared.device)
     objective = Objective(prepared.space, data, prepared.device, cfg.seed,
                           artifact_store(cfg.storage, cfg.artifacts), observer, prepared.goals, prepared.splits(data))
-    failures = [0]
+    failures, repeats = [0], [0]
 
     def on_trial(study: Any, trial: Any) -> None:
         result.ran += 1
         failures[0] = failures[0] + 1 if trial.state.name == "FAIL" else 0
+        repeats[0] = repeats[0] + 1 if attrs.DUPLICATE_OF in trial.user_attrs else 0
         observer.trial_finished(trial_row(trial))
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get(attrs.FAIL_REASON)})"
+        if repeats[0] >= MAX_CONSECUTIVE_REPEATS:
+            result.stopped_reason = (f"the sampler proposed {repeats[0]} finished configurations in a row: the space looks "
+                                     f"exhausted ({count_trials(study).counted} configurations trained)")
         flag.deadline = trials_deadline(prepared, study)  # early enough to leave the final model its time
 
     try:

@@ -40,10 +40,12 @@ def trial_summary(trial: Any) -> str:
 
 
 def _reason(trial: Any) -> str | None:
-    """Why a trial failed or was rejected; a failed trial storing none was failed by Optuna's
-    heartbeat check (attrs.STALE_REASON)."""
+    """Why a trial failed or was rejected, or whose result a repeat reused; a failed trial storing
+    none was failed by Optuna's heartbeat check (attrs.STALE_REASON)."""
     a = trial.user_attrs
     reason = a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason")
+    if reason is None and a.get(attrs.DUPLICATE_OF) is not None:
+        return f"repeat of trial {a[attrs.DUPLICATE_OF]}: its result reused"
     return reason or (attrs.STALE_REASON if trial.state == TrialState.FAIL else None)
 
 
@@ -74,6 +76,7 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "fold_std": finite(a.get(attrs.FOLD_STD)),
         "summary": trial_summary(trial),
         "reason": _reason(trial),
+        "duplicate_of": a.get(attrs.DUPLICATE_OF),
     }
 
 
@@ -140,10 +143,13 @@ def ranked_trials(study: Any, pareto: bool = False) -> list[Any]:
     """Completed, scored, not rejected trials, best first; equal values are ordered by validation
     loss (then, only for equal losses, by trial number, so the order is stable). In a
     cross-validated study with one objective, rank 1 is the one-standard-error choice
-    (`one_se_choice`), the others follow by value."""
+    (`one_se_choice`), the others follow by value. A repeat of a ranked trial's configuration
+    (nas.search.dedup) is left out: it is that trial, and its result is that trial's."""
     done = [t for t in study.get_trials(deepcopy=False)
             if t.state == TrialState.COMPLETE and t.values and finite(t.values[0]) is not None
             and not t.user_attrs.get(attrs.REJECTED)]
+    numbers = {t.number for t in done}
+    done = [t for t in done if t.user_attrs.get(attrs.DUPLICATE_OF) not in numbers]
     if pareto:
         front = {t.number for t in study.best_trials}
         done = [t for t in done if t.number in front]

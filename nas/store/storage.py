@@ -199,18 +199,29 @@ class Counts:
     fail: int = 0
     running: int = 0
     waiting: int = 0
+    repeats: int = 0  # complete or pruned trials that repeated a finished configuration (nas.search.dedup)
 
     @property
     def finished(self) -> int:
-        """What counts toward --trials: completed and pruned trials (failed ones are replaced)."""
+        """Completed and pruned trials, repeats included (failed ones are replaced)."""
         return self.complete + self.pruned
+
+    @property
+    def counted(self) -> int:
+        """What counts toward --trials: the finished trials that trained a configuration. A repeat
+        reused an earlier result for free, so it does not use up the budget of trained models."""
+        return self.finished - self.repeats
+
+
+_STATES = ("complete", "pruned", "fail", "running", "waiting")
 
 
 def count_trials(study_or_trials: Any) -> Counts:
-    """Counts of a study's trials (or of a list of trials) by state."""
+    """Counts of a study's trials (or of a list of trials) by state, and the repeats among them."""
     trials = study_or_trials if isinstance(study_or_trials, list) else study_or_trials.get_trials(deepcopy=False)
     states = [t.state.name.lower() for t in trials]
-    return Counts(**{k: states.count(k) for k in Counts.__dataclass_fields__})
+    repeats = sum(s in ("complete", "pruned") and attrs.DUPLICATE_OF in t.user_attrs for s, t in zip(states, trials))
+    return Counts(**{k: states.count(k) for k in _STATES}, repeats=repeats)
 
 
 def retry_callback() -> Any:
