@@ -16,7 +16,8 @@ from nas.data._split import holdout_indices, ordered_split, split_indices
 from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
                             to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
-from nas.data.files import SEQUENCE_LAYOUTS, infer_task, load_file, search_task
+from nas.data.files import infer_task, load_file, search_task
+from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data.builtin import Raw, Series
+from nas.data.layouts import sequence_axes, to_layout
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
 from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
@@ -38,50 +39,6 @@ def check_path(path: Path) -> None:
         raise DataError(f"{path}: folder is empty")
     if path.is_file() and path.stat().st_size == 0:
         raise DataError(f"{path}: file is empty")
-
-
-def image_layout(X: np.ndarray) -> np.ndarray:
-    """Images as (N, C, H, W): (N, H, W) gains a channel axis; channels-last (N, H, W, 1|3) is moved."""
-    if X.ndim == 3:
-        return X[:, None]
-    if X.ndim == 4 and X.shape[1] not in (1, 3) and X.shape[3] in (1, 3):
-        return X.transpose(0, 3, 1, 2)
-    return X
-
-
-# An NPZ sequence's axes -> how they become (N, T, F).
-SEQUENCE_LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "steps": lambda X: X,  # N x T x F: Keras', tslearn's
-    "channels": lambda X: np.ascontiguousarray(X.transpose(0, 2, 1)),  # N x C x T: aeon's, sktime's
-}
-
-
-def sequence_axes(X: np.ndarray) -> str:
-    """The layout of a 3-D sequence array when none is given: a middle axis shorter than the last
-    is channels (N x C x T, the UCR / UEA archive as aeon loads it, N x 1 x T for its univariate
-    sets): a series has more steps than channels nearly always. `--layout` says otherwise."""
-    return "channels" if X.shape[1] < X.shape[2] else "steps"
-
-
-def sequence_layout(X: np.ndarray, layout: str | None = None) -> np.ndarray:
-    """Sequences as (N, T, F): (N, T) is one channel of T steps; a 3-D array is read by `layout`
-    (SEQUENCE_LAYOUTS), by its shape when None (sequence_axes)."""
-    if X.ndim == 2:
-        return X[:, :, None]
-    if X.ndim != 3:
-        return X
-    return SEQUENCE_LAYOUTS[layout or sequence_axes(X)](X)
-
-
-# task -> how its raw arrays are brought into the layout its models take (layout: sequences only)
-LAYOUTS: dict[str, Callable[[np.ndarray, str | None], np.ndarray]] = {
-    "image": lambda X, layout: image_layout(X), "sequence": sequence_layout,
-}
-
-
-def to_layout(X: np.ndarray, task: str, layout: str | None = None) -> np.ndarray:
-    """X in the layout the task's models take (unchanged for tables)."""
-    return LAYOUTS.get(task, lambda a, layout: a)(X, layout)
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import read_npz, to_layout
+from nas.data.files import read_npz
+from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError

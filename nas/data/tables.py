@@ -70,10 +70,13 @@ def missing_cells(values: np.ndarray) -> np.ndarray:
 
 def as_numbers(values: np.ndarray) -> np.ndarray | None:
     """The column as float64 (missing cells as NaN), or None when some other value is not a number."""
+    missing = missing_cells(values)
+    numbers = np.full(len(values), np.nan)
     try:
-        return np.array([np.nan if v.lower() in MISSING else float(v) for v in values], dtype=np.float64)
+        numbers[~missing] = [float(v) for v in values[~missing]]
     except ValueError:
         return None
+    return numbers
 
 
 def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool = False) -> np.ndarray:

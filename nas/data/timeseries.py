@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._raw import Raw
+from nas.data.layouts import sequence_layout
 from nas.errors import DataError
 
 HOLDOUT = 0.25  # share of an official training split held out for validation
@@ -81,7 +82,7 @@ def _ucr(folder: str, files: str = "") -> Callable[[], Raw]:
                 raise DataError(f"--dataset {folder.lower()}: {path} is missing from the installed aeon "
                                 f"{getattr(aeon, '__version__', '')}")
             X, y = load_from_ts_file(str(path))
-            parts += [np.asarray(X).transpose(0, 2, 1), np.asarray(y)]  # aeon: (N, C, T) -> (N, T, C)
+            parts += [sequence_layout(np.asarray(X), "channels"), np.asarray(y)]  # aeon's N x C x T
         return official_split(*parts, source=f"UCR/UEA {folder} (bundled with aeon), official train/test split")
 
     return load
