@@ -347,3 +347,29 @@ def test_a_blend_of_trials_is_the_final_model_and_ships(workdir: Path, run_cli, 
     predicted = run_cli("predict", "bundle", "new.npz", "--format", "json")
     assert predicted.exit_code == 0, predicted.stderr
     assert len(json.loads(predicted.stdout)) == 4
+
+
+@pytest.mark.parametrize("family_scope", [True, False])
+def test_summary_says_which_trial_the_one_se_rule_passed_over(family_scope: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary names the leader the rule passed over and whether it chose within its family
+    (classification) or across families (regression)."""
+    import io
+
+    from rich.console import Console
+
+    import nas.commands.search as command
+    from nas.search.events import SearchResult
+
+    out = io.StringIO()
+    monkeypatch.setattr(command, "console", Console(file=out, width=400))
+    row = {"trial": 4, "summary": "rocket 5000f-32d ppv", "value": 0.96, "params": 9914, "seconds": 0.5,
+           "fold_std": 0.02, "chosen_epochs": 2, "test": 0.97, "test_metrics": None, "refit_test": None}
+    leader = {**row, "trial": 9, "value": 0.98, "params": 19994}
+    result = SearchResult(study="s", storage="sqlite:///x.db", metric="accuracy", direction="maximize", total=20,
+                          complete=20, ran=20, best=row, leader=leader, leader_family=family_scope, folds=5)
+    command._print_summary(result)
+    text = out.getvalue()
+    scope = " of its family" if family_scope else ""
+    assert (f"chosen by the one-standard-error rule: the fewest parameters{scope} within one standard error of the "
+            "best validation accuracy, trial 9's 0.9800 (19,994 parameters)") in text
+    assert "best trial 4: rocket 5000f-32d ppv" in text and "0.9600 ± 0.0200 (5-fold CV at 2 epochs)" in text
