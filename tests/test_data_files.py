@@ -307,3 +307,32 @@ def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None
     lonely = write_csv(tmp_path / "l.csv", ["x", "label"], [[i, "a"] for i in range(20)] + [[50, "b"], [51, "b"]])
     with pytest.raises(DataError, match="a class has only 2 example"):
         load_data(spec(lonely, "tabular", target="label"))
+
+
+def test_a_pandas_index_column_is_ignored_and_said(workdir: Path, run_cli) -> None:
+    """`DataFrame.to_csv()` writes the row index as a first column without a name (aeon's Uschange
+    is such a file): tables and series read it as the index, not a feature, say so, and
+    `nas predict` reads the same file the same way. A nameless column elsewhere is still refused."""
+    import pandas as pd
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame.iloc[:120, [0, 2, 3, -1]]
+    path = workdir / "indexed.csv"
+    frame.to_csv(path)
+    assert path.read_text().startswith(",age,bmi,bp,target")
+    data = load_data(spec(path, "tabular", target="target"))
+    assert data.preprocessing["columns"] == ["age", "bmi", "bp"]
+    assert data.notes == ("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored",)
+    series = load_data(spec(path, "sequence", target="bp", window=4))
+    assert series.input_shape == (4, 4) and series.notes == data.notes
+    result = run_cli("search", "--data", path, "--target", "target", "--trials", 1, "--epochs", 2, "--cv", 1)
+    assert result.exit_code == 0, result.stderr
+    assert "data: the first column, unnamed, read as the row index" in result.stdout
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    answer = run_cli("predict", "bundle", path, "--format", "json")
+    assert answer.exit_code == 0, answer.stderr
+    assert len(json.loads(answer.stdout)) == 120
+    bad = write_csv(workdir / "bad.csv", ["a", "", "target"], [[i, i, i % 2] for i in range(30)])
+    with pytest.raises(DataError, match="empty or repeated column names"):
+        load_data(spec(bad, "tabular", target="target"))
+    assert pd.read_csv(path, index_col=0).shape == (120, 4)  # what the file is, read by pandas

@@ -201,7 +201,9 @@ def test_nas_search_with_evolution_resumes_from_the_store(workdir: Path, tiny_sp
                      "--threads", 1, "-q")
     assert second.exit_code == 0, second.stderr
     trials = load_study(None, open_storage(None, create=False)).trials
-    assert [t.state.name for t in trials] == ["COMPLETE"] * 8
+    assert {t.state.name for t in trials} == {"COMPLETE"}
+    trials = [t for t in trials if "duplicate_of" not in t.user_attrs]  # two children of one parent may be equal
+    assert len(trials) == 8  # a repeat reuses its twin's result and does not count toward --trials
     population = default_sizes(8)[0]
     assert all(PARENT_ATTR in t.system_attrs for t in trials[population:])  # the resumed run evolves at once
 
@@ -225,6 +227,8 @@ def test_nas_search_with_evolution_and_two_workers_then_resume(workdir: Path, ti
     from nas.store import load_study, open_storage
 
     trials = load_study(None, open_storage(f"sqlite:///{workdir}/studies/nas.db", create=False)).trials
-    assert [t.state for t in trials] == [TrialState.COMPLETE] * 10
+    assert {t.state for t in trials} == {TrialState.COMPLETE}
+    trials = [t for t in trials if "duplicate_of" not in t.user_attrs]  # two children of one parent may be equal
+    assert len(trials) == 10  # a repeat reuses its twin's result and does not count toward --trials
     assert len({t.user_attrs["worker"] for t in trials}) >= 2
     assert any(PARENT_ATTR in t.system_attrs for t in trials[population:])  # it evolved, not only sampled at random

@@ -106,7 +106,8 @@ def series_raw(series: Series, window: int) -> Raw:
     target = series.values[:, series.columns.index(series.target)]
     X, y = windows(series.values, target, window)
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
-               splits=ordered_split(len(X), series.source), extra={"window": window, "target": series.target})
+               splits=ordered_split(len(X), series.source), extra={"window": window, "target": series.target},
+               notes=series.notes)
 
 
 @dataclass(frozen=True)

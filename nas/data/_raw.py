@@ -41,3 +41,4 @@ class Series:
     columns: list[str]
     target: str
     source: str
+    notes: tuple[str, ...] = ()  # what reading the file left out, said when a search starts

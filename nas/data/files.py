@@ -222,7 +222,7 @@ def _table(path: Path, spec: DataSpec) -> Raw:
     is said in a note printed when the search starts, and replayed on every reload of the data.
     """
     notes: list[str] = []
-    columns = _labelled(path, read_csv(path), spec.target, notes)
+    columns = _labelled(path, read_csv(path, notes), spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
     if kind == "classification":
         keep, y, names = _common_classes(y, names, notes)
@@ -236,13 +236,15 @@ def _table(path: Path, spec: DataSpec) -> Raw:
 
 def _series(path: Path, spec: DataSpec) -> Series:
     """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
-    columns = read_csv(path)
+    notes: list[str] = []
+    columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
     if as_numbers(columns[spec.target]) is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
     numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
     values = np.stack([numeric_column(path, n, v) for n, v in numeric.items()], axis=1).astype(np.float32)
-    return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')")
+    return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
+                  notes=tuple(notes))
 
 
 def load_csv(path: Path, spec: DataSpec) -> Raw | Series:

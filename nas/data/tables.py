@@ -35,8 +35,11 @@ def _delimiter(sample: str) -> str:
         return ","
 
 
-def read_csv(path: Path) -> Columns:
-    """Columns of a CSV file with a header row, as arrays of stripped strings, in file order."""
+def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
+    """Columns of a CSV file with a header row, as arrays of stripped strings, in file order.
+
+    A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
+    aeon's Uschange, most exported frames): it is left out, and said in `notes`."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             delimiter = _delimiter(f.read(8192))
@@ -50,6 +53,12 @@ def read_csv(path: Path) -> Columns:
     header = [h.strip() for h in rows[0]]
     if len(rows) < 2:
         raise DataError(f"{path}: has a header but no data rows")
+    index = len(header) > 1 and header[0] == "" and "" not in header[1:]
+    if index:
+        rows = [r[1:] for r in rows]
+        header = header[1:]
+        if notes is not None:
+            notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
     if len(set(header)) != len(header) or "" in header:
         raise DataError(f"{path}: the header row has empty or repeated column names")
     for i, r in enumerate(rows[1:], start=2):
