@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data.builtin import Raw, Series
-from nas.data.layouts import sequence_axes, to_layout
+from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, sequence_axes, to_layout
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
 from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
@@ -150,9 +150,9 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     notes = ()
     if sequence and spec.layout is None:
         steps, channels = X[0].shape[1:]
+        axes, other = SEQUENCE_LAYOUT_NAMES[layout]
         notes = (f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
-                 f"channel(s) ({'N x C x T, aeon' if layout == 'channels' else 'N x T x F, Keras'}'s layout; "
-                 f"--layout {'steps' if layout == 'channels' else 'channels'} reads it the other way)",)
+                 f"channel(s) ({axes}; --layout {other} reads it the other way)",)
     splits, source = None, f"{path}"
     if len(X) > 1:
         ends = np.cumsum([len(x) for x in X])

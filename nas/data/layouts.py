@@ -25,6 +25,11 @@ SEQUENCE_LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "steps": lambda X: X,  # N x T x F: Keras', tslearn's
     "channels": lambda X: np.ascontiguousarray(X.transpose(0, 2, 1)),  # N x C x T: aeon's, sktime's
 }
+# layout -> (its axes and who writes them, the other layout), for the line that says how a file was read
+SEQUENCE_LAYOUT_NAMES: dict[str, tuple[str, str]] = {
+    "steps": ("N x T x F, Keras's layout", "channels"),
+    "channels": ("N x C x T, aeon's layout", "steps"),
+}
 
 
 def sequence_axes(X: np.ndarray) -> str:

@@ -33,8 +33,9 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
     def on_trial(study: Any, trial: Any) -> None:
         result.ran += 1
         failures[0] = failures[0] + 1 if trial.state.name == "FAIL" else 0
-        repeats[0] = repeats[0] + 1 if attrs.DUPLICATE_OF in trial.user_attrs else 0
-        observer.trial_finished(trial_row(trial))
+        row = trial_row(trial)
+        repeats[0] = repeats[0] + 1 if row["duplicate_of"] is not None else 0
+        observer.trial_finished(row)
         if failures[0] >= MAX_CONSECUTIVE_FAILURES:
             result.stopped_reason = f"{failures[0]} trials in a row failed (last: {trial.user_attrs.get(attrs.FAIL_REASON)})"
         if repeats[0] >= MAX_CONSECUTIVE_REPEATS:
