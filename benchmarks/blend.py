@@ -35,14 +35,15 @@ UCR = {"italypowerdemand": "ItalyPowerDemand", "arrowhead": "ArrowHead", "gunpoi
 
 
 def ucr_npz(name: str, folder: Path) -> str:
-    """A UCR set bundled with aeon as an NPZ: (rows, steps, channels), its TRAIN split cut 75 / 25."""
+    """A UCR set bundled with aeon as an NPZ in aeon's layout (rows, channels, steps), which nas
+    reads by default, its TRAIN split cut 75 / 25."""
     import numpy as np
     from aeon.datasets import load_classification
     from sklearn.model_selection import train_test_split
 
     X, y = load_classification(UCR[name], split="train")
     Xt, yt = load_classification(UCR[name], split="test")
-    X, Xt = (a.transpose(0, 2, 1).astype(np.float32) for a in (X, Xt))
+    X, Xt = (a.astype(np.float32) for a in (X, Xt))
     labels = {v: i for i, v in enumerate(sorted(set(y)))}
     y, yt = (np.array([labels[v] for v in a], dtype=np.int64) for a in (y, yt))
     tr, va = train_test_split(np.arange(len(y)), test_size=0.25, random_state=0, stratify=y)

@@ -68,6 +68,27 @@ def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:
     assert data.test.y.tolist() == arrays["y_test"].tolist()
 
 
+def test_npz_train_test_pair_keeps_its_test_and_validates_on_a_quarter_of_train(tmp_path: Path) -> None:
+    """X_train/y_train with X_test/y_test and no X_val (a UCR set's official split, as most tools
+    save it): the test rows stay exactly as given, a stratified quarter of X_train validates, and
+    the seed moves which quarter."""
+    rng = np.random.default_rng(0)
+    y_train, y_test = np.repeat(["a", "b"], 20), np.array(["a", "b"] * 6)
+    np.savez(tmp_path / "d.npz", X_train=rng.normal(size=(40, 1, 12)), y_train=y_train,
+             X_test=rng.normal(size=(12, 1, 12)), y_test=y_test)
+    data = load_data(spec(tmp_path / "d.npz", "sequence"))
+    assert (len(data.train), len(data.val), len(data.test)) == (30, 10, 12)
+    assert data.val.y.tolist().count(0) == 5  # stratified: half of each class
+    assert data.class_names == ["a", "b"] and data.test.y.tolist() == [0, 1] * 6
+    assert "its own test split; a quarter of X_train" in data.source
+    other = load_data(spec(tmp_path / "d.npz", "sequence", seed=1))
+    assert other.test.y.tolist() == data.test.y.tolist() and len(other.val) == 10
+    assert other.preprocessing["mean"] != data.preprocessing["mean"]  # other training rows
+    np.savez(tmp_path / "only.npz", X_train=np.zeros((20, 3)), y_train=np.arange(20) % 2)
+    with pytest.raises(DataError, match=r"X_train, y_train with X_val, y_val and/or X_test, y_test \(found: X_train, y_train\)"):
+        load_data(spec(tmp_path / "only.npz", "tabular"))
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -58,10 +58,11 @@ def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
     arrays = read_npz(path)
     if "X" in arrays and "y" in arrays:
         return {"X": arrays["X"], "y": arrays["y"]}
-    if all(k in arrays for k in ("X_train", "y_train", "X_val", "y_val")):
+    if "X_train" in arrays and "y_train" in arrays and ("X_val" in arrays or "X_test" in arrays):
         return {k: arrays[k] for k in arrays if k.split("_")[-1] in SPLIT_KEYS and k[:2] in ("X_", "y_")}
     found = ", ".join(sorted(arrays)) or "none"
-    raise DataError(f"{path}: expected arrays X and y, or X_train, y_train, X_val, y_val [X_test, y_test] (found: {found})")
+    raise DataError(f"{path}: expected arrays X and y, or X_train, y_train with X_val, y_val and/or X_test, y_test "
+                    f"(found: {found})")
 
 
 def _npz_task(path: Path, ndim: int) -> str:
@@ -126,7 +127,8 @@ def _target(path: Path, key: str, y: np.ndarray) -> np.ndarray:
 
 
 def load_npz(path: Path, spec: DataSpec) -> Raw:
-    """X and y (split by nas), or X_train/y_train, X_val/y_val[, X_test/y_test] used as given."""
+    """X and y (split by nas), or X_train/y_train, X_val/y_val[, X_test/y_test] used as given, or
+    X_train/y_train, X_test/y_test: the test split as given, validation rows held out of X_train."""
     arrays = _npz_arrays(path)
     parts = ["X"] if "X" in arrays else [f"X_{s}" for s in SPLIT_KEYS if f"X_{s}" in arrays]
     given = arrays[parts[0]]
@@ -153,14 +155,20 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         axes, other = SEQUENCE_LAYOUT_NAMES[layout]
         notes = (f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
                  f"channel(s) ({axes}; --layout {other} reads it the other way)",)
-    splits, source = None, f"{path}"
-    if len(X) > 1:
-        ends = np.cumsum([len(x) for x in X])
-        idx = [np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends)]
+    ends = np.cumsum([len(x) for x in X])
+    rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
+    splits, test_rows, source = None, None, f"{path}"
+    if "X_val" in rows:
         # Without X_test the validation split doubles as the test split (said in the source line).
-        splits = (idx[0], idx[1], idx[2] if len(idx) > 2 else idx[1])
-        source += " (its own split" + ("" if len(idx) > 2 else "; no X_test, so test = validation") + ")"
-    return Raw(np.concatenate(X), labels, kind, names, source, splits=splits, notes=notes,
+        splits = (rows["X_train"], rows["X_val"], rows.get("X_test", rows["X_val"]))
+        source += " (its own split" + ("" if "X_test" in rows else "; no X_test, so test = validation") + ")"
+    elif "X_test" in rows:
+        # A train / test pair (a benchmark's official split): the test rows stay as given, and a
+        # seeded quarter of X_train validates (stratified for classes), as for the built-in UCR sets.
+        test_rows = rows["X_test"]
+        source += " (its own test split; a quarter of X_train, drawn by --seed, validates)"
+    return Raw(np.concatenate(X), labels, kind, names, source, notes=notes,
+               splits=splits, test_rows=test_rows,
                extra={"layout": layout} if layout else {})
 
 
