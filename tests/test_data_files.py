@@ -89,6 +89,22 @@ def test_npz_train_test_pair_keeps_its_test_and_validates_on_a_quarter_of_train(
         load_data(spec(tmp_path / "only.npz", "tabular"))
 
 
+@pytest.mark.parametrize("shape, task", [((20, 1, 24), "sequence"), ((20, 100, 6), "sequence"),
+                                         ((20, 6, 100), "sequence"), ((20, 28, 28), None), ((20, 16, 40), None)])
+def test_a_3d_npz_is_sequences_when_its_shape_cannot_be_images(tmp_path: Path, shape: tuple[int, ...],
+                                                               task: str | None) -> None:
+    """Without --task, N x 1 x 24 (aeon's layout of a univariate set) or one axis 4+ times the other
+    is sequences; an array that could be images (about square) asks for --task in one line."""
+    from nas.data import infer_task
+
+    np.savez(tmp_path / "d.npz", X=np.zeros(shape, np.float32), y=np.arange(shape[0]) % 2)
+    if task:
+        assert infer_task(str(tmp_path / "d.npz"), None) == task
+    else:
+        with pytest.raises(UsageError, match=rf"N x {shape[1]} x {shape[2]} .*pass --task image or --task sequence"):
+            infer_task(str(tmp_path / "d.npz"), None)
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data.builtin import Raw, Series
-from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, sequence_axes, to_layout
+from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, sequence_axes, to_layout
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
 from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
@@ -65,15 +65,18 @@ def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
                     f"(found: {found})")
 
 
-def _npz_task(path: Path, ndim: int) -> str:
-    """The task an X array of this rank means; a 3-D X (N x H x W or N x T x F) is ambiguous."""
+def _npz_task(path: Path, shape: tuple[int, ...]) -> str:
+    """The task an X array of this shape means. A 3-D X is sequences when its shape cannot be
+    images (nas.data.layouts.looks_like_sequences: N x 1 x 24), else ambiguous (N x 28 x 28)."""
     tasks = {2: "tabular", 4: "image"}
-    if ndim not in tasks:
-        if ndim == 3:
-            raise UsageError(f"--task: {path} holds 3-D inputs (images N x H x W or sequences N x T x F); "
-                             f"pass --task image or --task sequence")
-        raise DataError(f"{path}: X has {ndim} dimensions; expected 2 (tables), 3 (sequences) or 4 (images)")
-    return tasks[ndim]
+    if len(shape) == 3:
+        if looks_like_sequences(shape):
+            return "sequence"
+        raise UsageError(f"--task: {path} holds 3-D inputs of N x {shape[1]} x {shape[2]} (images N x H x W or "
+                         f"sequences N x T x F); pass --task image or --task sequence")
+    if len(shape) not in tasks:
+        raise DataError(f"{path}: X has {len(shape)} dimensions; expected 2 (tables), 3 (sequences) or 4 (images)")
+    return tasks[len(shape)]
 
 
 def infer_task(path: str, window: int | None) -> str:
@@ -86,7 +89,7 @@ def infer_task(path: str, window: int | None) -> str:
         return "sequence" if window else "tabular"
     if p.suffix.lower() == ".npz":
         arrays = _npz_arrays(p)
-        return _npz_task(p, (arrays.get("X") if "X" in arrays else arrays["X_train"]).ndim)
+        return _npz_task(p, (arrays.get("X") if "X" in arrays else arrays["X_train"]).shape)
     raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz or .csv)")
 
 

@@ -39,6 +39,18 @@ def sequence_axes(X: np.ndarray) -> str:
     return "channels" if X.shape[1] < X.shape[2] else "steps"
 
 
+SEQUENCE_ASPECT = 4  # a 3-D array whose one axis is this many times the other is sequences, not images
+
+
+def looks_like_sequences(shape: tuple[int, ...]) -> bool:
+    """Whether a 3-D array can only be sequences: N x 1 x T (a univariate UCR set as aeon loads
+    it), or one axis at least SEQUENCE_ASPECT times the other (24 steps of 1, 100 steps of 6
+    channels). Images N x H x W are about square (8 x 8 digits, 28 x 28 MNIST), so an array like
+    them stays ambiguous and `--task` decides."""
+    short, long = sorted(shape[1:])
+    return short == 1 or long >= SEQUENCE_ASPECT * short
+
+
 def sequence_layout(X: np.ndarray, layout: str | None = None) -> np.ndarray:
     """Sequences as (N, T, F): (N, T) is one channel of T steps; a 3-D array is read by `layout`
     (SEQUENCE_LAYOUTS), by its shape when None (sequence_axes)."""
