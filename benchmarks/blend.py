@@ -79,7 +79,8 @@ def compare(name: str, seed: int, folder: Path) -> list[Any]:
         final = blended(finals, [w for _, w in chosen], data.kind)
         test = score(final.model, final.data.test, final.data)
     weights = ", ".join(f"{t.number}: {w:.2f}" for t, w in chosen)
-    return [name, seed, rank1, test, result.baseline["test"][data.metric], weights]
+    # four decimals: on ItalyPowerDemand's 1,029 test rows one row is 0.001
+    return [name, seed, *(f"{v:.4f}" for v in (rank1, test, result.baseline["test"][data.metric])), weights]
 
 
 def main() -> None:
