@@ -66,6 +66,11 @@ def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:
     data = load_data(spec(tmp_path / "d.npz", "tabular"))
     assert (len(data.train), len(data.val), len(data.test)) == (30, 7, 9)
     assert data.test.y.tolist() == arrays["y_test"].tolist()
+    arrays.pop("X_test"), arrays.pop("y_test")
+    np.savez(tmp_path / "v.npz", **arrays)
+    data = load_data(spec(tmp_path / "v.npz", "tabular"))
+    assert data.test.y.tolist() == data.val.y.tolist()
+    assert "no X_test: the test metrics are computed on the validation split (X_val)" in data.notes
 
 
 def test_npz_train_test_pair_keeps_its_test_and_validates_on_a_quarter_of_train(tmp_path: Path) -> None:
@@ -80,7 +85,7 @@ def test_npz_train_test_pair_keeps_its_test_and_validates_on_a_quarter_of_train(
     assert (len(data.train), len(data.val), len(data.test)) == (30, 10, 12)
     assert data.val.y.tolist().count(0) == 5  # stratified: half of each class
     assert data.class_names == ["a", "b"] and data.test.y.tolist() == [0, 1] * 6
-    assert "its own test split; a quarter of X_train" in data.source
+    assert any("no X_val: a quarter of X_train, drawn by --seed, validates" in n for n in data.notes)
     other = load_data(spec(tmp_path / "d.npz", "sequence", seed=1))
     assert other.test.y.tolist() == data.test.y.tolist() and len(other.val) == 10
     assert other.preprocessing["mean"] != data.preprocessing["mean"]  # other training rows

@@ -152,25 +152,27 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     if len({x.shape[1:] for x in X}) > 1:
         raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
     labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
-    notes = ()
+    notes = []
     if sequence and spec.layout is None:
         steps, channels = X[0].shape[1:]
         axes, other = SEQUENCE_LAYOUT_NAMES[layout]
-        notes = (f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
-                 f"channel(s) ({axes}; --layout {other} reads it the other way)",)
+        notes.append(f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
+                     f"channel(s) ({axes}; --layout {other} reads it the other way)")
     ends = np.cumsum([len(x) for x in X])
     rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
     splits, test_rows, source = None, None, f"{path}"
     if "X_val" in rows:
-        # Without X_test the validation split doubles as the test split (said in the source line).
         splits = (rows["X_train"], rows["X_val"], rows.get("X_test", rows["X_val"]))
-        source += " (its own split" + ("" if "X_test" in rows else "; no X_test, so test = validation") + ")"
+        source += " (its own split)"
+        if "X_test" not in rows:
+            notes.append("no X_test: the test metrics are computed on the validation split (X_val)")
     elif "X_test" in rows:
         # A train / test pair (a benchmark's official split): the test rows stay as given, and a
         # seeded quarter of X_train validates (stratified for classes), as for the built-in UCR sets.
         test_rows = rows["X_test"]
-        source += " (its own test split; a quarter of X_train, drawn by --seed, validates)"
-    return Raw(np.concatenate(X), labels, kind, names, source, notes=notes,
+        source += " (its own test split)"
+        notes.append("X_test is the test split as given; no X_val: a quarter of X_train, drawn by --seed, validates")
+    return Raw(np.concatenate(X), labels, kind, names, source, notes=tuple(notes),
                splits=splits, test_rows=test_rows,
                extra={"layout": layout} if layout else {})
 
