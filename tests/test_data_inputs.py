@@ -56,6 +56,13 @@ def test_npz_images_without_channel_axis(tmp_path: Path) -> None:
     np.savez(tmp_path / "new.npz", X=rng.random((3, 6, 6)))
     X, _ = load_inputs(tmp_path / "new.npz", info)
     assert X.shape == (3, 1, 6, 6)
+    # a file saved with its own split predicts its X_test; one with neither array is refused by name
+    np.savez(tmp_path / "split.npz", X_train=rng.random((5, 6, 6)), X_test=rng.random((4, 6, 6)), y_test=np.zeros(4))
+    X, ids = load_inputs(tmp_path / "split.npz", info)
+    assert X.shape == (4, 1, 6, 6) and ids == ["0", "1", "2", "3"]
+    np.savez(tmp_path / "none.npz", X_train=rng.random((5, 6, 6)))
+    with pytest.raises(DataError, match=r"none.npz: no array named 'X' or 'X_test' \(found: X_train\)"):
+        load_inputs(tmp_path / "none.npz", info)
 
 
 def _ucr(name: str) -> tuple[np.ndarray, np.ndarray]:

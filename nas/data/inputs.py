@@ -18,14 +18,17 @@ from nas.errors import DataError
 
 
 def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    """Array X, or X_test when there is no X: a file saved with its own split (as nas search
+    reads it) predicts its test inputs, without writing them out again."""
     arrays = read_npz(path)
-    if "X" not in arrays:
-        raise DataError(f"{path}: no array named 'X' (found: {', '.join(arrays) or 'none'})")
-    X = arrays["X"]
+    key = next((k for k in ("X", "X_test") if k in arrays), None)
+    if key is None:
+        raise DataError(f"{path}: no array named 'X' or 'X_test' (found: {', '.join(arrays) or 'none'})")
+    X = arrays[key]
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.issubdtype(X.dtype, np.complexfloating):
-        raise DataError(f"{path}: X is not real-valued numbers (dtype {X.dtype})")
+        raise DataError(f"{path}: {key} is not real-valued numbers (dtype {X.dtype})")
     if X.ndim < 2:
-        raise DataError(f"{path}: X has shape {X.shape}; expected one row per input")
+        raise DataError(f"{path}: {key} has shape {X.shape}; expected one row per input")
     layout = info.get("preprocessing", {}).get("layout")  # how the training file's axes were read
     return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))]
 
