@@ -24,8 +24,9 @@ class Raw:
     scale: float = 1.0
     columns: list[str] | None = None  # feature names of a table, in order (CSV prediction needs them)
     splits: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-    # A given test split alone (a benchmark's official one): the other rows are split into train
-    # and validation by the seed, `holdout` of them for validation (stratified for classes).
+    # A given test split alone (a benchmark's official one: the built-in UCR sets, an NPZ's
+    # X_train / X_test pair): the other rows are split into train and validation by the seed,
+    # `holdout` of them for validation (stratified for classes); both readers use this default.
     test_rows: np.ndarray | None = None
     holdout: float = 0.25
     categorical: dict[str, np.ndarray] = field(default_factory=dict)

@@ -22,8 +22,6 @@ from nas.data._raw import Raw
 from nas.data.layouts import sequence_layout
 from nas.errors import DataError
 
-HOLDOUT = 0.25  # share of an official training split held out for validation
-
 
 @contextmanager
 def _rng_untouched() -> Iterator[None]:
@@ -63,7 +61,7 @@ def official_split(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
     X = np.concatenate([X_train, X_test]).astype(np.float32)
     y = np.array([index[v] for v in labels], dtype=np.int64)
     test = np.arange(len(X_train), len(X))
-    return Raw(X, y, "classification", names, source, test_rows=test, holdout=HOLDOUT)
+    return Raw(X, y, "classification", names, source, test_rows=test)  # Raw.holdout of the train rows validate
 
 
 def _ucr(folder: str, files: str = "") -> Callable[[], Raw]:
