@@ -49,13 +49,24 @@ def test_image_folder_loads_rgb_when_any_image_is_colour(tmp_path: Path) -> None
     assert sum(map(len, (data.train, data.val, data.test))) == 10
 
 
-def test_image_folder_mixed_sizes_are_resized_with_image_size(tmp_path: Path) -> None:
+def test_image_folder_mixed_sizes_are_resized_to_the_median_or_image_size(tmp_path: Path) -> None:
     write_pngs(tmp_path / "a", 5, size=(8, 8))
-    write_pngs(tmp_path / "b", 5, size=(12, 10))
-    with pytest.raises(DataError, match=r"differ in size.*--image-size"):
-        load_data(spec(tmp_path, "image"))
+    write_pngs(tmp_path / "b", 5, size=(12, 10))  # width 12, height 10
+    data = load_data(spec(tmp_path, "image"))
+    assert data.input_shape == (1, 9, 10)  # median height 9, width 10
+    assert data.preprocessing["image_size"] == [9, 10]  # what predict resizes new images to
+    assert any("images differ in size (height 8-10, width 8-12 pixels): all resized to 10x9, the median" in n
+               for n in data.notes)
     data = load_data(spec(tmp_path, "image", image_size=6))
-    assert data.input_shape == (1, 6, 6)
+    assert data.input_shape == (1, 6, 6) and not data.notes
+
+
+def test_image_folder_large_mixed_sizes_are_shrunk_to_at_most_64_pixels(tmp_path: Path) -> None:
+    write_pngs(tmp_path / "a", 5, size=(200, 100))
+    write_pngs(tmp_path / "b", 5, size=(160, 120))
+    data = load_data(spec(tmp_path, "image"))
+    assert data.input_shape == (1, 39, 64)  # median 110 x 180, shrunk by 64 / 180: the aspect ratio kept
+    assert any("the median shrunk to at most 64" in n for n in data.notes)
 
 
 def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def search(
     data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train with X_val, y_val and/or X_test, y_test: a given test split is kept, and without X_val a quarter of X_train validates) or a .csv."),
     target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window)."),
     window: Optional[int] = ranged(None, "--window", "CSV series: steps per input window; the target one step later is forecast."),
-    image_size: Optional[int] = ranged(None, "--image-size", "Image folder: resize every image to N x N (default: their common size)."),
+    image_size: Optional[int] = ranged(None, "--image-size", "Image folder: resize every image to N x N (default: their common size; if they differ, their median, at most 64 pixels a side)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="classification or regression (default: inferred from the target)."),
     layout: Optional[str] = typer.Option(None, "--layout", help="An .npz of sequences: steps (N x T x F) or channels (N x C x T, aeon's). Default: the shorter of the two axes is channels."),
     threads: Optional[int] = ranged(None, "--threads", "CPU threads per worker (default: the cores split between workers). 1 is fastest for small models on a busy machine."),

@@ -1,6 +1,6 @@
 """An image folder as a dataset: one sub-folder per class, PNG/JPEG/... read with Pillow.
 
-All images get one size (their common size, or --image-size) and one channel count (RGB if any
+All images get one size (their common size, --image-size, or the median size when they differ) and one channel count (RGB if any
 image is in colour, else grayscale), so predict can read new images the same way.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ from nas.data.images import GRAY_MODES, image_files, read_image
 from nas.errors import DataError, UsageError
 
 MIN_PER_CLASS = 3  # one image each for train, validation and test
+AUTO_MAX_SIDE = 64  # the longer side of images of mixed sizes, unless --image-size says otherwise
+MIN_SIDE = 4  # as --image-size's least value
 
 
 def _probe(path: Path) -> tuple[tuple[int, int], bool]:
@@ -43,20 +45,29 @@ def class_folders(root: Path) -> dict[str, list[Path]]:
 
 
 def common_size(probes: dict[Path, tuple[tuple[int, int], bool]], image_size: int | None,
-                root: Path) -> tuple[int, int]:
-    """--image-size, or the one size all images share; DataError when sizes differ and none is given."""
+                root: Path) -> tuple[tuple[int, int], str | None]:
+    """(H, W) every image is read at, and a note when nas chose it: --image-size, else the one size
+    all images share, else the median height and width, shrunk to at most AUTO_MAX_SIDE pixels.
+
+    Why the median when sizes differ: a folder of photos rarely has one size, and resizing is what
+    the user would do by hand (Keras' image_dataset_from_directory resizes everything to one size
+    by default); the median keeps the usual aspect ratio and ignores a few odd images. The cap keeps
+    a CNN search on a CPU in minutes (digits are 8 x 8, CIFAR 32 x 32); --image-size overrides it.
+    """
     if image_size is not None:
-        if image_size < 4:
-            raise UsageError(f"--image-size: must be at least 4, got {image_size}")
-        return image_size, image_size
-    sizes: dict[tuple[int, int], Path] = {}
-    for f, (size, _) in probes.items():
-        sizes.setdefault(size, f)
-    if len(sizes) > 1:
-        (a, fa), (b, fb) = list(sizes.items())[:2]
-        raise DataError(f"{root}: images differ in size ({a[1]}x{a[0]} {fa.relative_to(root)}, "
-                        f"{b[1]}x{b[0]} {fb.relative_to(root)}); pass --image-size N to resize them all to N x N")
-    return next(iter(sizes))
+        if image_size < MIN_SIDE:
+            raise UsageError(f"--image-size: must be at least {MIN_SIDE}, got {image_size}")
+        return (image_size, image_size), None
+    sizes = np.array([size for size, _ in probes.values()])
+    if len(np.unique(sizes, axis=0)) == 1:
+        return (int(sizes[0, 0]), int(sizes[0, 1])), None
+    height, width = (float(v) for v in np.median(sizes, axis=0))
+    shrink = min(1.0, AUTO_MAX_SIDE / max(height, width))
+    size = (max(MIN_SIDE, round(height * shrink)), max(MIN_SIDE, round(width * shrink)))
+    low, high = sizes.min(axis=0), sizes.max(axis=0)
+    return size, (f"images differ in size (height {low[0]}-{high[0]}, width {low[1]}-{high[1]} pixels): all resized "
+                  f"to {size[1]}x{size[0]}, the median{' shrunk to at most ' + str(AUTO_MAX_SIDE) if shrink < 1 else ''}"
+                  f" (--image-size N: N x N)")
 
 
 def load_image_folder(root: Path, image_size: int | None) -> Raw:
@@ -65,9 +76,10 @@ def load_image_folder(root: Path, image_size: int | None) -> Raw:
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
     probes = {f: _probe(f) for f in files}
-    size = common_size(probes, image_size, root)
+    size, note = common_size(probes, image_size, root)
     channels = 3 if any(colour for _, colour in probes.values()) else 1
     X = np.stack([read_image(f, size, channels) for f in files])
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(X, labels, "classification", list(classes), f"{root} (image folder, {len(files)} {mode} images "
-               f"{size[1]}x{size[0]})", scale=1 / 255, extra={"image_size": list(size)})
+               f"{size[1]}x{size[0]})", scale=1 / 255, extra={"image_size": list(size)},
+               notes=(note,) if note else ())
