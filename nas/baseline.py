@@ -10,6 +10,7 @@ so "the baseline beats the chosen model on validation" compares like with like.
 """
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -24,6 +25,9 @@ from nas.data import Split, TaskData, to_target_units
 from nas.metrics import classification_report, regression_report
 
 MAX_ITER = 1000
+# Trials' metrics are float32 (0.96 is stored as 0.95999999046), the baseline's float64: values this
+# close are one figure, not a loss to the baseline (float32 resolves ~6e-8 relative).
+SAME_FIGURE = 1e-6
 
 
 def _arrays(split: Split) -> tuple[np.ndarray, np.ndarray]:
@@ -90,3 +94,10 @@ def fit_baseline(data: TaskData, folds: list[TaskData] | None = None) -> dict[st
            "seconds": round(seconds, 3),
            "reference": {"model": plain.trivial, "test": _scores(trivial, data, data.test)}}
     return {**out, "cv": _cv(folds)} if folds else out
+
+
+def baseline_beats(theirs: float, ours: float, direction: str) -> bool:
+    """Does the baseline's validation figure beat the chosen model's, beyond float32 rounding?"""
+    if math.isclose(theirs, ours, rel_tol=SAME_FIGURE, abs_tol=1e-12):
+        return False
+    return theirs > ours if direction == "maximize" else theirs < ours

@@ -60,6 +60,16 @@ def test_regression_baseline_is_in_target_units() -> None:
     assert 40 < base["test"]["rmse"] < 70 and 0.2 < base["test"]["r2"] < 0.7  # diabetes: ~55 RMSE, R² ~0.45
 
 
+def test_baseline_beats_only_beyond_float32_rounding() -> None:
+    from nas.baseline import baseline_beats
+
+    # a trial's accuracy is float32: 0.96 over 5 folds is stored as 0.9599999904632568
+    assert not baseline_beats(0.96, 0.9599999904632568, "maximize")
+    assert baseline_beats(0.9604, 0.96, "maximize") and not baseline_beats(0.96, 0.9604, "maximize")
+    assert baseline_beats(58.1, 58.2, "minimize") and not baseline_beats(58.2, 58.1, "minimize")
+    assert not baseline_beats(58.2, 58.2000001, "minimize")
+
+
 def test_series_builtin_without_statsmodels_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 

@@ -1,7 +1,6 @@
 """`nas search`: run or resume a study."""
 from __future__ import annotations
 
-import math
 from typing import Any, Optional
 
 import typer
@@ -136,6 +135,8 @@ def _print_test(best: dict[str, Any], result: Any) -> None:
 def _print_baseline(best: dict[str, Any], result: Any) -> None:
     """The plain baseline measured on the same split, and one plain line when it beats the
     chosen model on validation (on the same folds, when the search cross-validated)."""
+    from nas.baseline import baseline_beats
+
     baseline = result.baseline
     if not baseline:
         return
@@ -147,8 +148,7 @@ def _print_baseline(best: dict[str, Any], result: Any) -> None:
     ours = best.get("value")
     if theirs is None or ours is None:
         return
-    tied = math.isclose(theirs, ours, rel_tol=1e-9, abs_tol=1e-12)  # equal means over folds, summed in another order
-    if not tied and (theirs > ours if result.direction == "maximize" else theirs < ours):
+    if baseline_beats(theirs, ours, result.direction):
         how = f"{cv['folds']}-fold CV" if cv else "holdout"
         console.print(f"the baseline beats the chosen model on validation ({baseline['model']} {result.metric} "
                       f"{fmt(theirs)} vs {fmt(ours)}, {how}): prefer it, or search longer or with another space",
