@@ -121,6 +121,38 @@ def test_a_3d_npz_is_sequences_when_its_shape_cannot_be_images(tmp_path: Path, s
             infer_task(str(tmp_path / "d.npz"), None)
 
 
+def _real_2d(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Real N x D arrays: UCR series bundled with aeon (one row a series), scikit-learn tables."""
+    from sklearn import datasets
+
+    if name in ("GunPoint", "ItalyPowerDemand"):
+        pytest.importorskip("aeon", reason="aeon (the UCR sets it bundles) is not installed")
+        from aeon.datasets import load_classification
+
+        X, y = load_classification(name, split="train")
+        return np.asarray(X, np.float32)[:, 0, :], np.asarray(y)
+    loaded = getattr(datasets, f"load_{name}")()
+    return loaded.data, loaded.target
+
+
+@pytest.mark.parametrize("name, task", [("GunPoint", "sequence"), ("ItalyPowerDemand", "sequence"),
+                                        ("breast_cancer", "tabular"), ("digits", "tabular"), ("wine", "tabular")])
+def test_a_2d_npz_is_series_when_its_rows_look_like_series(tmp_path: Path, name: str, task: str) -> None:
+    """Without --task, a UCR set saved as N x T is sequences (neighbouring columns move together);
+    real tables, digits' 64 pixels among them, stay tables; the search says how it read the file."""
+    from nas.data import infer_task
+
+    X, y = _real_2d(name)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    assert infer_task(str(tmp_path / "d.npz"), None) == task
+    data = load_data(spec(tmp_path / "d.npz", task))
+    if task == "sequence":
+        assert data.input_shape == (X.shape[1], 1)
+        assert f"X of shape N x {X.shape[1]} read as series of {X.shape[1]} steps, one channel" in data.notes[0]
+    else:
+        assert data.input_shape == (X.shape[1],) and not data.notes
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

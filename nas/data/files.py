@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data.builtin import Raw, Series
-from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, sequence_axes, to_layout
+from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, looks_like_series, sequence_axes, to_layout
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
 from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
@@ -65,18 +65,20 @@ def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
                     f"(found: {found})")
 
 
-def _npz_task(path: Path, shape: tuple[int, ...]) -> str:
-    """The task an X array of this shape means. A 3-D X is sequences when its shape cannot be
-    images (nas.data.layouts.looks_like_sequences: N x 1 x 24), else ambiguous (N x 28 x 28)."""
-    tasks = {2: "tabular", 4: "image"}
-    if len(shape) == 3:
-        if looks_like_sequences(shape):
+def _npz_task(path: Path, X: np.ndarray) -> str:
+    """The task an X array means. A 2-D X is a table unless its rows look like series
+    (nas.data.layouts.looks_like_series: a UCR set saved as N x T); a 3-D X is sequences when its
+    shape cannot be images (nas.data.layouts.looks_like_sequences: N x 1 x 24), else ambiguous (N x 28 x 28)."""
+    if X.ndim == 2:
+        return "sequence" if looks_like_series(X) else "tabular"
+    if X.ndim == 3:
+        if looks_like_sequences(X.shape):
             return "sequence"
-        raise UsageError(f"--task: {path} holds 3-D inputs of N x {shape[1]} x {shape[2]} (images N x H x W or "
+        raise UsageError(f"--task: {path} holds 3-D inputs of N x {X.shape[1]} x {X.shape[2]} (images N x H x W or "
                          f"sequences N x T x F); pass --task image or --task sequence")
-    if len(shape) not in tasks:
-        raise DataError(f"{path}: X has {len(shape)} dimensions; expected 2 (tables), 3 (sequences) or 4 (images)")
-    return tasks[len(shape)]
+    if X.ndim != 4:
+        raise DataError(f"{path}: X has {X.ndim} dimensions; expected 2 (tables), 3 (sequences) or 4 (images)")
+    return "image"
 
 
 def infer_task(path: str, window: int | None) -> str:
@@ -89,7 +91,7 @@ def infer_task(path: str, window: int | None) -> str:
         return "sequence" if window else "tabular"
     if p.suffix.lower() == ".npz":
         arrays = _npz_arrays(p)
-        return _npz_task(p, (arrays.get("X") if "X" in arrays else arrays["X_train"]).shape)
+        return _npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
     raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz or .csv)")
 
 
@@ -158,6 +160,9 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         axes, other = SEQUENCE_LAYOUT_NAMES[layout]
         notes.append(f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
                      f"channel(s) ({axes}; --layout {other} reads it the other way)")
+    elif spec.task == "sequence" and given.ndim == 2:
+        notes.append(f"{parts[0]} of shape N x {given.shape[1]} read as series of {given.shape[1]} steps, one channel "
+                     f"(--task tabular reads each column as a feature)")
     ends = np.cumsum([len(x) for x in X])
     rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
     splits, test_rows, source = None, None, f"{path}"

@@ -6,6 +6,7 @@ inputs of `nas predict` (nas.data.inputs) and the UCR / UEA sets bundled with ae
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -49,6 +50,43 @@ def looks_like_sequences(shape: tuple[int, ...]) -> bool:
     them stays ambiguous and `--task` decides."""
     short, long = sorted(shape[1:])
     return short == 1 or long >= SEQUENCE_ASPECT * short
+
+
+# A 2-D array (N x D) is a table unless its rows look like series (looks_like_series).
+SERIES_MIN_STEPS = 16  # fewer columns: a table (the UCR archive's shortest series have 15-24 steps)
+SERIES_NEIGHBOURS = 0.6  # mean correlation of adjacent columns, at least
+SERIES_CONTRAST = 0.3  # ... and at least this much above that of columns half a row apart
+SERIES_PROBE_ROWS = 2000  # rows the test reads (the first ones): enough for a correlation, cheap on any file
+
+
+def _column_correlation(Z: np.ndarray, lag: int) -> float:
+    """Mean correlation of columns `lag` apart (Z standardised per column; constant columns NaN)."""
+    return float(np.nanmean(np.mean(Z[:, :-lag] * Z[:, lag:], axis=0)))
+
+
+def looks_like_series(X: np.ndarray) -> bool:
+    """Whether the rows of a 2-D array are series (N x T: one channel of T steps), not table rows.
+
+    A series' neighbouring values move together and values half a series apart much less; a
+    table's columns are correlated, if at all, whatever their order. Measured (2026-12-03) on real
+    data, mean correlation of adjacent columns / of columns half a row apart: UCR GunPoint 0.99 /
+    0.15, ItalyPowerDemand 0.76 / -0.39, UnitTest 0.78 / 0.27, OSULeaf 1.00 / 0.32, Covid3Month
+    0.91 / 0.13, MNIST-1D 0.82 / -0.09; tables at most 0.50 adjacent (breast_cancer 0.50 / 0.29,
+    digits' 64 pixels 0.29 / -0.06, wine 0.09, diabetes 0.22, statsmodels' star98 0.19). Spiky
+    series (UCR ACSF1, -0.08 adjacent) stay tables: `--task sequence` reads them as series.
+    Reading a table as series costs little (the sequence space's mlp family is the table's MLP);
+    reading series as a table loses the sequence families (GunPoint: 0.88 against 0.99)."""
+    if X.ndim != 2 or X.shape[1] < SERIES_MIN_STEPS or not np.issubdtype(X.dtype, np.number):
+        return False
+    A = X[:SERIES_PROBE_ROWS].astype(np.float64)
+    std = A.std(axis=0)
+    if not np.isfinite(A).all() or (std > 0).sum() < SERIES_MIN_STEPS:
+        return False  # NaN cells are refused when the file is read; mostly constant columns are no series
+    Z = (A - A.mean(axis=0)) / np.where(std > 0, std, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pairs with a constant column are NaN, left out
+        near, far = _column_correlation(Z, 1), _column_correlation(Z, X.shape[1] // 2)
+    return bool(near >= SERIES_NEIGHBOURS and near - far >= SERIES_CONTRAST)
 
 
 def sequence_layout(X: np.ndarray, layout: str | None = None) -> np.ndarray:
