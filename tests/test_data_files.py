@@ -153,6 +153,49 @@ def test_a_2d_npz_is_series_when_its_rows_look_like_series(tmp_path: Path, name:
         assert data.input_shape == (X.shape[1],) and not data.notes
 
 
+def _csv_of(X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    header = ["label"] + [f"t{i}" for i in range(X.shape[1])]
+    return write_csv(path, header, [[label, *map(float, row)] for label, row in zip(y, X)])
+
+
+def test_a_csv_of_series_with_a_label_column_is_one_series_per_row(tmp_path: Path) -> None:
+    """A UCR set exported as a CSV (label, then the steps): without --task its rows look like series,
+    and the sequence task reads them as T steps of one channel; `nas predict` reads new rows alike."""
+    from nas.data import infer_task
+    from nas.data.inputs import load_inputs
+
+    X, y = _real_2d("GunPoint")
+    path = _csv_of(X, y, tmp_path / "gun.csv")
+    assert infer_task(str(path), None) == "sequence"
+    data = load_data(spec(path, "sequence", target="label"))
+    assert data.input_shape == (150, 1) and data.class_names == ["1", "2"]
+    assert any("each row read as a series of 150 steps, one channel" in n for n in data.notes)
+    new = write_csv(tmp_path / "new.csv", [f"t{i}" for i in range(150)], [list(map(float, row)) for row in X[:3]])
+    inputs, ids = load_inputs(new, data.describe())
+    assert inputs.shape == (3, 150, 1) and ids == ["0", "1", "2"]
+    Xb, yb = _real_2d("breast_cancer")
+    assert infer_task(str(_csv_of(Xb, yb, tmp_path / "bc.csv")), None) == "tabular"
+
+
+def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    short = _csv_of(rng.normal(size=(30, 4)), np.arange(30) % 2, tmp_path / "short.csv")
+    with pytest.raises(UsageError, match=r"4 numeric column\(s\) besides 'label', too few .*pass --window W"):
+        load_data(spec(short, "sequence", target="label"))
+    with pytest.raises(UsageError, match=r"needs --window W .* or --target T \(one series per row"):
+        load_data(spec(short, "sequence"))
+    rows = [[i % 2, *map(float, rng.normal(size=20))] for i in range(30)]
+    rows[4][7] = ""
+    gap = write_csv(tmp_path / "gap.csv", ["label"] + [f"t{i}" for i in range(20)], rows)
+    with pytest.raises(DataError, match=r"column 't6' has a missing value in data row 5; a series needs every step"):
+        load_data(spec(gap, "sequence", target="label"))
+    rows[4][7] = 0.0
+    text = write_csv(tmp_path / "text.csv", ["label", "site"] + [f"t{i}" for i in range(20)],
+                     [[r[0], "ab"[i % 2], *r[1:]] for i, r in enumerate(rows)])
+    with pytest.raises(DataError, match=r"column 'site' is text; the columns of a series"):
+        load_data(spec(text, "sequence", target="label"))
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -8,13 +8,15 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nas.data.builtin import Raw, Series
-from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, looks_like_series, sequence_axes, to_layout
+from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, SERIES_MIN_STEPS, looks_like_sequences, looks_like_series, sequence_axes,
+                              to_layout)
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
 from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
@@ -81,6 +83,13 @@ def _npz_task(path: Path, X: np.ndarray) -> str:
     return "image"
 
 
+def _csv_rows_are_series(path: Path) -> bool:
+    """Whether a CSV's numeric columns, in file order, look like one series per row
+    (nas.data.layouts.looks_like_series; the target column among them moves the mean little)."""
+    numbers = [v for v in (as_numbers(c) for c in read_csv(path).values()) if v is not None]
+    return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
+
+
 def infer_task(path: str, window: int | None) -> str:
     """The task a data path implies: folders are images, CSVs tables (series with --window)."""
     p = Path(path)
@@ -88,7 +97,7 @@ def infer_task(path: str, window: int | None) -> str:
     if p.is_dir():
         return "image"
     if p.suffix.lower() == ".csv":
-        return "sequence" if window else "tabular"
+        return "sequence" if window or _csv_rows_are_series(p) else "tabular"
     if p.suffix.lower() == ".npz":
         arrays = _npz_arrays(p)
         return _npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
@@ -252,6 +261,31 @@ def _table(path: Path, spec: DataSpec) -> Raw:
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))
 
 
+def _rows_as_series(path: Path, spec: DataSpec) -> Raw:
+    """A CSV whose rows are series (`--task sequence`, no --window: a UCR set exported with its
+    label as a column): the numeric columns in file order are the T steps of one channel."""
+    if spec.target is None:
+        raise UsageError(f"--window: a sequence task on the CSV {path} needs --window W (forecast one series: steps "
+                         f"per input) or --target T (one series per row, T its label or value)")
+    table = _table(path, spec)
+    if table.X.shape[1] < SERIES_MIN_STEPS:
+        raise UsageError(f"--window: {path} has {table.X.shape[1]} numeric column(s) besides '{spec.target}', too few "
+                         f"for one series per row (at least {SERIES_MIN_STEPS} steps); to forecast the column as one "
+                         f"series pass --window W (steps per input)")
+    if table.categorical:
+        name = next(iter(table.categorical))
+        raise DataError(f"{path}: column '{name}' is text; the columns of a series (one row per series) are numbers "
+                        f"(--task tabular reads it as a table)")
+    if np.isnan(table.X).any():
+        row, col = (int(i[0]) for i in np.nonzero(np.isnan(table.X)))
+        raise DataError(f"{path}: column '{table.columns[col]}' has a missing value in data row {row + 1}; "
+                        f"a series needs every step")
+    steps = table.X.shape[1]
+    return replace(table, X=table.X[:, :, None], source=f"{path} (CSV, one series per row, target '{spec.target}')",
+                   notes=(*table.notes, f"each row read as a series of {steps} steps, one channel (the columns in file "
+                                        f"order, '{spec.target}' left out; --task tabular reads each column as a feature)"))
+
+
 def _series(path: Path, spec: DataSpec) -> Series:
     """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
     notes: list[str] = []
@@ -266,10 +300,13 @@ def _series(path: Path, spec: DataSpec) -> Series:
 
 
 def load_csv(path: Path, spec: DataSpec) -> Raw | Series:
-    """A table (--target) or, with --window, a series whose --target is forecast one step ahead."""
+    """A table (--target); with --window, a series whose --target is forecast one step ahead; for a
+    sequence task without --window, one series per row (nas.data.files._rows_as_series)."""
     if spec.kind == "classification" and spec.window:
         raise UsageError("--kind: forecasting a series (--window) is regression")
-    return _series(path, spec) if spec.window else _table(path, spec)
+    if spec.window:
+        return _series(path, spec)
+    return _rows_as_series(path, spec) if spec.task == "sequence" else _table(path, spec)
 
 
 def load_folder(path: Path, spec: DataSpec) -> Raw:
@@ -299,6 +336,4 @@ def load_file(spec: DataSpec) -> Raw | Series:
         return load_folder(path, spec)
     if kind == ".csv" and spec.task == "image":
         raise UsageError(f"--task: {path} is a CSV file; use --task tabular (or sequence with --window)")
-    if kind == ".csv" and spec.task == "sequence" and not spec.window:
-        raise UsageError(f"--window: a sequence task on the CSV series {path} needs --window W (steps per input)")
     return LOADERS[kind](path, spec)

@@ -53,7 +53,7 @@ def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
         X, _ = windows(X, None, window)
         return X, [f"step {i + window}" for i in range(len(X))]
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
-    return X, [str(i) for i in range(len(X))]
+    return to_layout(X, info["task"]), [str(i) for i in range(len(X))]  # a sequence task: one series per row
 
 
 def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
