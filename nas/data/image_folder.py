@@ -1,7 +1,8 @@
 """An image folder as a dataset: one sub-folder per class, PNG/JPEG/... read with Pillow.
 
-All images get one size (their common size, --image-size, or the median size when they differ) and one channel count (RGB if any
-image is in colour, else grayscale), so predict can read new images the same way.
+All images get one size (their common size, --image-size, or the median size when they differ)
+and one channel count (RGB if any image is in colour, else grayscale), so predict can read new
+images the same way.
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def class_folders(root: Path) -> dict[str, list[Path]]:
     return classes
 
 
-def common_size(probes: dict[Path, tuple[tuple[int, int], bool]], image_size: int | None,
-                root: Path) -> tuple[tuple[int, int], str | None]:
+def common_size(probes: dict[Path, tuple[tuple[int, int], bool]],
+                image_size: int | None) -> tuple[tuple[int, int], str | None]:
     """(H, W) every image is read at, and a note when nas chose it: --image-size, else the one size
     all images share, else the median height and width, shrunk to at most AUTO_MAX_SIDE pixels.
 
@@ -76,7 +77,7 @@ def load_image_folder(root: Path, image_size: int | None) -> Raw:
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
     probes = {f: _probe(f) for f in files}
-    size, note = common_size(probes, image_size, root)
+    size, note = common_size(probes, image_size)
     channels = 3 if any(colour for _, colour in probes.values()) else 1
     X = np.stack([read_image(f, size, channels) for f in files])
     mode = "RGB" if channels == 3 else "grayscale"
