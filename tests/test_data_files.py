@@ -196,6 +196,16 @@ def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path
         load_data(spec(text, "sequence", target="label"))
 
 
+def test_a_csv_without_a_header_row_is_refused_but_integer_names_are_names(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    rows = [[i % 2, *np.round(rng.normal(size=5), 3)] for i in range(30)]
+    headless = write_csv(tmp_path / "headless.csv", [str(v) for v in rows[0]], rows[1:])  # a UCR .tsv's shape
+    with pytest.raises(DataError, match=r"headless.csv: the first row is all numbers .*add a header row"):
+        load_data(spec(headless, "tabular", target="0"))
+    named = write_csv(tmp_path / "pandas.csv", [str(i) for i in range(6)], rows)  # DataFrame(X).to_csv(): 0, 1, ...
+    assert load_data(spec(named, "tabular", target="0")).input_shape == (5,)
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -35,6 +35,15 @@ def _delimiter(sample: str) -> str:
         return ","
 
 
+def _looks_like_data(header: list[str]) -> bool:
+    """Is this first row data, not names (a file saved without a header, as the UCR archive's .tsv)?
+    Numbers with a fraction are: names never are. Integers can be names (pandas' default 0, 1, 2,
+    ... from `DataFrame(X).to_csv()`; years), so they are read as names."""
+    numbers = as_numbers(np.array(header))
+    return (len(header) > 1 and numbers is not None and bool(np.isfinite(numbers).all())
+            and bool((numbers != np.round(numbers)).any()))
+
+
 def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
     """Columns of a CSV file with a header row, as arrays of stripped strings, in file order.
 
@@ -59,6 +68,9 @@ def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
         header = header[1:]
         if notes is not None:
             notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
+    if _looks_like_data(header):
+        raise DataError(f"{path}: the first row is all numbers ({', '.join(header[:3])}, ...), not column names; "
+                        f"add a header row naming the columns (a UCR .tsv: label,t1,t2,...)")
     if len(set(header)) != len(header) or "" in header:
         raise DataError(f"{path}: the header row has empty or repeated column names")
     for i, r in enumerate(rows[1:], start=2):
