@@ -81,7 +81,7 @@ def looks_like_series(X: np.ndarray) -> bool:
     A = X[:SERIES_PROBE_ROWS].astype(np.float64)
     std = A.std(axis=0)
     if not np.isfinite(A).all() or (std > 0).sum() < SERIES_MIN_STEPS:
-        return False  # NaN cells are refused when the file is read; mostly constant columns are no series
+        return False  # missing cells (a table's, filled later; refused in an NPZ) or mostly constant columns: no series
     Z = (A - A.mean(axis=0)) / np.where(std > 0, std, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # pairs with a constant column are NaN, left out
