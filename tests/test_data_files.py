@@ -175,6 +175,12 @@ def test_a_csv_of_series_with_a_label_column_is_one_series_per_row(tmp_path: Pat
     assert inputs.shape == (3, 150, 1) and ids == ["0", "1", "2"]
     Xb, yb = _real_2d("breast_cancer")
     assert infer_task(str(_csv_of(Xb, yb, tmp_path / "bc.csv")), None) == "tabular"
+    named = write_csv(tmp_path / "named.csv", ["label", "site"] + [f"t{i}" for i in range(150)],
+                      [[f"class {label}", "ab"[i % 2], *map(float, row)] for i, (label, row) in enumerate(zip(y, X))])
+    assert infer_task(str(named), None) == "tabular"  # a text feature besides the text label: a table
+    texts = write_csv(tmp_path / "texts.csv", ["label"] + [f"t{i}" for i in range(150)],
+                      [[f"class {label}", *map(float, row)] for label, row in zip(y, X)])
+    assert infer_task(str(texts), None) == "sequence"  # class names as text: still one series per row
 
 
 def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path: Path) -> None:

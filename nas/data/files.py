@@ -85,8 +85,13 @@ def _npz_task(path: Path, X: np.ndarray) -> str:
 
 def _csv_rows_are_series(path: Path) -> bool:
     """Whether a CSV's numeric columns, in file order, look like one series per row
-    (nas.data.layouts.looks_like_series; the target column among them moves the mean little)."""
-    numbers = [v for v in (as_numbers(c) for c in read_csv(path).values()) if v is not None]
+    (nas.data.layouts.looks_like_series; the target column among them moves the mean little), and
+    at most one text column of few values (the label) lies beside them."""
+    columns = read_csv(path)
+    numbers = [v for v in (as_numbers(c) for c in columns.values()) if v is not None]
+    categories = [c for c in columns.values() if as_numbers(c) is None and len(set(c.tolist())) <= MAX_CATEGORIES]
+    if len(categories) > 1:
+        return False  # a text feature besides a text label: a table (a series' steps are numbers)
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
 
 
