@@ -212,6 +212,24 @@ def test_a_csv_without_a_header_row_is_refused_but_integer_names_are_names(tmp_p
     assert load_data(spec(named, "tabular", target="0")).input_shape == (5,)
 
 
+def test_npz_array_names_in_other_case_are_read_as_nas_names(tmp_path: Path) -> None:
+    """Keras' mnist.npz (x_train, y_train, x_test, y_test) and MNIST-1D's dict (x, y, x_test,
+    y_test, and arrays nas does not read) load as they are saved, and predict reads x_test."""
+    from nas.data.inputs import load_inputs
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "keras.npz", x_train=rng.integers(0, 255, (40, 8, 8), dtype=np.uint8),
+             y_train=np.arange(40) % 2, x_test=rng.integers(0, 255, (12, 8, 8), dtype=np.uint8), y_test=np.arange(12) % 2)
+    data = load_data(spec(tmp_path / "keras.npz", "image"))
+    assert data.input_shape == (1, 8, 8) and len(data.test) == 12 and len(data.train) + len(data.val) == 40
+    inputs, _ = load_inputs(tmp_path / "keras.npz", data.describe())
+    assert inputs.shape == (12, 1, 8, 8)
+    np.savez(tmp_path / "m1d.npz", x=rng.normal(size=(40, 20)), y=np.arange(40) % 3, t=np.arange(20),
+             x_test=rng.normal(size=(9, 20)), y_test=np.arange(9) % 3)
+    data = load_data(spec(tmp_path / "m1d.npz", "tabular"))
+    assert data.input_shape == (20,) and len(data.test) == 9
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -44,22 +44,44 @@ def check_path(path: Path) -> None:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Every array of an .npz file, never unpickling; DataError when it cannot be read."""
+    """Every array of an .npz file, never unpickling, nas's names in nas's case (_canonical_names);
+    DataError when it cannot be read."""
     try:
         with np.load(path, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
                 raise DataError(f"{path}: a single .npy array, not an .npz archive of named arrays")
-            return {k: np.asarray(z[k]) for k in z.files}
+            arrays = {k: np.asarray(z[k]) for k in z.files}
     except NPZ_ERRORS as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: unreadable .npz file ({reason})") from None
+    return _canonical_names(arrays)
+
+
+# The arrays nas reads, by name; other spellings of a name differ only in case: Keras' datasets
+# (mnist.npz: x_train, y_train, x_test, y_test) and MNIST-1D's pickle (x, y, x_test, y_test).
+ARRAY_NAMES = ("X", "y", *(f"{a}_{s}" for s in SPLIT_KEYS for a in ("X", "y")))
+
+
+def _canonical_names(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`arrays` with x_train, Y, ... renamed X_train, y, ... (a name spelled as nas spells it wins)."""
+    out = dict(arrays)
+    for name in ARRAY_NAMES:
+        if name not in out:
+            other = next((k for k in arrays if k.lower() == name.lower()), None)
+            if other is not None:
+                out[name] = out.pop(other)
+    return out
 
 
 def _npz_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead."""
+    """The X/y arrays of an .npz (no pickles), or DataError listing what it holds instead. X and y
+    with X_test and y_test are a train / test pair (X_train, X_test)."""
     arrays = read_npz(path)
     if "X" in arrays and "y" in arrays:
-        return {"X": arrays["X"], "y": arrays["y"]}
+        if "X_train" in arrays or not ("X_test" in arrays and "y_test" in arrays):
+            return {"X": arrays["X"], "y": arrays["y"]}
+        # X, y beside X_test, y_test (MNIST-1D's dict: x, y, x_test, y_test): X is the training part
+        arrays["X_train"], arrays["y_train"] = arrays.pop("X"), arrays.pop("y")
     if "X_train" in arrays and "y_train" in arrays and ("X_val" in arrays or "X_test" in arrays):
         return {k: arrays[k] for k in arrays if k.split("_")[-1] in SPLIT_KEYS and k[:2] in ("X_", "y_")}
     found = ", ".join(sorted(arrays)) or "none"
