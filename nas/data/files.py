@@ -58,7 +58,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 # The arrays nas reads, by name; other spellings of a name differ only in case: Keras' datasets
-# (mnist.npz: x_train, y_train, x_test, y_test) and MNIST-1D's pickle (x, y, x_test, y_test).
+# (mnist.npz: x_train, y_train, x_test, y_test) and MNIST-1D's dictionary (x, y, x_test, y_test).
 ARRAY_NAMES = ("X", "y", *(f"{a}_{s}" for s in SPLIT_KEYS for a in ("X", "y")))
 
 
