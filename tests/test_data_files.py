@@ -230,6 +230,21 @@ def test_npz_array_names_in_other_case_are_read_as_nas_names(tmp_path: Path) -> 
     assert data.input_shape == (20,) and len(data.test) == 9
 
 
+def test_a_tsv_with_a_header_reads_as_its_csv(tmp_path: Path) -> None:
+    from nas.data import infer_task
+    from nas.data.inputs import load_inputs
+
+    rows = table_rows(30)
+    header = ["x", "colour", "n", "label"]
+    (tmp_path / "t.tsv").write_text("\n".join("\t".join(map(str, r)) for r in [header, *rows]) + "\n")
+    assert infer_task(str(tmp_path / "t.tsv"), None) == "tabular"
+    tsv = load_data(spec(tmp_path / "t.tsv", "tabular", target="label"))
+    csv = load_data(spec(write_csv(tmp_path / "t.csv", header, rows), "tabular", target="label"))
+    assert tsv.input_shape == csv.input_shape and tsv.train.X.tolist() == csv.train.X.tolist()
+    inputs, _ = load_inputs(tmp_path / "t.tsv", tsv.describe())
+    assert inputs.shape == (30, tsv.input_shape[0])
+
+
 def test_npz_images_without_channel_axis_and_regression_target(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", X=rng.random((20, 6, 6)), y=rng.normal(size=20))

@@ -28,7 +28,7 @@ def search(
     max_latency_ms: Optional[float] = ranged(None, "--max-latency-ms", "Reject, untrained, any candidate slower at batch 1 on the search device."),
     latency_batch: int = ranged(64, "--latency-batch", "Batch size of the second latency measurement stored on each trial."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
-    data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train with X_val, y_val and/or X_test, y_test: a given test split is kept, and without X_val a quarter of X_train validates; N x T series are recognised) or a .csv (a table; a series to forecast with --window; one series per row when its columns look like series, or with --task sequence)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train with X_val, y_val and/or X_test, y_test: a given test split is kept, and without X_val a quarter of X_train validates; N x T series are recognised) or a .csv / .tsv (a table; a series to forecast with --window; one series per row when its columns look like series, or with --task sequence)."),
     target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window)."),
     window: Optional[int] = ranged(None, "--window", "CSV series: steps per input window; the target one step later is forecast."),
     image_size: Optional[int] = ranged(None, "--image-size", "Image folder: resize every image to N x N (default: their common size; if they differ, their median, at most 64 pixels a side)."),

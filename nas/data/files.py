@@ -117,18 +117,30 @@ def _csv_rows_are_series(path: Path) -> bool:
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
 
 
+# Text tables by suffix: read alike (nas.data.tables.read_csv finds the delimiter).
+TEXT_TABLES = (".csv", ".tsv")
+
+
+def file_kind(path: Path) -> str:
+    """'folder', '.npz', '.csv' (any text table, TEXT_TABLES) or the file's own suffix."""
+    if path.is_dir():
+        return "folder"
+    suffix = path.suffix.lower()
+    return ".csv" if suffix in TEXT_TABLES else suffix
+
+
 def infer_task(path: str, window: int | None) -> str:
     """The task a data path implies: folders are images, CSVs tables (series with --window)."""
     p = Path(path)
     check_path(p)
     if p.is_dir():
         return "image"
-    if p.suffix.lower() == ".csv":
+    if file_kind(p) == ".csv":
         return "sequence" if window or _csv_rows_are_series(p) else "tabular"
-    if p.suffix.lower() == ".npz":
+    if file_kind(p) == ".npz":
         arrays = _npz_arrays(p)
         return _npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
-    raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz or .csv)")
+    raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
 
 
 def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None) -> str:
@@ -349,9 +361,9 @@ def load_file(spec: DataSpec) -> Raw | Series:
     """Read the file or folder at `spec.path` (flags that do not apply to it are refused)."""
     path = Path(str(spec.path))
     check_path(path)
-    kind = "folder" if path.is_dir() else path.suffix.lower()
+    kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
-        raise DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz or .csv)")
+        raise DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
     allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):
         if getattr(spec, flag) is not None and flag not in allowed:

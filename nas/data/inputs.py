@@ -65,7 +65,7 @@ def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[s
 
 
 READERS: dict[str, Callable[[Path, dict[str, Any]], tuple[np.ndarray, list[str]]]] = {
-    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
+    ".npz": _npz, ".csv": _csv, ".tsv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
 }
 
 
@@ -80,7 +80,7 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif path.suffix.lower() not in READERS:
-        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv or an image)")
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv, .tsv or an image)")
     else:
         X, names = READERS[path.suffix.lower()](path, info)
     expected = tuple(info["input_shape"])
