@@ -32,6 +32,13 @@ class _Best:
         return "best: -" if self.value is None else f"best {metric} {self.value:.4f} (trial {self.trial})"
 
 
+def _value(row: dict[str, Any]) -> str:
+    """A finished trial's validation value; a cross-validated trial pruned after fold k reports
+    fold k's score alone (it can look better than the best mean over all folds, so say so)."""
+    folds = row.get("folds_done") if row["state"] == "pruned" else None
+    return fmt(row["value"]) + (f" on fold {folds}" if folds else "")
+
+
 class PlainObserver(SearchObserver):
     """One log line per event, for logs and pipes (stdout is not a terminal)."""
 
@@ -58,7 +65,7 @@ class PlainObserver(SearchObserver):
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
         repeat = self._count(row)
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {fmt(row['value'])}{repeat}"
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {_value(row)}{repeat}"
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
@@ -99,7 +106,7 @@ class RichObserver(PlainObserver):
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
         repeat = self._count(row)
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else fmt(row["value"]) + repeat
+        detail = row["reason"] if row["state"] in ("fail", "rejected") else _value(row) + repeat
         self.progress.console.print(f"  trial {row['trial']:>3} {row['state']:<8} {detail}  {row['summary']}",
                                     highlight=False)
         self.progress.update(self.trials_task, completed=self.done,

@@ -73,6 +73,7 @@ def trial_row(trial: Any) -> dict[str, Any]:
         "chosen_weight_decay": finite(a.get(attrs.CHOSEN_WEIGHT_DECAY)),
         "val_loss": finite(a.get(attrs.VAL_LOSS)),
         "folds": a.get(attrs.FOLDS),
+        "folds_done": len(a.get(attrs.FOLD_CURVES) or []) or None,  # a pruned trial's value is its last fold's
         "fold_std": finite(a.get(attrs.FOLD_STD)),
         "summary": trial_summary(trial),
         "reason": _reason(trial),
