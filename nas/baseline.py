@@ -22,7 +22,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 
 from nas.data import Split, TaskData, to_target_units
-from nas.metrics import classification_report, regression_report
+from nas.metrics import better, classification_report, regression_report
 
 MAX_ITER = 1000
 # Trials' metrics are float32 (0.96 is stored as 0.95999999046), the baseline's float64: values this
@@ -100,4 +100,4 @@ def baseline_beats(theirs: float, ours: float, direction: str) -> bool:
     """Does the baseline's validation figure beat the chosen model's, beyond float32 rounding?"""
     if math.isclose(theirs, ours, rel_tol=SAME_FIGURE, abs_tol=1e-12):
         return False
-    return theirs > ours if direction == "maximize" else theirs < ours
+    return better(theirs, ours, direction)

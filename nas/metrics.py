@@ -16,6 +16,11 @@ from nas.format import format_metrics  # noqa: F401 - re-exported: callers read 
 EVAL_BATCH = 4096
 
 
+def better(a: float, b: float, direction: str) -> bool:
+    """Is metric value `a` strictly better than `b` for a study of this direction?"""
+    return a > b if direction == "maximize" else a < b
+
+
 def autocast(device: torch.device) -> Any:
     """bf16 autocast on CUDA; nothing on the CPU (bf16 matmuls are slower there)."""
     if device.type == "cuda":

@@ -37,7 +37,7 @@ from nas.arch import Arch
 from nas.augment import AUGMENTS, Augment, make_augment
 from nas.data import Split, TaskData
 from nas.errors import DivergedError
-from nas.metrics import METRICS, autocast, predict
+from nas.metrics import METRICS, autocast, better, predict
 from nas.models import FitsData, build_model
 from nas.sample import path_weight_decay
 
@@ -175,16 +175,12 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _better(a: float, b: float, direction: str) -> bool:
-    return a > b if direction == "maximize" else a < b
-
-
 def _improves(result: FitResult, value: float, loss: float, direction: str) -> bool:
     """Whether this epoch beats the best so far: a better validation metric, or the same one at a
     lower validation loss. Ties are common (accuracy on a small validation split moves in steps of
     1/n and is flat for many epochs); the loss still says which weights fit the held-out rows better,
     and lets patience see progress that the metric is too coarse to show."""
-    if result.best_epoch < 0 or _better(value, result.best_value, direction):
+    if result.best_epoch < 0 or better(value, result.best_value, direction):
         return True
     return value == result.best_value and loss < result.loss_curve[result.best_epoch]
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from nas.device import free_memory
 from nas.errors import StoreError, TrialError
+from nas.metrics import better
 from nas.search.budget import budget_text, trials_deadline
 from nas.search.config import SearchConfig
 from nas.search.events import SearchObserver, SearchResult
@@ -118,7 +119,6 @@ def _finish(study: Any, result: SearchResult, started: float, observer: SearchOb
     rows = leaderboard(study, top=2)
     result.best = rows[0] if rows else None
     if len(rows) == 2 and rows[0]["value"] is not None and rows[1]["value"] is not None:
-        better = rows[1]["value"] > rows[0]["value"] if result.direction == "maximize" else rows[1]["value"] < rows[0]["value"]
-        result.leader = rows[1] if better else None  # rank 1 was chosen by the one-SE rule (nas.store.leaderboard)
+        result.leader = rows[1] if better(rows[1]["value"], rows[0]["value"], result.direction) else None  # rank 1 was chosen by the one-SE rule (nas.store.leaderboard)
     observer.search_finished(result)
     return result
