@@ -110,8 +110,9 @@ def _csv_rows_are_series(path: Path) -> bool:
     (nas.data.layouts.looks_like_series; the target column among them moves the mean little), and
     at most one text column of few values (the label) lies beside them."""
     columns = read_csv(path)
-    numbers = [v for v in (as_numbers(c) for c in columns.values()) if v is not None]
-    categories = [c for c in columns.values() if as_numbers(c) is None and len(set(c.tolist())) <= MAX_CATEGORIES]
+    parsed = {name: as_numbers(values) for name, values in columns.items()}
+    numbers = [v for v in parsed.values() if v is not None]
+    categories = [name for name, v in parsed.items() if v is None and len(set(columns[name].tolist())) <= MAX_CATEGORIES]
     if len(categories) > 1:
         return False  # a text feature besides a text label: a table (a series' steps are numbers)
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
@@ -129,18 +130,23 @@ def file_kind(path: Path) -> str:
     return ".csv" if suffix in TEXT_TABLES else suffix
 
 
+def _unsupported(path: Path) -> DataError:
+    return DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
+
+
 def infer_task(path: str, window: int | None) -> str:
     """The task a data path implies: folders are images, CSVs tables (series with --window)."""
     p = Path(path)
     check_path(p)
-    if p.is_dir():
+    kind = file_kind(p)
+    if kind == "folder":
         return "image"
-    if file_kind(p) == ".csv":
+    if kind == ".csv":
         return "sequence" if window or _csv_rows_are_series(p) else "tabular"
-    if file_kind(p) == ".npz":
+    if kind == ".npz":
         arrays = _npz_arrays(p)
         return _npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
-    raise DataError(f"{p}: unsupported data file type '{p.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
+    raise _unsupported(p)
 
 
 def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None) -> str:
@@ -363,7 +369,7 @@ def load_file(spec: DataSpec) -> Raw | Series:
     check_path(path)
     kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
-        raise DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
+        raise _unsupported(path)
     allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):
         if getattr(spec, flag) is not None and flag not in allowed:

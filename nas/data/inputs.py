@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import read_npz
+from nas.data.files import file_kind, read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import numeric_column, one_hot, read_csv, windows
@@ -65,7 +65,7 @@ def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[s
 
 
 READERS: dict[str, Callable[[Path, dict[str, Any]], tuple[np.ndarray, list[str]]]] = {
-    ".npz": _npz, ".csv": _csv, ".tsv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
+    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
 }
 
 
@@ -79,10 +79,10 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
         X, names = _images(files, info)
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
-    elif path.suffix.lower() not in READERS:
+    elif file_kind(path) not in READERS:
         raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv, .tsv or an image)")
     else:
-        X, names = READERS[path.suffix.lower()](path, info)
+        X, names = READERS[file_kind(path)](path, info)
     expected = tuple(info["input_shape"])
     if tuple(X.shape[1:]) != expected:
         raise DataError(f"{path}: inputs have shape {tuple(X.shape[1:])}, the model expects {expected}")
