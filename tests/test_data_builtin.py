@@ -110,3 +110,33 @@ def test_time_series_builtins_without_their_package_say_how_to_install(monkeypat
     monkeypatch.setitem(sys.modules, package, None)  # import -> ImportError
     with pytest.raises(DataError, match=rf"--dataset {name}: ships with {package}.*pip install 'nas\[{extra}\]'"):
         load_data(DataSpec(task="sequence", dataset=name))
+
+
+@pytest.mark.parametrize("name, first, last", [_builtin("airline", 112, 432), _builtin("lynx", 269, 3396)])
+def test_aeon_forecasting_series_are_the_files_column_in_time_order(name: str, first: float, last: float) -> None:
+    series = BUILTINS[name].load()
+    assert series.values.shape[1] == 1 and series.target == series.columns[0]
+    assert (series.values[0, 0], series.values[-1, 0]) == (first, last)
+    data = load_data(DataSpec(task="sequence", dataset=name))
+    assert data.kind == "regression" and data.input_shape == (12, 1)  # the default window
+
+
+@pytest.mark.parametrize("name, test", [_builtin("covid3month", 61), _builtin("cardanosentiment", 33)])
+def test_monash_regression_sets_keep_their_official_test_split(name: str, test: int) -> None:
+    raw = BUILTINS[name].load()
+    assert raw.kind == "regression" and raw.y.dtype == np.float32 and len(np.unique(raw.y)) > test
+    assert list(raw.test_rows) == list(range(len(raw.X) - test, len(raw.X)))
+    data = load_data(DataSpec(task="sequence", dataset=name))
+    assert len(data.test) == test and data.out_dim == 1
+
+
+def test_an_aeon_series_with_a_gap_is_refused_in_one_line(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nas.data import timeseries
+    from nas.errors import DataError
+
+    pytest.importorskip("aeon", reason="aeon is not installed (pip install 'nas[ucr]')")
+    broken = tmp_path / "Airline.csv"
+    broken.write_text("Date,Passengers\n" + "".join(f"1949-{i:02d},{100 + i}\n" for i in range(1, 20)) + "1950-08,\n")
+    monkeypatch.setattr(timeseries, "_aeon_file", lambda folder, file: broken)
+    with pytest.raises(DataError, match="--dataset airline: .*Airline.csv is not one complete column of numbers"):
+        load_data(DataSpec(task="sequence", dataset="airline"))

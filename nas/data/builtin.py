@@ -15,7 +15,7 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data.tasks import TASKS
-from nas.data.timeseries import UCR_LOADERS, mnist1d
+from nas.data.timeseries import UCR_LOADERS, aeon_series, mnist1d
 
 
 def _digits_image() -> Raw:
@@ -86,9 +86,9 @@ class BuiltinDataset:
     extra: str | None = None  # the optional dependency group it needs
 
 
-def _ucr(name: str, summary: str, shape: tuple[int, int], rows: int) -> BuiltinDataset:
-    return BuiltinDataset("sequence", UCR_LOADERS[name], summary, "classification", shape, rows,
-                          "aeon (UCR/UEA)", extra="ucr")
+def _ucr(name: str, summary: str, shape: tuple[int, int], rows: int, kind: str = "classification") -> BuiltinDataset:
+    source = "aeon (Monash)" if kind == "regression" else "aeon (UCR/UEA)"
+    return BuiltinDataset("sequence", UCR_LOADERS[name], summary, kind, shape, rows, source, extra="ucr")
 
 
 BUILTINS: dict[str, BuiltinDataset] = {
@@ -99,6 +99,9 @@ BUILTINS: dict[str, BuiltinDataset] = {
     "breast_cancer": BuiltinDataset("tabular", _sklearn_table("load_breast_cancer", "classification"),
                                     "breast cancer diagnosis, 569 rows x 30 features, 2 classes",
                                     "classification", (30,), 569, "scikit-learn"),
+    "iris": BuiltinDataset("tabular", _sklearn_table("load_iris", "classification"),
+                           "iris species, 150 rows x 4 features, 3 classes", "classification", (4,), 150,
+                           "scikit-learn"),
     "wine": BuiltinDataset("tabular", _sklearn_table("load_wine", "classification"),
                            "wine cultivars, 178 rows x 13 features, 3 classes", "classification", (13,), 178,
                            "scikit-learn"),
@@ -109,6 +112,12 @@ BUILTINS: dict[str, BuiltinDataset] = {
                                "regression", (12, 1), 297, "statsmodels", window=12, extra="series"),
     "co2": BuiltinDataset("sequence", _co2, "monthly Mauna Loa CO2 1958-2001, forecast next month",
                           "regression", (24, 1), 502, "statsmodels", window=24, extra="series"),
+    "airline": BuiltinDataset("sequence", aeon_series("Airline", "passengers"),
+                              "monthly airline passengers 1949-1960, forecast next month", "regression", (12, 1),
+                              132, "aeon", window=12, extra="ucr"),
+    "lynx": BuiltinDataset("sequence", aeon_series("Lynx", "lynx"),
+                           "yearly Canadian lynx trappings 1821-1934, forecast next year", "regression", (12, 1),
+                           102, "aeon", window=12, extra="ucr"),
     "mnist1d": BuiltinDataset("sequence", mnist1d, "MNIST-1D, 5000 x 40 steps, 10 classes (1000 test)",
                               "classification", (40, 1), 5000, "mnist1d", extra="mnist1d"),
     # UCR / UEA sets that aeon ships: official test split; a quarter of the official train validates
@@ -124,6 +133,13 @@ BUILTINS: dict[str, BuiltinDataset] = {
                            "9 classes (370 test)", (25, 12), 640),
     "pickupgesturewiimotez": _ucr("pickupgesturewiimotez", "UCR PickupGestureWiimoteZ (equal length), "
                                   "100 x 361 steps, 10 classes (50 test)", (361, 1), 100),
+    "unittest": _ucr("unittest", "UCR UnitTest (a slice of ItalyPowerDemand), 42 x 24 steps, 2 classes (22 test)",
+                     (24, 1), 42),
+    # Monash extrinsic regression sets that aeon ships: official test split, as the UCR sets
+    "covid3month": _ucr("covid3month", "Monash Covid3Month, 201 x 84 days, regression: the death rate (61 test)",
+                        (84, 1), 201, kind="regression"),
+    "cardanosentiment": _ucr("cardanosentiment", "Monash CardanoSentiment, 107 x 24 hours x 2 channels, "
+                             "regression: the sentiment (33 test)", (24, 2), 107, kind="regression"),
 }
 
 
