@@ -188,8 +188,10 @@ def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path
     short = _csv_of(rng.normal(size=(30, 4)), np.arange(30) % 2, tmp_path / "short.csv")
     with pytest.raises(UsageError, match=r"4 numeric column\(s\) besides 'label', too few .*pass --window W"):
         load_data(spec(short, "sequence", target="label"))
+    unnamed = write_csv(tmp_path / "unnamed.csv", ["grade"] + [f"t{i}" for i in range(20)],
+                        [[i % 2, *map(float, rng.normal(size=20))] for i in range(30)])
     with pytest.raises(UsageError, match=r"needs --window W .* or --target T \(one series per row"):
-        load_data(spec(short, "sequence"))
+        load_data(spec(unnamed, "sequence"))
     rows = [[i % 2, *map(float, rng.normal(size=20))] for i in range(30)]
     rows[4][7] = ""
     gap = write_csv(tmp_path / "gap.csv", ["label"] + [f"t{i}" for i in range(20)], rows)
@@ -414,8 +416,30 @@ def test_target_column_that_does_not_exist_names_nearest(tmp_path: Path) -> None
     with pytest.raises(DataError, match="no column 'lable'.*did you mean 'label'") as exc:
         load_data(spec(path, "tabular", target="lable"))
     _error(exc, path)
-    with pytest.raises(UsageError, match="--target"):
-        load_data(spec(path, "tabular"))
+    unnamed = write_csv(tmp_path / "u.csv", ["x", "colour", "n", "kind"], table_rows())
+    with pytest.raises(UsageError, match="--target: .*u.csv is a CSV file; name its target column"):
+        load_data(spec(unnamed, "tabular"))
+
+
+def test_without_target_a_conventionally_named_column_is_the_target(tmp_path: Path) -> None:
+    """scikit-learn's frames end in `target`, Keras and UCR exports name it `label` or `class`: one
+    such column (any case) is the target without --target, said in a note; two are ambiguous."""
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "Label"], table_rows())
+    data = load_data(spec(path, "tabular"))
+    given = load_data(spec(path, "tabular", target="Label"))
+    assert data.preprocessing["target"] == "Label" and data.class_names == given.class_names
+    assert data.notes == ("no --target: column 'Label' is the target (its name says so; --target picks another)",)
+    assert data.preprocessing["columns"] == given.preprocessing["columns"] == ["x", "n"]
+    two = write_csv(tmp_path / "two.csv", ["x", "y", "target"], [[i, i % 3, i % 2] for i in range(40)])
+    with pytest.raises(UsageError, match="name its target column"):
+        load_data(spec(two, "tabular"))
+    series = write_csv(tmp_path / "s.csv", ["month", "passengers"], [[f"1949-{i}", 100 + i % 7] for i in range(40)])
+    data = load_data(spec(series, "sequence", window=4))
+    assert data.preprocessing["target"] == "passengers" and data.input_shape == (4, 1)
+    assert "no --target: forecasting 'passengers', the file's only numeric column" in data.notes
+    X, y = _real_2d("GunPoint")
+    rows = load_data(spec(_csv_of(X, y, tmp_path / "gun.csv"), "sequence"))
+    assert rows.input_shape == (150, 1) and rows.preprocessing["target"] == "label"
 
 
 def test_too_few_rows_for_the_split(tmp_path: Path) -> None:

@@ -344,14 +344,40 @@ def _series(path: Path, spec: DataSpec) -> Series:
                   notes=tuple(notes))
 
 
+# Column names that say "this is what to predict" in exported tables (scikit-learn's frames:
+# target; Keras / UCR exports: label, class; textbooks: y). Matched in any case.
+TARGET_NAMES = ("target", "label", "class", "y")
+
+
+def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
+    """The target a CSV implies when --target is not given, and the note that says why: the one
+    column with a conventional name, or a forecast series' only numeric column."""
+    columns = read_csv(path)
+    named = [name for name in columns if name.lower() in TARGET_NAMES]
+    if len(named) == 1:
+        return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
+    numeric = [name for name, values in columns.items() if as_numbers(values) is not None]
+    if spec.window and len(numeric) == 1:
+        return numeric[0], f"no --target: forecasting '{numeric[0]}', the file's only numeric column"
+    return None, ""
+
+
 def load_csv(path: Path, spec: DataSpec) -> Raw | Series:
     """A table (--target); with --window, a series whose --target is forecast one step ahead; for a
-    sequence task without --window, one series per row (nas.data.files._rows_as_series)."""
+    sequence task without --window, one series per row (nas.data.files._rows_as_series).
+    Without --target, an obvious target is taken and said (`_implied_target`); it is stored with
+    the study's preprocessing, and found the same way again on every reload."""
     if spec.kind == "classification" and spec.window:
         raise UsageError("--kind: forecasting a series (--window) is regression")
+    note = ""
+    if spec.target is None:
+        target, note = _implied_target(path, spec)
+        spec = replace(spec, target=target)
     if spec.window:
-        return _series(path, spec)
-    return _rows_as_series(path, spec) if spec.task == "sequence" else _table(path, spec)
+        data: Raw | Series = _series(path, spec)
+    else:
+        data = _rows_as_series(path, spec) if spec.task == "sequence" else _table(path, spec)
+    return replace(data, notes=(note, *data.notes)) if note else data
 
 
 def load_folder(path: Path, spec: DataSpec) -> Raw:
