@@ -88,8 +88,6 @@ def _with(config, path: str, value):  # noqa: ANN001, ANN202
 def test_search_config_is_checked_by_the_same_table() -> None:
     """`check_fields(cfg)` is what the library's config check calls: every numeric flag of
     `nas search` is covered, by its SearchConfig field."""
-    from dataclasses import replace
-
     from nas.limits import SEARCH_FIELDS, check_fields
     from nas.search import SearchConfig
 

@@ -6,7 +6,7 @@ import json
 import typer
 from rich.table import Table
 
-from nas.commands._common import console, print_table
+from nas.commands._common import print_table
 
 
 def _installed(extra: str | None) -> bool:

@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna, ranged
-from nas.errors import UsageError
 from nas.format import fmt, format_blend_trials, format_metrics
 
 def leaderboard(

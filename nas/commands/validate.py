@@ -7,7 +7,6 @@ import typer
 from rich.table import Table
 
 from nas.commands._common import console, print_table, ranged
-from nas.errors import UsageError
 
 def validate(
     path: str = typer.Argument(..., help="Space YAML file to check (or a shipped space name)."),

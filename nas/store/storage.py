@@ -19,7 +19,6 @@ from typing import Any
 
 import optuna
 from optuna.storages import RetryHeartbeatStaleTrialCallback
-from optuna.trial import TrialState
 from sqlalchemy import event
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
