@@ -232,6 +232,20 @@ def test_npz_array_names_in_other_case_are_read_as_nas_names(tmp_path: Path) -> 
     assert data.input_shape == (20,) and len(data.test) == 9
 
 
+def test_npz_of_a_saved_scikit_learn_bunch_reads_data_and_target(tmp_path: Path) -> None:
+    """`np.savez(path, data=d.data, target=d.target)` is how a scikit-learn set is saved as it comes;
+    two candidates for X are ambiguous and refused with what the file holds."""
+    from sklearn.datasets import load_wine
+
+    d = load_wine()
+    np.savez(tmp_path / "wine.npz", data=d.data, target=d.target, feature_names=np.array(d.feature_names))
+    data = load_data(spec(tmp_path / "wine.npz", "tabular"))
+    assert data.input_shape == (13,) and data.out_dim == 3 and sum(map(len, (data.train, data.val, data.test))) == 178
+    np.savez(tmp_path / "two.npz", data=d.data, features=d.data, labels=d.target)
+    with pytest.raises(DataError, match=r"expected arrays X and y.*found: data, features, y"):
+        load_data(spec(tmp_path / "two.npz", "tabular"))
+
+
 def test_a_tsv_with_a_header_reads_as_its_csv(tmp_path: Path) -> None:
     from nas.data import infer_task
     from nas.data.inputs import load_inputs

@@ -62,14 +62,25 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 ARRAY_NAMES = ("X", "y", *(f"{a}_{s}" for s in SPLIT_KEYS for a in ("X", "y")))
 
 
+# Other names of X and y in saved arrays: a scikit-learn Bunch saved as it comes
+# (`np.savez(path, data=d.data, target=d.target)`), or features / labels. Used only when exactly
+# one of them is there and X (or y) is not.
+ARRAY_SYNONYMS = {"X": ("data", "features", "inputs"), "y": ("target", "targets", "label", "labels")}
+
+
 def _canonical_names(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """`arrays` with x_train, Y, ... renamed X_train, y, ... (a name spelled as nas spells it wins)."""
+    """`arrays` with x_train, Y, ... renamed X_train, y, ... (a name spelled as nas spells it wins),
+    and data / target (ARRAY_SYNONYMS) renamed X / y."""
     out = dict(arrays)
     for name in ARRAY_NAMES:
         if name not in out:
             other = next((k for k in arrays if k.lower() == name.lower()), None)
             if other is not None:
                 out[name] = out.pop(other)
+    for name, synonyms in ARRAY_SYNONYMS.items():
+        found = [k for k in out if k.lower() in synonyms]
+        if name not in out and len(found) == 1:
+            out[name] = out.pop(found[0])
     return out
 
 
