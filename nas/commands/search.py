@@ -29,6 +29,7 @@ def search(
     latency_batch: int = ranged(64, "--latency-batch", "Batch size of the second latency measurement stored on each trial."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary."),
     data: Optional[str] = typer.Option(None, "--data", help="Your data: an image folder (one sub-folder per class), a .npz (X and y, or X_train, y_train with X_val, y_val and/or X_test, y_test: a given test split is kept, and without X_val a quarter of X_train validates; N x T series are recognised) or a .csv / .tsv (a table; a series to forecast with --window; one series per row when its columns look like series, or with --task sequence)."),
+    test_data: Optional[str] = typer.Option(None, "--test-data", help="A second file (or image folder) like --data whose rows are the test split, scored as given (a benchmark's TEST file); a quarter of --data's rows validates."),
     target: Optional[str] = typer.Option(None, "--target", help="CSV: the column to predict (the series to forecast with --window); default: the one column named target, label, class or y."),
     window: Optional[int] = ranged(None, "--window", "CSV series: steps per input window; the target one step later is forecast."),
     image_size: Optional[int] = ranged(None, "--image-size", "Image folder: resize every image to N x N (default: their common size; if they differ, their median, at most 64 pixels a side)."),
@@ -50,7 +51,7 @@ def search(
     cfg = SearchConfig.from_flags(task=task, dataset=dataset, space=space, trials=trials,
                        timeout=parse_duration(timeout), epochs=epochs, seed=seed,
                        device=device, study=study, storage=storage, artifacts=artifacts,
-                       sampler=sampler, pruner=pruner, data=data, target=target, window=window,
+                       sampler=sampler, pruner=pruner, data=data, test_data=test_data, target=target, window=window,
                        image_size=image_size, kind=kind, layout=layout, objectives=objectives, max_params=max_params,
                        max_flops=max_flops, max_latency_ms=max_latency_ms, latency_batch=latency_batch,
                        workers=workers, threads=threads, prescreen=prescreen, cv=cv, refit=refit, blend=blend)

@@ -19,6 +19,7 @@ from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
 from nas.data.files import infer_task, load_file, search_task
 from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
+from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.data.tasks import TASKS, Task
@@ -123,6 +124,7 @@ class DataSpec:
     seed: int = 0
     kind: str | None = None  # classification | regression; inferred from the target when None
     layout: str | None = None  # an NPZ sequence's axes: steps (N x T x F) | channels (N x C x T); None: by shape
+    test_path: str | None = None  # --test-data: a file like `path` whose rows are the test split (nas.data.given_test)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,7 +135,8 @@ class DataSpec:
 
     def absolute(self) -> DataSpec:
         """The spec with its file path made absolute (a study stores it so; errors show it as typed)."""
-        return replace(self, path=str(Path(self.path).resolve())) if self.path else self
+        test = str(Path(self.test_path).resolve()) if self.test_path else None
+        return replace(self, path=str(Path(self.path).resolve()), test_path=test) if self.path else self
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
@@ -149,9 +152,10 @@ def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
     entry = BUILTINS[name]
     if entry.task != spec.task:
         raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {spec.task} (use --task {entry.task})")
-    for flag in ("target", "image_size", "kind", "layout") + (() if entry.window else ("window",)):
+    for flag in ("target", "image_size", "kind", "layout", "test_path") + (() if entry.window else ("window",)):
         if getattr(spec, flag) is not None:
-            raise UsageError(f"--{flag.replace('_', '-')}: applies to --data files, not the built-in dataset '{name}'")
+            option = "--test-data" if flag == "test_path" else f"--{flag.replace('_', '-')}"
+            raise UsageError(f"{option}: applies to --data files, not the built-in dataset '{name}'")
     return name, entry.load(), entry.window
 
 
@@ -172,6 +176,8 @@ def load_data(spec: DataSpec) -> TaskData:
             raise UsageError("--data and --dataset: pass one of them, not both")
         path = Path(spec.path).resolve()
         name, raw, window = path.stem if path.is_file() else path.name, load_file(spec), None
+        if spec.test_path is not None:
+            raw = with_test_file(raw, spec)
     else:
         name, raw, window = _builtin(spec)
     if isinstance(raw, Series):

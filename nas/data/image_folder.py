@@ -71,14 +71,20 @@ def common_size(probes: dict[Path, tuple[tuple[int, int], bool]],
                   f" (--image-size N: N x N)")
 
 
-def load_image_folder(root: Path, image_size: int | None) -> Raw:
-    """All images of all class folders as (N, C, H, W) values 0-255 (scaled to 0-1 before standardising)."""
+def load_image_folder(root: Path, image_size: int | None,
+                      read_as: tuple[tuple[int, int], int] | None = None) -> Raw:
+    """All images of all class folders as (N, C, H, W) values 0-255 (scaled to 0-1 before
+    standardising). `read_as` = ((H, W), channels) reads them as another folder's were (a test
+    folder read like its training folder, nas.data.given_test)."""
     classes = class_folders(root)
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
     probes = {f: _probe(f) for f in files}
-    size, note = common_size(probes, image_size)
-    channels = 3 if any(colour for _, colour in probes.values()) else 1
+    if read_as is not None:
+        (size, channels), note = read_as, None
+    else:
+        size, note = common_size(probes, image_size)
+        channels = 3 if any(colour for _, colour in probes.values()) else 1
     X = np.stack([read_image(f, size, channels) for f in files])
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(X, labels, "classification", list(classes), f"{root} (image folder, {len(files)} {mode} images "

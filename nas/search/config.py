@@ -79,6 +79,8 @@ class SearchConfig:
         limits = {f.name for f in fields(Limits)}
         if "data" in flags:
             flags["path"] = flags.pop("data")
+        if "test_data" in flags:
+            flags["test_path"] = flags.pop("test_data")
         data = DataSpec(**{"task": None, **{k: flags.pop(k) for k in list(flags) if k in spec}})
         lim = Limits(**{k: flags.pop(k) for k in list(flags) if k in limits})
         return cls(data=data, limits=lim, **flags)

@@ -1,0 +1,94 @@
+"""A test split from its own file (`--test-data`): how benchmarks ship their data (the UCR
+archive's TRAIN and TEST files, a course's train.csv and test.csv with labels).
+
+The test file is read exactly as `--data` is (same target, kind, layout, image size and
+channels) and its rows are the test split, scored as given; a quarter of `--data`'s rows, drawn
+by `--seed` (stratified for classes), validates, as for an NPZ's X_train / X_test pair, and the
+cross-validation folds cover all of them. The two files must agree: the same columns, the same
+input shape, and no test class that training never saw.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nas.data._raw import Raw, Series
+from nas.data.files import check_path, file_kind, load_file
+from nas.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from nas.data import DataSpec
+
+
+def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
+    """The test file, read with the settings `--data` was read with."""
+    path = Path(str(spec.test_path))
+    check_path(path)
+    if file_kind(path) != file_kind(Path(str(spec.path))):
+        raise UsageError(f"--test-data: {path} is not the same kind of file as --data {spec.path}")
+    if file_kind(path) == "folder":
+        from nas.data.image_folder import load_image_folder
+
+        size = train.extra["image_size"]
+        return load_image_folder(path, None, read_as=((int(size[0]), int(size[1])), int(train.X.shape[1])))
+    target = train.extra.get("target", spec.target)
+    return load_file(replace(spec, path=str(path), test_path=None, kind=train.kind, target=target,
+                             layout=train.extra.get("layout", spec.layout)))
+
+
+def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
+    """The test labels as indices into the training classes; DataError for a class training lacks."""
+    index = {name: i for i, name in enumerate(train.class_names)}
+    names = np.array(test.class_names, dtype=object)[test.y]
+    unseen = sorted({str(n) for n in names if n not in index})
+    if unseen:
+        count = sum(1 for n in names if n not in index)
+        raise DataError(f"{path}: class '{unseen[0]}' ({count} test row(s)"
+                        f"{', with ' + str(len(unseen) - 1) + ' more class(es)' if len(unseen) > 1 else ''}) "
+                        f"never appears in the training data")
+    return np.array([index[n] for n in names], dtype=np.int64)
+
+
+def _aligned(train: Raw, test: Raw, path: Path) -> Raw:
+    """`test` with its table columns in the training file's order; DataError naming a column that
+    one file has and the other lacks, or that is numbers in one and text in the other."""
+    ours, theirs = [*(train.columns or []), *train.categorical], [*(test.columns or []), *test.categorical]
+    missing, extra = [c for c in ours if c not in theirs], [c for c in theirs if c not in ours]
+    if missing or extra:
+        raise DataError(f"{path}: no column '{missing[0]}', which --data has" if missing
+                        else f"{path}: column '{extra[0]}' is not in --data (the test file needs the training file's columns)")
+    if set(test.categorical) != set(train.categorical):
+        name = next(iter(set(test.categorical) ^ set(train.categorical)))
+        raise DataError(f"{path}: column '{name}' is numbers in one file and text in the other")
+    if test.columns == train.columns:
+        return test
+    order = [list(test.columns or []).index(c) for c in train.columns or []]
+    return replace(test, X=test.X[:, order], columns=train.columns)
+
+
+def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw:
+    """`train` (from --data) with the rows of --test-data appended as its given test split."""
+    path = Path(str(spec.test_path))
+    if isinstance(train, Series):
+        raise UsageError(f"--test-data: a series to forecast (--window) is split in time order; put {path.name}'s "
+                         f"rows after the training rows in one file")
+    if train.splits is not None or train.test_rows is not None:
+        raise UsageError(f"--test-data: {spec.path} holds its own split already (X_val or X_test); pass X and y only")
+    test = _read_test(train, spec)
+    if not isinstance(test, Raw) or test.splits is not None or test.test_rows is not None:
+        raise UsageError(f"--test-data: {path} holds a split of its own; pass one set of rows (X and y)")
+    test = _aligned(train, test, path)
+    if test.X.shape[1:] != train.X.shape[1:]:
+        raise DataError(f"{path}: inputs of shape {test.X.shape[1:]}, but --data's are {train.X.shape[1:]}")
+    y = _class_indices(train, test, path) if train.kind == "classification" else test.y.astype(train.y.dtype)
+    n = len(train.X)
+    notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),
+             f"the {len(test.X)} {'images' if file_kind(path) == 'folder' else 'rows'} of {path.name} are the test "
+             f"split as given; a quarter of --data's, drawn by --seed, validates"]
+    return replace(train, X=np.concatenate([train.X, test.X.astype(train.X.dtype)]), y=np.concatenate([train.y, y]),
+                   categorical={k: np.concatenate([v, test.categorical[k]]) for k, v in train.categorical.items()},
+                   test_rows=np.arange(n, n + len(test.X)), source=f"{train.source}; test rows from {path}",
+                   notes=tuple(notes))

@@ -1,0 +1,115 @@
+"""--test-data: a second file whose rows are the test split, scored as given (a benchmark's
+TEST file beside its TRAIN file), read exactly as --data is."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nas.data import DataSpec, load_data
+from nas.errors import DataError, UsageError
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    return path
+
+
+@pytest.fixture
+def wine_pair(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+    """scikit-learn's wine as train.csv (the first 128 rows, shuffled) and test.csv (50 rows) with
+    text labels and its columns in another order."""
+    from sklearn.datasets import load_wine
+
+    d = load_wine()
+    order = np.random.default_rng(0).permutation(len(d.target))
+    X, y = d.data[order], np.array(["barolo", "grignolino", "barbera"])[d.target[order]]
+    names = [str(n) for n in d.feature_names]
+    train = _write(tmp_path / "train.csv", [*names, "label"], [[*row, label] for row, label in zip(X[:128], y[:128])])
+    moved = names[::-1]
+    test = _write(tmp_path / "test.csv", ["label", *moved],
+                  [[label, *row[::-1]] for row, label in zip(X[128:], y[128:])])
+    return train, test, X, y
+
+
+def spec(train: Path, test: Path | None, **kw: object) -> DataSpec:
+    return DataSpec(task="tabular", path=str(train), test_path=str(test) if test else None, **kw)
+
+
+def test_the_test_files_rows_are_the_test_split_and_a_quarter_of_train_validates(wine_pair) -> None:
+    train, test, X, y = wine_pair
+    data = load_data(spec(train, test))
+    alone = load_data(spec(train, None))
+    assert len(data.test) == 50 and len(data.train) + len(data.val) == 128 and len(data.val) == 32
+    names = data.class_names
+    assert [names[i] for i in data.test.y.tolist()] == list(y[128:])  # the file's rows, in its order, by label
+    mean, std = (np.array(data.preprocessing[k]) for k in ("mean", "std"))
+    assert np.allclose(data.test.X.numpy() * std + mean, X[128:], atol=1e-3)  # columns put back in training order
+    assert data.preprocessing["columns"] == alone.preprocessing["columns"]
+    assert data.notes[-1] == ("the 50 rows of test.csv are the test split as given; a quarter of --data's, "
+                              "drawn by --seed, validates")
+    other = load_data(spec(train, test, seed=1))
+    assert torch.equal(other.test.y, data.test.y) and not torch.equal(other.val.y, data.val.y)  # the seed draws validation
+
+
+def test_a_test_file_that_does_not_match_the_training_file_is_refused_in_one_line(wine_pair, tmp_path: Path) -> None:
+    train, test, X, y = wine_pair
+    header = next(csv.reader(test.open()))
+    rows = list(csv.reader(test.open()))[1:]
+    unseen = _write(tmp_path / "unseen.csv", header, [["nebbiolo" if i < 3 else r[0], *r[1:]] for i, r in enumerate(rows)])
+    with pytest.raises(DataError, match=r"unseen.csv: class 'nebbiolo' \(3 test row\(s\)\) never appears in the training"):
+        load_data(spec(train, unseen))
+    short = _write(tmp_path / "short.csv", header[:-1], [r[:-1] for r in rows])
+    with pytest.raises(DataError, match=rf"short.csv: no column '{header[-1]}', which --data has"):
+        load_data(spec(train, short))
+    with pytest.raises(UsageError, match="--test-data: .* is not the same kind of file as --data"):
+        load_data(spec(train, tmp_path))
+    with pytest.raises(UsageError, match="--test-data: applies to --data files, not the built-in dataset 'wine'"):
+        load_data(DataSpec(task="tabular", dataset="wine", test_path=str(test)))
+    series = _write(tmp_path / "series.csv", ["v"], [[i % 7] for i in range(40)])
+    with pytest.raises(UsageError, match="--test-data: a series to forecast .* is split in time order"):
+        load_data(DataSpec(task="sequence", path=str(series), target="v", window=4, test_path=str(series)))
+    np.savez(tmp_path / "own.npz", X_train=X[:100], y_train=np.arange(100) % 3, X_test=X[100:], y_test=np.arange(78) % 3)
+    np.savez(tmp_path / "plain.npz", X=X[100:], y=np.arange(78) % 3)
+    with pytest.raises(UsageError, match="--test-data: .*own.npz holds its own split already"):
+        load_data(spec(tmp_path / "own.npz", tmp_path / "plain.npz"))
+    with pytest.raises(UsageError, match="--test-data: .*own.npz holds a split of its own"):
+        load_data(spec(tmp_path / "plain.npz", tmp_path / "own.npz"))
+
+
+def test_npz_and_image_folder_pairs_read_the_test_like_the_training_data(tmp_path: Path) -> None:
+    """An aeon-layout NPZ pair keeps --data's layout; a test image folder of another size and
+    colour is read at the training folder's size and channels."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "train.npz", X=rng.normal(size=(40, 2, 30)), y=np.arange(40) % 2)  # N x C x T
+    np.savez(tmp_path / "test.npz", X=rng.normal(size=(12, 2, 30)), y=np.arange(12) % 2)
+    data = load_data(DataSpec(task="sequence", path=str(tmp_path / "train.npz"), test_path=str(tmp_path / "test.npz")))
+    assert data.input_shape == (30, 2) and len(data.test) == 12
+    d = load_digits()
+    for part, rows, size, mode in (("train", range(0, 60), 8, "L"), ("test", range(60, 90), 12, "RGB")):
+        for i in rows:
+            folder = tmp_path / part / str(d.target[i] % 2)
+            folder.mkdir(parents=True, exist_ok=True)
+            img = Image.fromarray((d.images[i] * 15).astype(np.uint8)).resize((size, size)).convert(mode)
+            img.save(folder / f"{i}.png")
+    images = load_data(DataSpec(task="image", path=str(tmp_path / "train"), test_path=str(tmp_path / "test")))
+    assert images.input_shape == (1, 8, 8) and len(images.test) == 30
+    assert "the 30 images of test are the test split as given" in images.notes[-1]
+
+
+def test_a_search_with_a_test_file_resumes_only_with_the_same_test_file(wine_pair, workdir: Path, run_cli) -> None:
+    train, test, _, _ = wine_pair
+    first = run_cli("search", "--data", train, "--test-data", test, "--trials", 1, "--epochs", 1, "--cv", 1)
+    assert first.exit_code == 0, first.stderr
+    assert "data: the 50 rows of test.csv are the test split as given" in first.stdout
+    again = run_cli("search", "--data", train, "--test-data", test, "--trials", 2, "--epochs", 1, "--cv", 1)
+    assert again.exit_code == 0 and "resuming study" in again.stdout
+    other = run_cli("search", "--data", train, "--trials", 3, "--epochs", 1, "--cv", 1)
+    assert other.exit_code == 2 and "created on different data" in other.stderr
