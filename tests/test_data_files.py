@@ -204,14 +204,35 @@ def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path
         load_data(spec(text, "sequence", target="label"))
 
 
-def test_a_csv_without_a_header_row_is_refused_but_integer_names_are_names(tmp_path: Path) -> None:
+def test_a_file_without_a_header_row_names_its_columns_by_position(tmp_path: Path) -> None:
+    """The UCR archive's .tsv (no header, tab-separated, label first, lines longer than the
+    delimiter sniffer's sample): columns 0, 1, ...; the first column, class labels, is the target;
+    the rows are series; `nas predict` reads new series with or without the label column.
+    Integer first rows (pandas' 0, 1, 2, ... or years) are still names."""
+    from nas.data.inputs import load_inputs
+
+    X, y = _real_2d("GunPoint")
+    tsv = tmp_path / "GunPoint_TRAIN.tsv"
+    tsv.write_text("".join(f"{label}\t" + "\t".join(f"{v:.7f}" for v in row) + "\n" for label, row in zip(y, X)))
+    data = load_data(spec(tsv, "sequence"))
+    assert data.input_shape == (150, 1) and data.class_names == ["1", "2"] and data.preprocessing["target"] == "0"
+    assert "no header row (the first row is numbers): columns named 0 to 150 by position" in data.notes
+    assert any(n.startswith("no --target: column 0, the first, is the target") for n in data.notes)
+    assert load_data(spec(tsv, "sequence", target="0")).class_names == ["1", "2"]
+    info = data.describe()
+    with_label, _ = load_inputs(tsv, info)
+    steps = tmp_path / "new.tsv"
+    steps.write_text("".join("\t".join(f"{v:.7f}" for v in row) + "\n" for row in X[:4]))
+    without, _ = load_inputs(steps, info)
+    assert without.shape == (4, 150, 1) and np.array_equal(without, with_label[:4])
     rng = np.random.default_rng(0)
     rows = [[i % 2, *np.round(rng.normal(size=5), 3)] for i in range(30)]
-    headless = write_csv(tmp_path / "headless.csv", [str(v) for v in rows[0]], rows[1:])  # a UCR .tsv's shape
-    with pytest.raises(DataError, match=r"headless.csv: the first row is all numbers .*add a header row"):
-        load_data(spec(headless, "tabular", target="0"))
+    table = write_csv(tmp_path / "headless.csv", [str(v) for v in rows[0]], rows[1:])
+    assert load_data(spec(table, "tabular")).input_shape == (5,)  # first column: labels, the target
     named = write_csv(tmp_path / "pandas.csv", [str(i) for i in range(6)], rows)  # DataFrame(X).to_csv(): 0, 1, ...
     assert load_data(spec(named, "tabular", target="0")).input_shape == (5,)
+    with pytest.raises(UsageError, match="--target: .*pandas.csv is a CSV file; name its target column"):
+        load_data(spec(named, "tabular"))  # names, not positions: no guess
 
 
 def test_npz_array_names_in_other_case_are_read_as_nas_names(tmp_path: Path) -> None:

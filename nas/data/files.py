@@ -19,8 +19,8 @@ from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, SERIES_MIN_STEPS, looks_lik
                               to_layout)
 from nas.data.tasks import TASKS
 from nas.data._split import MIN_PER_CLASS
-from nas.data.tables import (MAX_CATEGORIES, Columns, as_numbers, encode_target, missing_cells, numeric_column, pick_target,
-                             read_csv)
+from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, looks_like_classes,
+                             missing_cells, numeric_column, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -362,11 +362,18 @@ TARGET_NAMES = ("target", "label", "class", "y")
 
 def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     """The target a CSV implies when --target is not given, and the note that says why: the one
-    column with a conventional name, or a forecast series' only numeric column."""
-    columns = read_csv(path)
+    column with a conventional name, the first column of a file without a header row when it
+    holds class labels (the UCR archive's .tsv), or a forecast series' only numeric column."""
+    read: list[str] = []
+    columns = read_csv(path, read)
     named = [name for name in columns if name.lower() in TARGET_NAMES]
     if len(named) == 1:
         return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
+    no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
+    first = as_numbers(columns["0"]) if no_header and not spec.window else None
+    if first is not None and looks_like_classes(first):
+        return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
+                     "column holds class labels: the UCR archive's layout; --target N picks another)")
     numeric = [name for name, values in columns.items() if as_numbers(values) is not None]
     if spec.window and len(numeric) == 1:
         return numeric[0], f"no --target: forecasting '{numeric[0]}', the file's only numeric column"

@@ -13,7 +13,7 @@ from nas.data._task import apply_standardize, fill_missing
 from nas.data.files import file_kind, read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
-from nas.data.tables import numeric_column, one_hot, read_csv, windows
+from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -41,6 +41,10 @@ def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
     categories: dict[str, list[str]] = prep.get("categories", {})
     columns = prep.get("columns") or [c for c in table if c not in categories and c != prep.get("target")]
     missing = [c for c in [*columns, *categories] if c not in table]
+    if missing and headerless(table) and len(table) == len(columns) and not categories:
+        # no header row and no target column (new series for a model trained on a UCR .tsv, label
+        # first): the columns are the trained ones by position
+        table, missing = dict(zip(columns, table.values())), []
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
     numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep) for c in columns]

@@ -23,14 +23,16 @@ DELIMITERS = ",;\t|"
 
 
 def _delimiter(sample: str) -> str:
-    """The field separator: a comma if the header line has one, else the one csv.Sniffer finds
+    """The field separator: a comma if the header line has one, else a tab if it has one, else the one csv.Sniffer finds
     among DELIMITERS (semicolons are how spreadsheets in many locales export, UCI's wine quality
     too), else a comma (a table of one column)."""
     header = sample.split("\n", 1)[0]
     if "," in header:
         return ","
+    if "\t" in header:  # a .tsv (the UCR archive's lines are longer than the sample: nothing to sniff)
+        return "\t"
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        return csv.Sniffer().sniff(sample[:sample.rfind("\n") + 1] or sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
 
@@ -44,8 +46,18 @@ def _looks_like_data(header: list[str]) -> bool:
             and bool((numbers != np.round(numbers)).any()))
 
 
+NO_HEADER = "no header row (the first row is numbers): columns named"  # read_csv's note, when it names columns
+
+
+def headerless(columns: Columns) -> bool:
+    """Whether the columns are named by position: read_csv's names for a file without a header
+    row, or pandas' for a frame of bare arrays (`DataFrame(X).to_csv()`: 0, 1, 2, ...)."""
+    return list(columns) == [str(i) for i in range(len(columns))]
+
+
 def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
-    """Columns of a CSV file with a header row, as arrays of stripped strings, in file order.
+    """Columns of a CSV file with a header row, as arrays of stripped strings, in file order; a
+    file whose first row is numbers with fractions has none, and its columns are named 0, 1, ...
 
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
     aeon's Uschange, most exported frames): it is left out, and said in `notes`."""
@@ -69,8 +81,12 @@ def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
         if notes is not None:
             notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
     if _looks_like_data(header):
-        raise DataError(f"{path}: the first row is all numbers ({', '.join(header[:3])}, ...), not column names; "
-                        f"add a header row naming the columns (a UCR .tsv: label,t1,t2,...)")
+        # No header row (the UCR archive's .tsv, numpy.savetxt): columns are named by position, as
+        # pandas' read_csv(header=None) names them, so `--target 0` is the first.
+        header = [str(i) for i in range(len(header))]
+        rows = [header, *rows]
+        if notes is not None:
+            notes.append(f"{NO_HEADER} 0 to {len(header) - 1} by position")
     if len(set(header)) != len(header) or "" in header:
         raise DataError(f"{path}: the header row has empty or repeated column names")
     for i, r in enumerate(rows[1:], start=2):
@@ -127,7 +143,7 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) 
     """Targets -> (class indices or floats, kind, class names). Kind is inferred unless given:
     text or few distinct integers are classes, other numbers are a regression target."""
     numbers = y.astype(np.float64) if np.issubdtype(y.dtype, np.number) or y.dtype == bool else as_numbers(y)
-    if kind == "regression" or (kind is None and numbers is not None and not _looks_like_classes(numbers)):
+    if kind == "regression" or (kind is None and numbers is not None and not looks_like_classes(numbers)):
         if numbers is None:
             raise DataError(f"{path}: {what} is not numeric, so it cannot be a regression target (use --kind classification)")
         if not np.isfinite(numbers).all():
@@ -146,7 +162,7 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) 
 MIN_PER_CLASS_FROM_NUMBERS = 3  # integers seen fewer times are measurements (a weight in kg), not classes
 
 
-def _looks_like_classes(numbers: np.ndarray) -> bool:
+def looks_like_classes(numbers: np.ndarray) -> bool:
     """Few distinct integers, each seen at least 3 times (the fewest a stratified split needs).
     Why the count: linnerud's 20 weights are integers with at most 20 values, most of them once."""
     finite = numbers[np.isfinite(numbers)]
