@@ -52,6 +52,11 @@ def test_the_test_files_rows_are_the_test_split_and_a_quarter_of_train_validates
     assert data.preprocessing["columns"] == alone.preprocessing["columns"]
     assert data.notes[-1] == ("the 50 rows of test.csv are the test split as given; a quarter of --data's, "
                               "drawn by --seed, validates")
+    header, *rows = list(csv.reader(test.open()))
+    barbera = [r for r in rows if r[0] == "barbera"]
+    rare = _write(test.parent / "rare.csv", header, [r for r in rows if r[0] != "barbera"] + barbera[:2])
+    kept = load_data(spec(train, rare))
+    assert len(kept.test) == len(rows) - len(barbera) + 2  # a class seen twice in a test file is scored, not left out
     other = load_data(spec(train, test, seed=1))
     assert torch.equal(other.test.y, data.test.y) and not torch.equal(other.val.y, data.val.y)  # the seed draws validation
 

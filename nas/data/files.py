@@ -297,17 +297,18 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
     return numeric, text
 
 
-def _table(path: Path, spec: DataSpec) -> Raw:
+def _table(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
     """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
 
     What an AutoML tool does with a real export (AutoGluon does the same): rows without a
     target, and classes too rare to split, are left out, and id-like text columns ignored. Each
     is said in a note printed when the search starts, and replayed on every reload of the data.
+    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split).
     """
     notes: list[str] = []
     columns = _labelled(path, read_csv(path, notes), spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
-    if kind == "classification":
+    if kind == "classification" and not every_class:
         keep, y, names = _common_classes(y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
@@ -317,13 +318,13 @@ def _table(path: Path, spec: DataSpec) -> Raw:
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))
 
 
-def _rows_as_series(path: Path, spec: DataSpec) -> Raw:
+def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
     """A CSV whose rows are series (`--task sequence`, no --window: a UCR set exported with its
     label as a column): the numeric columns in file order are the T steps of one channel."""
     if spec.target is None:
         raise UsageError(f"--window: a sequence task on the CSV {path} needs --window W (forecast one series: steps "
                          f"per input) or --target T (one series per row, T its label or value)")
-    table = _table(path, spec)
+    table = _table(path, spec, every_class)
     if table.X.shape[1] < SERIES_MIN_STEPS:
         raise UsageError(f"--window: {path} has {table.X.shape[1]} numeric column(s) besides '{spec.target}', too few "
                          f"for one series per row (at least {SERIES_MIN_STEPS} steps); to forecast the column as one "
@@ -380,7 +381,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     return None, ""
 
 
-def load_csv(path: Path, spec: DataSpec) -> Raw | Series:
+def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Series:
     """A table (--target); with --window, a series whose --target is forecast one step ahead; for a
     sequence task without --window, one series per row (nas.data.files._rows_as_series).
     Without --target, an obvious target is taken and said (`_implied_target`); it is stored with
@@ -394,7 +395,7 @@ def load_csv(path: Path, spec: DataSpec) -> Raw | Series:
     if spec.window:
         data: Raw | Series = _series(path, spec)
     else:
-        data = _rows_as_series(path, spec) if spec.task == "sequence" else _table(path, spec)
+        data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class)
     return replace(data, notes=(note, *data.notes)) if note else data
 
 

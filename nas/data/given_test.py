@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw, Series
-from nas.data.files import check_path, file_kind, load_file
+from nas.data.files import check_path, file_kind, load_csv, load_file
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -34,9 +34,10 @@ def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
 
         size = train.extra["image_size"]
         return load_image_folder(path, None, read_as=((int(size[0]), int(size[1])), int(train.X.shape[1])))
-    target = train.extra.get("target", spec.target)
-    return load_file(replace(spec, path=str(path), test_path=None, kind=train.kind, target=target,
-                             layout=train.extra.get("layout", spec.layout)))
+    like = replace(spec, path=str(path), test_path=None, kind=train.kind, target=train.extra.get("target", spec.target),
+                   layout=train.extra.get("layout", spec.layout))
+    # a class seen once or twice stays: test rows are scored as given, never split
+    return load_csv(path, like, every_class=True) if file_kind(path) == ".csv" else load_file(like)
 
 
 def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
