@@ -286,8 +286,8 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
     for name, values in columns.items():
         if name == target:
             continue
-        if as_numbers(values) is not None:
-            numeric[name] = numeric_column(path, name, values, missing_ok=True)
+        if (numbers := as_numbers(values)) is not None:
+            numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
         elif (distinct := len(set(values.tolist()))) > MAX_CATEGORIES:
             notes.append(f"text column '{name}' ignored: {distinct} distinct values (an id or free text, not a category)")
         else:
@@ -366,11 +366,14 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     column with a conventional name, the first column of a file without a header row when it
     holds class labels (the UCR archive's .tsv), or a forecast series' only numeric column."""
     read: list[str] = []
-    columns = read_csv(path, read)
-    named = [name for name in columns if name.lower() in TARGET_NAMES]
+    names = list(read_csv(path, read, head=1))  # the names alone: a large file is read in full once, later
+    named = [name for name in names if name.lower() in TARGET_NAMES]
     if len(named) == 1:
         return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
     no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
+    if not (no_header or spec.window):
+        return None, ""
+    columns = read_csv(path)
     first = as_numbers(columns["0"]) if no_header and not spec.window else None
     if first is not None and looks_like_classes(first):
         return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "

@@ -6,6 +6,7 @@ encoded the same way both times. One-hot categories are fitted on the training s
 from __future__ import annotations
 
 import csv
+from itertools import islice, product
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +56,10 @@ def headerless(columns: Columns) -> bool:
     return list(columns) == [str(i) for i in range(len(columns))]
 
 
-def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
+def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None) -> Columns:
     """Columns of a CSV file with a header row, as arrays of stripped strings, in file order; a
     file whose first row is numbers with fractions has none, and its columns are named 0, 1, ...
+    `head`: only the first `head` data rows (the column names without reading a large file).
 
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
     aeon's Uschange, most exported frames): it is left out, and said in `notes`."""
@@ -65,10 +67,10 @@ def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
         with path.open(newline="", encoding="utf-8-sig") as f:
             delimiter = _delimiter(f.read(8192))
             f.seek(0)
-            rows = list(csv.reader(f, delimiter=delimiter))
+            filled = (r for r in csv.reader(f, delimiter=delimiter) if any(cell.strip() for cell in r))
+            rows = list(islice(filled, None if head is None else head + 1))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: unreadable CSV file ({exc})") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise DataError(f"{path}: empty CSV file")
     header = [h.strip() for h in rows[0]]
@@ -96,30 +98,42 @@ def read_csv(path: Path, notes: list[str] | None = None) -> Columns:
     return {name: body[:, j] for j, name in enumerate(header)}
 
 
-# Cells read as a missing value (compared lower-case), as pandas' read_csv reads them by default.
+# Cells read as a missing value (in any case), as pandas' read_csv reads them by default.
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+# ... every spelling of them in any case (NA, Null, nOnE, ...): one set lookup per cell instead of
+# lower-casing every cell (most of the time of reading a large CSV, benchmarks/csv_read.py)
+_MISSING_SPELLINGS = np.array(sorted({"".join(chars) for word in MISSING
+                                      for chars in product(*({c.lower(), c.upper()} for c in word))}))
 
 
 def missing_cells(values: np.ndarray) -> np.ndarray:
-    """Which cells of a column of strings read as a missing value (MISSING)."""
-    return np.isin(np.char.lower(values.astype(str)), list(MISSING))
+    """Which cells of a column of strings read as a missing value (MISSING, any case)."""
+    return np.isin(values.astype(str), _MISSING_SPELLINGS)
 
 
 def as_numbers(values: np.ndarray) -> np.ndarray | None:
-    """The column as float64 (missing cells as NaN), or None when some other value is not a number."""
-    missing = missing_cells(values)
-    numbers = np.full(len(values), np.nan)
+    """The column as float64 (missing cells as NaN), or None when some other value is not a number.
+    NumPy parses strings as Python's float() does ('1e5', ' 2', 'inf', '1_000', 'nan'), in one call."""
+    text = np.asarray(values, dtype=str)
     try:
-        numbers[~missing] = [float(v) for v in values[~missing]]
-    except ValueError:
+        return text.astype(np.float64)  # the usual column: every cell a number
+    except (ValueError, OverflowError):
+        pass
+    missing = missing_cells(text)
+    numbers = np.full(len(text), np.nan)
+    try:
+        numbers[~missing] = text[~missing].astype(np.float64)
+    except (ValueError, OverflowError):
         return None
     return numbers
 
 
-def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool = False) -> np.ndarray:
+def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool = False,
+                   numbers: np.ndarray | None = None) -> np.ndarray:
     """A feature column that must be numeric and finite, or missing (NaN) where `missing_ok`
-    (a table's features: filled later, nas.data.fill_missing). DataError names the first bad row."""
-    numbers = as_numbers(values)
+    (a table's features: filled later, nas.data.fill_missing). DataError names the first bad row.
+    `numbers`: the column as `as_numbers` already parsed it (not parsed twice)."""
+    numbers = as_numbers(values) if numbers is None else numbers
     if numbers is None:
         bad = next(v for v in values if as_numbers(np.array([v])) is None)
         raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
