@@ -107,6 +107,11 @@ def test_npz_and_image_folder_pairs_read_the_test_like_the_training_data(tmp_pat
     images = load_data(DataSpec(task="image", path=str(tmp_path / "train"), test_path=str(tmp_path / "test")))
     assert images.input_shape == (1, 8, 8) and len(images.test) == 30
     assert "the 30 images of test are the test split as given" in images.notes[-1]
+    odd = sorted((tmp_path / "test" / "1").iterdir())
+    for extra in odd[1:]:
+        extra.unlink()  # one image of a class: enough to test on, never split
+    one = load_data(DataSpec(task="image", path=str(tmp_path / "train"), test_path=str(tmp_path / "test")))
+    assert len(one.test) == 30 - len(odd) + 1 and one.test.y.tolist().count(1) == 1
 
 
 def test_a_search_with_a_test_file_resumes_only_with_the_same_test_file(wine_pair, workdir: Path, run_cli) -> None:

@@ -46,10 +46,9 @@ def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
     names = np.array(test.class_names, dtype=object)[test.y]
     unseen = sorted({str(n) for n in names if n not in index})
     if unseen:
-        count = sum(1 for n in names if n not in index)
-        raise DataError(f"{path}: class '{unseen[0]}' ({count} test row(s)"
-                        f"{', with ' + str(len(unseen) - 1) + ' more class(es)' if len(unseen) > 1 else ''}) "
-                        f"never appears in the training data")
+        count = sum(1 for n in names if n == unseen[0])
+        more = f" (and {len(unseen) - 1} more class(es))" if len(unseen) > 1 else ""
+        raise DataError(f"{path}: class '{unseen[0]}' ({count} test row(s)){more} never appears in the training data")
     return np.array([index[n] for n in names], dtype=np.int64)
 
 

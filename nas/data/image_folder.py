@@ -30,17 +30,19 @@ def _probe(path: Path) -> tuple[tuple[int, int], bool]:
         raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
 
 
-def class_folders(root: Path) -> dict[str, list[Path]]:
-    """Class name -> its image files; DataError for too few classes or images."""
+def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
+    """Class name -> its image files; DataError for too few classes or images (a folder to split
+    needs 2 classes of MIN_PER_CLASS images; a test folder, never split, one image a class)."""
+    min_per_class = MIN_PER_CLASS if to_split else 1
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise DataError(f"{root}: no class sub-folders (put each class's images in a sub-folder named after it)")
     classes = {p.name: image_files(p) for p in folders}
     for name, files in classes.items():
-        if len(files) < MIN_PER_CLASS:
-            raise DataError(f"{root / name}: class folder has {len(files)} image(s); "
-                            f"need at least {MIN_PER_CLASS} (train, validation, test)")
-    if len(classes) < 2:
+        if len(files) < min_per_class:
+            raise DataError(f"{root / name}: class folder has {len(files)} image(s); need at least {min_per_class}"
+                            + (" (train, validation, test)" if to_split else ""))
+    if len(classes) < 2 and to_split:
         raise DataError(f"{root}: only one class folder ({folders[0].name}); need at least 2 classes")
     return classes
 
@@ -76,7 +78,7 @@ def load_image_folder(root: Path, image_size: int | None,
     """All images of all class folders as (N, C, H, W) values 0-255 (scaled to 0-1 before
     standardising). `read_as` = ((H, W), channels) reads them as another folder's were (a test
     folder read like its training folder, nas.data.given_test)."""
-    classes = class_folders(root)
+    classes = class_folders(root, to_split=read_as is None)
     files = [f for fs in classes.values() for f in fs]
     labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
     probes = {f: _probe(f) for f in files}
