@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw, Series
-from nas.data.files import check_path, file_kind, load_csv, load_file
+from nas.data.csv_file import load_csv
+from nas.data.files import check_path, file_kind, load_file
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:

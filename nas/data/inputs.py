@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import file_kind, read_npz
+from nas.data.files import file_kind
+from nas.data.npz_file import read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows

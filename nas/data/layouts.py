@@ -1,6 +1,6 @@
 """How raw arrays become the layout each task's models take: images (N, C, H, W), sequences (N, T, F).
 
-One place for it, because three readers need the same rule: an NPZ file (nas.data.files), the
+One place for it, because three readers need the same rule: an NPZ file (nas.data.npz_file), the
 inputs of `nas predict` (nas.data.inputs) and the UCR / UEA sets bundled with aeon
 (nas.data.timeseries), which come as N x C x T.
 """

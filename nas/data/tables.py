@@ -1,6 +1,6 @@
 """CSV files: read columns, tell numeric from text columns, encode targets and categories.
 
-Shared by training (`nas.data.files`) and prediction (`nas.data.inputs`), so a table is
+Shared by training (`nas.data.csv_file`) and prediction (`nas.data.inputs`), so a table is
 encoded the same way both times. One-hot categories are fitted on the training split only.
 """
 from __future__ import annotations
@@ -193,7 +193,7 @@ def _class_name(value: object) -> str:
 
 def fit_categories(text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, list[str]]:
     """Categories of each text column, as seen in the training rows (sorted). A column of more
-    than MAX_CATEGORIES values never gets here: reading the table ignores it (nas.data.files)."""
+    than MAX_CATEGORIES values never gets here: reading the table ignores it (nas.data.csv_file)."""
     return {name: sorted(set(values[train].tolist())) for name, values in text.items()}
 
 

@@ -1,0 +1,192 @@
+"""A CSV (or .tsv) file (`--data table.csv`) -> Raw or Series: a table (--target), a series to
+forecast (--window), or one series per row; the target implied by its name when not given.
+
+What an AutoML tool does with a real export, each said in a `data:` note: rows without a target,
+classes too rare to split and id-like text columns are left out. Every problem is a one-line
+DataError naming the file and what is wrong.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nas.data._raw import Raw, Series
+from nas.data._split import MIN_PER_CLASS
+from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
+from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, looks_like_classes,
+                             missing_cells, numeric_column, pick_target, read_csv)
+from nas.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from nas.data import DataSpec
+
+
+def csv_rows_are_series(path: Path) -> bool:
+    """Whether a CSV's numeric columns, in file order, look like one series per row
+    (nas.data.layouts.looks_like_series; the target column among them moves the mean little), and
+    at most one text column of few values (the label) lies beside them."""
+    columns = read_csv(path)
+    parsed = {name: as_numbers(values) for name, values in columns.items()}
+    numbers = [v for v in parsed.values() if v is not None]
+    categories = [name for name, v in parsed.items() if v is None and len(set(columns[name].tolist())) <= MAX_CATEGORIES]
+    if len(categories) > 1:
+        return False  # a text feature besides a text label: a table (a series' steps are numbers)
+    return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
+
+
+def _rows(columns: Columns, keep: np.ndarray) -> Columns:
+    """Every column cut to the rows `keep` selects."""
+    return {name: values[keep] for name, values in columns.items()}
+
+
+def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Columns:
+    """The rows whose target cell holds a value (nothing can be learned from the others)."""
+    labelled = ~missing_cells(pick_target(path, columns, target))
+    if not labelled.any():
+        raise DataError(f"{path}: column '{target}' has no values")
+    if labelled.all():
+        return columns
+    notes.append(f"{int((~labelled).sum())} of {len(labelled)} rows left out: their target '{target}' is missing")
+    return _rows(columns, labelled)
+
+
+def _common_classes(y: np.ndarray, names: list[str], notes: list[str]) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
+    """Rows to keep (None: all), class indices and names once classes seen fewer than
+    MIN_PER_CLASS times are left out: a stratified split needs one of each in train, validation
+    and test. Kept as they are (the split then refuses them) when fewer than 2 classes remain."""
+    counts = np.bincount(y, minlength=len(names))
+    common = counts >= MIN_PER_CLASS
+    if common.all() or common.sum() < 2:
+        return None, y, names
+    keep = common[y]
+    rare = [f"'{names[c]}' ({counts[c]})" for c in np.flatnonzero(~common)]
+    notes.append(f"{int((~keep).sum())} rows of class(es) {', '.join(rare)} left out: fewer than {MIN_PER_CLASS} "
+                 f"examples each, too few to split into train, validation and test")
+    renumber = np.cumsum(common) - 1
+    return keep, renumber[y[keep]], [n for n, c in zip(names, common) if c]
+
+
+def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]) -> tuple[Columns, Columns]:
+    """(numeric columns as floats, text columns to one-hot), the target left out. A text column of
+    more than MAX_CATEGORIES values (a name, an id, free text) is ignored, not refused."""
+    numeric, text = {}, {}
+    for name, values in columns.items():
+        if name == target:
+            continue
+        if (numbers := as_numbers(values)) is not None:
+            numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
+        elif (distinct := len(set(values.tolist()))) > MAX_CATEGORIES:
+            notes.append(f"text column '{name}' ignored: {distinct} distinct values (an id or free text, not a category)")
+        else:
+            text[name] = values
+    if not numeric and not text:
+        raise DataError(f"{path}: no usable feature columns besides the target '{target}'")
+    return numeric, text
+
+
+def _table(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
+    """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
+
+    What an AutoML tool does with a real export (AutoGluon does the same): rows without a
+    target, and classes too rare to split, are left out, and id-like text columns ignored. Each
+    is said in a note printed when the search starts, and replayed on every reload of the data.
+    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split).
+    """
+    notes: list[str] = []
+    columns = _labelled(path, read_csv(path, notes), spec.target, notes)
+    y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
+    if kind == "classification" and not every_class:
+        keep, y, names = _common_classes(y, names, notes)
+        if keep is not None:
+            columns = _rows(columns, keep)
+    numeric, text = _feature_columns(path, columns, spec.target, notes)
+    X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
+    return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
+               categorical=text, extra={"target": spec.target}, notes=tuple(notes))
+
+
+def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
+    """A CSV whose rows are series (`--task sequence`, no --window: a UCR set exported with its
+    label as a column): the numeric columns in file order are the T steps of one channel."""
+    if spec.target is None:
+        raise UsageError(f"--window: a sequence task on the CSV {path} needs --window W (forecast one series: steps "
+                         f"per input) or --target T (one series per row, T its label or value)")
+    table = _table(path, spec, every_class)
+    if table.X.shape[1] < SERIES_MIN_STEPS:
+        raise UsageError(f"--window: {path} has {table.X.shape[1]} numeric column(s) besides '{spec.target}', too few "
+                         f"for one series per row (at least {SERIES_MIN_STEPS} steps); to forecast the column as one "
+                         f"series pass --window W (steps per input)")
+    if table.categorical:
+        name = next(iter(table.categorical))
+        raise DataError(f"{path}: column '{name}' is text; the columns of a series (one row per series) are numbers "
+                        f"(--task tabular reads it as a table)")
+    if np.isnan(table.X).any():
+        row, col = (int(i[0]) for i in np.nonzero(np.isnan(table.X)))
+        raise DataError(f"{path}: column '{table.columns[col]}' has a missing value in data row {row + 1}; "
+                        f"a series needs every step")
+    steps = table.X.shape[1]
+    return replace(table, X=table.X[:, :, None], source=f"{path} (CSV, one series per row, target '{spec.target}')",
+                   notes=(*table.notes, f"each row read as a series of {steps} steps, one channel (the columns in file "
+                                        f"order, '{spec.target}' left out; --task tabular reads each column as a feature)"))
+
+
+def _series(path: Path, spec: DataSpec) -> Series:
+    """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
+    notes: list[str] = []
+    columns = read_csv(path, notes)
+    pick_target(path, columns, spec.target)
+    if as_numbers(columns[spec.target]) is None:
+        raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
+    numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
+    values = np.stack([numeric_column(path, n, v) for n, v in numeric.items()], axis=1).astype(np.float32)
+    return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
+                  notes=tuple(notes))
+
+
+# Column names that say "this is what to predict" in exported tables (scikit-learn's frames:
+# target; Keras / UCR exports: label, class; textbooks: y). Matched in any case.
+TARGET_NAMES = ("target", "label", "class", "y")
+
+
+def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
+    """The target a CSV implies when --target is not given, and the note that says why: the one
+    column with a conventional name, the first column of a file without a header row when it
+    holds class labels (the UCR archive's .tsv), or a forecast series' only numeric column."""
+    read: list[str] = []
+    names = list(read_csv(path, read, head=1))  # the names alone: a large file is read in full once, later
+    named = [name for name in names if name.lower() in TARGET_NAMES]
+    if len(named) == 1:
+        return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
+    no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
+    if not (no_header or spec.window):
+        return None, ""
+    columns = read_csv(path)
+    first = as_numbers(columns["0"]) if no_header and not spec.window else None
+    if first is not None and looks_like_classes(first):
+        return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
+                     "column holds class labels: the UCR archive's layout; --target N picks another)")
+    numeric = [name for name, values in columns.items() if as_numbers(values) is not None]
+    if spec.window and len(numeric) == 1:
+        return numeric[0], f"no --target: forecasting '{numeric[0]}', the file's only numeric column"
+    return None, ""
+
+
+def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Series:
+    """A table (--target); with --window, a series whose --target is forecast one step ahead; for a
+    sequence task without --window, one series per row (`_rows_as_series`).
+    Without --target, an obvious target is taken and said (`_implied_target`); it is stored with
+    the study's preprocessing, and found the same way again on every reload."""
+    if spec.kind == "classification" and spec.window:
+        raise UsageError("--kind: forecasting a series (--window) is regression")
+    note = ""
+    if spec.target is None:
+        target, note = _implied_target(path, spec)
+        spec = replace(spec, target=target)
+    if spec.window:
+        data: Raw | Series = _series(path, spec)
+    else:
+        data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class)
+    return replace(data, notes=(note, *data.notes)) if note else data
