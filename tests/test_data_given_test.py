@@ -68,6 +68,9 @@ def test_a_test_file_that_does_not_match_the_training_file_is_refused_in_one_lin
     unseen = _write(tmp_path / "unseen.csv", header, [["nebbiolo" if i < 3 else r[0], *r[1:]] for i, r in enumerate(rows)])
     with pytest.raises(DataError, match=r"unseen.csv: class 'nebbiolo' \(3 test row\(s\)\) never appears in the training"):
         load_data(spec(train, unseen))
+    answers = _write(tmp_path / "kaggle.csv", header[1:], [r[1:] for r in rows])  # the features alone
+    with pytest.raises(DataError, match=r"kaggle.csv: no column 'label' to score the test rows against .*nas predict"):
+        load_data(spec(train, answers))
     short = _write(tmp_path / "short.csv", header[:-1], [r[:-1] for r in rows])
     with pytest.raises(DataError, match=rf"short.csv: no column '{header[-1]}', which --data has"):
         load_data(spec(train, short))

@@ -18,6 +18,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data.csv_file import load_csv
 from nas.data.files import check_path, file_kind, load_file
+from nas.data.tables import read_csv
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -37,8 +38,12 @@ def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
         return load_image_folder(path, None, read_as=((int(size[0]), int(size[1])), int(train.X.shape[1])))
     like = replace(spec, path=str(path), test_path=None, kind=train.kind, target=train.extra.get("target", spec.target),
                    layout=train.extra.get("layout", spec.layout))
-    # a class seen once or twice stays: test rows are scored as given, never split
-    return load_csv(path, like, every_class=True) if file_kind(path) == ".csv" else load_file(like)
+    if file_kind(path) != ".csv":
+        return load_file(like)
+    if like.target is not None and like.target not in read_csv(path, head=1):
+        raise DataError(f"{path}: no column '{like.target}' to score the test rows against (a test file holds the "
+                        f"answers; to predict rows without them, use nas predict)")
+    return load_csv(path, like, every_class=True)  # a class seen once or twice stays: test rows are never split
 
 
 def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
