@@ -3,6 +3,7 @@ TEST file beside its TRAIN file), read exactly as --data is."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,9 @@ def test_a_search_with_a_test_file_resumes_only_with_the_same_test_file(wine_pai
     assert again.exit_code == 0 and "resuming study" in again.stdout
     other = run_cli("search", "--data", train, "--trials", 3, "--epochs", 1, "--cv", 1)
     assert other.exit_code == 2 and "created on different data" in other.stderr
+    # the exported model scores itself on the test file's answers as the search did
+    assert run_cli("export", "--out", "bundle", "--format", "state-dict").exit_code == 0
+    shipped = re.search(r"test accuracy (\d\.\d{4})", again.stdout).group(1)
+    predicted = run_cli("predict", "bundle", test)
+    assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 51
+    assert predicted.stderr.startswith(f"scored against the file's column 'label' (50 rows): accuracy {shipped}")

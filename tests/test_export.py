@@ -98,6 +98,25 @@ def test_predict_writes_csv_for_one_image_and_an_npz(bundle: Path, workdir: Path
     assert result.stdout.splitlines()[0] == "input,class,probability" and len(result.stdout.splitlines()) == 5
 
 
+def test_predict_scores_itself_when_the_file_holds_the_answers(bundle: Path, workdir: Path) -> None:
+    """An NPZ with y beside X (a labelled test set): the predictions on stdout as ever, and one
+    line on stderr with the accuracy on those answers, the manifest's test figure for the test
+    split; labels as floats (2.0) are the class '2'. Without y, no line."""
+    from PIL import Image
+
+    labels = write_test_pngs(workdir / "pngs")
+    X = np.stack([np.asarray(Image.open(workdir / "pngs" / f"{i:04d}.png"), dtype=np.float32)[None]
+                  for i in range(len(labels))])
+    np.savez(workdir / "test.npz", X=X, y=np.array(labels, dtype=np.float64))
+    result = cli("predict", bundle, workdir / "test.npz")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "input,class,probability" and len(result.stdout.splitlines()) == len(labels) + 1
+    accuracy = _manifest(bundle)["metrics"]["test"]
+    assert result.stderr.startswith(f"scored against the file's y ({len(labels)} rows): accuracy {accuracy:.4f}")
+    np.savez(workdir / "bare.npz", X=X)
+    assert cli("predict", bundle, workdir / "bare.npz").stderr == ""
+
+
 def test_export_trial_n_state_dict_only_to_the_default_folder(study: TinyStudy, workdir: Path) -> None:
     other = next(n for n in range(3) if n != study.best)
     result = cli("export", *study.args(), "--trial", other, "--format", "state-dict")

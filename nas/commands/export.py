@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from nas.commands._common import StorageOpt, StudyOpt, console, print_table, quiet_optuna, ranged
+from nas.commands._common import StorageOpt, StudyOpt, console, err_console, print_table, quiet_optuna, ranged
 from nas.errors import UsageError
 
 ArtifactsOpt = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS",
@@ -120,16 +120,35 @@ def predict(
 
     check_format(fmt)
     where = resolve_device(device)
-    rows = predict_inputs(load_bundle(bundle, where), inputs, where)
+    loaded = load_bundle(bundle, where)
+    rows = predict_inputs(loaded, inputs, where)
     text = render(rows, fmt)
     if out is None:
         typer.echo(text, nl=False)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+        console.print(f"wrote {len(rows)} prediction(s) to {out}", highlight=False)
+    _score(rows, inputs, loaded.data)
+
+
+def _score(rows: list[dict[str, Any]], inputs: Path, info: dict[str, Any]) -> None:
+    """When the input file holds the answers (a CSV's target column, an NPZ's y), one line on
+    stderr scores the predictions against them: stdout stays the predictions alone."""
+    from nas.data.inputs import load_answers
+    from nas.format import format_metrics
+    from nas.ship.predict import score_answers
+
+    answers = load_answers(inputs, info)
+    if answers is None or len(answers) != len(rows):
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
-    console.print(f"wrote {len(rows)} prediction(s) to {out}", highlight=False)
+    metrics, count = score_answers(rows, answers, info["kind"])
+    if metrics:
+        target = info.get("preprocessing", {}).get("target")
+        where = f"column '{target}'" if target else "y"
+        err_console.print(f"scored against the file's {where} ({count} rows): {format_metrics(metrics)}", highlight=False, soft_wrap=True)
 
 
 def retrain(

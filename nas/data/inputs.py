@@ -14,7 +14,7 @@ from nas.data.files import file_kind
 from nas.data.npz_file import read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
-from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
+from nas.data.tables import Columns, headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -34,18 +34,25 @@ def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
     return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))]
 
 
-def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
-    a series cut into windows: one prediction per full window, the last one past the end."""
+def _table(path: Path, info: dict[str, Any]) -> tuple[Columns, list[str], dict[str, list[str]]]:
+    """The CSV's columns, with the trained feature columns and categories. A file without a header
+    row holding exactly the feature columns (new series for a model trained on a UCR .tsv, label
+    first, given without the label) is mapped to them by position."""
     prep = info.get("preprocessing", {})
     table = read_csv(path)
     categories: dict[str, list[str]] = prep.get("categories", {})
     columns = prep.get("columns") or [c for c in table if c not in categories and c != prep.get("target")]
+    if any(c not in table for c in columns) and headerless(table) and len(table) == len(columns) and not categories:
+        table = dict(zip(columns, table.values()))
+    return table, columns, categories
+
+
+def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
+    a series cut into windows: one prediction per full window, the last one past the end."""
+    prep = info.get("preprocessing", {})
+    table, columns, categories = _table(path, info)
     missing = [c for c in [*columns, *categories] if c not in table]
-    if missing and headerless(table) and len(table) == len(columns) and not categories:
-        # no header row and no target column (new series for a model trained on a UCR .tsv, label
-        # first): the columns are the trained ones by position
-        table, missing = dict(zip(columns, table.values())), []
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
     numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep) for c in columns]
@@ -72,6 +79,35 @@ def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[s
 READERS: dict[str, Callable[[Path, dict[str, Any]], tuple[np.ndarray, list[str]]]] = {
     ".npz": _npz, ".csv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
 }
+
+
+def _csv_answers(path: Path, info: dict[str, Any]) -> np.ndarray | None:
+    """A table's target column, when the file has it (a forecast's answers are the series itself:
+    not read)."""
+    prep = info.get("preprocessing", {})
+    target = prep.get("target")
+    if not target or "window" in prep:
+        return None
+    table, _, _ = _table(path, info)
+    return table.get(target)
+
+
+def _npz_answers(path: Path, info: dict[str, Any]) -> np.ndarray | None:
+    """y beside X, or y_test beside X_test: the array beside the inputs `_npz` reads."""
+    arrays = read_npz(path)
+    return arrays.get("y") if "X" in arrays else arrays.get("y_test")
+
+
+ANSWERS: dict[str, Callable[[Path, dict[str, Any]], np.ndarray | None]] = {".csv": _csv_answers, ".npz": _npz_answers}
+
+
+def load_answers(path: str | Path, info: dict[str, Any]) -> np.ndarray | None:
+    """The true targets an input file holds beside its inputs, one per row of `load_inputs` (a
+    CSV's target column, an NPZ's y or y_test), or None: `nas predict` then scores itself on them."""
+    path = Path(path)
+    reader = ANSWERS.get(file_kind(path)) if path.is_file() else None
+    answers = reader(path, info) if reader else None
+    return None if answers is None or answers.ndim != 1 else answers
 
 
 def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:

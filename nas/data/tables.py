@@ -169,7 +169,7 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) 
     classes, index = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise DataError(f"{path}: {what} has a single class ({classes[0]}); need at least 2")
-    names = [_class_name(c) for c in classes]
+    names = [class_name(c) for c in classes]
     return index.astype(np.int64), "classification", names
 
 
@@ -185,7 +185,8 @@ def looks_like_classes(numbers: np.ndarray) -> bool:
             and bool(counts.min(initial=MIN_PER_CLASS_FROM_NUMBERS) >= MIN_PER_CLASS_FROM_NUMBERS))
 
 
-def _class_name(value: object) -> str:
+def class_name(value: object) -> str:
+    """A class label as text: 2.0 and 2 are '2' (labels read from numbers), text as it is."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from nas.data import to_target_units
 from nas.data.inputs import load_inputs
+from nas.data.tables import as_numbers, class_name, missing_cells
 from nas.errors import UsageError, nearest
-from nas.metrics import predict
+from nas.metrics import classification_report, predict, regression_report
 from nas.ship.bundle import Bundle
 
 
@@ -48,6 +50,30 @@ def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> list[dict
     X, names = load_inputs(inputs, bundle.data)
     out = predict(bundle.model, torch.from_numpy(X).to(device)).cpu()
     return ROWS[bundle.data["kind"]](out, names, bundle.data)
+
+
+def _label(value: Any) -> str:
+    """An answer as the model's class names spell it: 2, 2.0 and '2' are '2'."""
+    try:
+        return class_name(float(value))
+    except (TypeError, ValueError):
+        return str(value).strip()
+
+
+def score_answers(rows: list[dict[str, Any]], answers: np.ndarray, kind: str) -> tuple[dict[str, float], int]:
+    """The task's report (accuracy and macro-F1, or RMSE, MAE and R² in target units) of the
+    predictions on the rows whose answer is given (missing cells skipped), and how many rows that is."""
+    given = ~missing_cells(np.asarray(answers, dtype=str))
+    if kind == "classification":
+        true = [_label(a) for a in answers[given]]
+        pred = [r["class"] for r, g in zip(rows, given) if g]
+        return (classification_report(true, pred) if true else {}), len(true)
+    values = as_numbers(np.asarray(answers, dtype=str))
+    if values is None:
+        return {}, 0
+    keep = given & np.isfinite(values)
+    pred = [r["value"] for r, k in zip(rows, keep) if k]
+    return (regression_report(values[keep], pred) if pred else {}), len(pred)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
