@@ -101,7 +101,8 @@ def test_predict_writes_csv_for_one_image_and_an_npz(bundle: Path, workdir: Path
 def test_predict_scores_itself_when_the_file_holds_the_answers(bundle: Path, workdir: Path) -> None:
     """An NPZ with y beside X (a labelled test set): the predictions on stdout as ever, and one
     line on stderr with the accuracy on those answers, the manifest's test figure for the test
-    split; labels as floats (2.0) are the class '2'. Without y, no line."""
+    split; labels as floats (2.0) are the class '2'. Without y, no line. A folder of class
+    folders (the training layout) is read and scored alike."""
     from PIL import Image
 
     labels = write_test_pngs(workdir / "pngs")
@@ -115,6 +116,12 @@ def test_predict_scores_itself_when_the_file_holds_the_answers(bundle: Path, wor
     assert result.stderr.startswith(f"scored against the file's y ({len(labels)} rows): accuracy {accuracy:.4f}")
     np.savez(workdir / "bare.npz", X=X)
     assert cli("predict", bundle, workdir / "bare.npz").stderr == ""
+    for i, label in enumerate(labels):  # the same images in one folder per class, as for training
+        (workdir / "classes" / str(label)).mkdir(parents=True, exist_ok=True)
+        shutil.copy(workdir / "pngs" / f"{i:04d}.png", workdir / "classes" / str(label) / f"{i:04d}.png")
+    folders = cli("predict", bundle, workdir / "classes", "--format", "json")
+    assert folders.exit_code == 0 and len(folders.json()) == len(labels) and folders.json()[0]["input"].startswith("0/")
+    assert folders.stderr.startswith(f"scored against the class folders ({len(labels)} rows): accuracy {accuracy:.4f}")
 
 
 def test_export_trial_n_state_dict_only_to_the_default_folder(study: TinyStudy, workdir: Path) -> None:

@@ -147,8 +147,9 @@ def _score(rows: list[dict[str, Any]], inputs: Path, info: dict[str, Any]) -> No
     metrics, count = score_answers(rows, answers, info["kind"])
     if metrics:
         target = info.get("preprocessing", {}).get("target")
-        where = f"column '{target}'" if target else "y"
-        err_console.print(f"scored against the file's {where} ({count} rows): {format_metrics(metrics)}", highlight=False, soft_wrap=True)
+        where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"
+        err_console.print(f"scored against the {where} ({count} rows): {format_metrics(metrics)}", highlight=False,
+                          soft_wrap=True)
 
 
 def retrain(

@@ -101,10 +101,23 @@ def _npz_answers(path: Path, info: dict[str, Any]) -> np.ndarray | None:
 ANSWERS: dict[str, Callable[[Path, dict[str, Any]], np.ndarray | None]] = {".csv": _csv_answers, ".npz": _npz_answers}
 
 
+def _class_images(root: Path) -> list[Path]:
+    """The images of a folder laid out as for training, one sub-folder per class (a labelled test
+    set), sorted by class folder then name; [] when `root` holds images itself."""
+    if image_files(root):
+        return []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [f for folder in folders for f in image_files(folder)]
+
+
 def load_answers(path: str | Path, info: dict[str, Any]) -> np.ndarray | None:
-    """The true targets an input file holds beside its inputs, one per row of `load_inputs` (a
-    CSV's target column, an NPZ's y or y_test), or None: `nas predict` then scores itself on them."""
+    """The true targets an input holds beside its inputs, one per row of `load_inputs` (a CSV's
+    target column, an NPZ's y or y_test, a class folder's name), or None: `nas predict` then
+    scores itself on them."""
     path = Path(path)
+    if path.is_dir():
+        labelled = _class_images(path)
+        return np.array([f.parent.name for f in labelled]) if labelled else None
     reader = ANSWERS.get(file_kind(path)) if path.is_file() else None
     answers = reader(path, info) if reader else None
     return None if answers is None or answers.ndim != 1 else answers
@@ -114,10 +127,11 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
     """Model-ready float32 inputs and one name per row (file name or row index)."""
     path = Path(path)
     if path.is_dir():
-        files = image_files(path)
+        files = image_files(path) or _class_images(path)  # a flat folder, or one sub-folder per class
         if not files:
-            raise DataError(f"{path}: folder has no image files")
+            raise DataError(f"{path}: folder has no image files (directly, or in one sub-folder per class)")
         X, names = _images(files, info)
+        names = [f"{f.parent.name}/{f.name}" if f.parent != path else f.name for f in files]
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
