@@ -122,6 +122,10 @@ def test_predict_scores_itself_when_the_file_holds_the_answers(bundle: Path, wor
     folders = cli("predict", bundle, workdir / "classes", "--format", "json")
     assert folders.exit_code == 0 and len(folders.json()) == len(labels) and folders.json()[0]["input"].startswith("0/")
     assert folders.stderr.startswith(f"scored against the class folders ({len(labels)} rows): accuracy {accuracy:.4f}")
+    (workdir / "classes" / "0").rename(workdir / "classes" / "zero")  # not a class the model knows
+    renamed = cli("predict", bundle, workdir / "classes")
+    assert renamed.exit_code == 0 and len(renamed.stdout.splitlines()) == len(labels) + 1
+    assert renamed.stderr.startswith("not scored against the class folders: 'zero' is not one of the model's classes")
 
 
 def test_export_trial_n_state_dict_only_to_the_default_folder(study: TinyStudy, workdir: Path) -> None:

@@ -144,12 +144,14 @@ def _score(rows: list[dict[str, Any]], inputs: Path, info: dict[str, Any]) -> No
     answers = load_answers(inputs, info)
     if answers is None or len(answers) != len(rows):
         return
-    metrics, count = score_answers(rows, answers, info["kind"])
-    if metrics:
-        target = info.get("preprocessing", {}).get("target")
-        where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"
-        err_console.print(f"scored against the {where} ({count} rows): {format_metrics(metrics)}", highlight=False,
-                          soft_wrap=True)
+    scored = score_answers(rows, answers, info)
+    target = info.get("preprocessing", {}).get("target")
+    where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"
+    if scored.metrics:
+        err_console.print(f"scored against the {where} ({scored.rows} rows): {format_metrics(scored.metrics)}",
+                          highlight=False, soft_wrap=True)
+    elif scored.reason:
+        err_console.print(f"not scored against the {where}: {scored.reason}", highlight=False, soft_wrap=True)
 
 
 def retrain(

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,20 +61,36 @@ def _label(value: Any) -> str:
         return str(value).strip()
 
 
-def score_answers(rows: list[dict[str, Any]], answers: np.ndarray, kind: str) -> tuple[dict[str, float], int]:
+@dataclass(frozen=True)
+class Scored:
+    """How predictions did against the answers an input held: the task's report on `rows` rows,
+    or why they were not scored (`reason`)."""
+
+    metrics: dict[str, float]
+    rows: int
+    reason: str = ""
+
+
+def score_answers(rows: list[dict[str, Any]], answers: np.ndarray, info: dict[str, Any]) -> Scored:
     """The task's report (accuracy and macro-F1, or RMSE, MAE and R² in target units) of the
-    predictions on the rows whose answer is given (missing cells skipped), and how many rows that is."""
+    predictions on the rows whose answer is given (missing cells skipped). Not scored: answers
+    that name a class the model does not know (every such row would count as wrong: a relabelled
+    folder, not a worse model), or that are not numbers for a regression."""
     given = ~missing_cells(np.asarray(answers, dtype=str))
-    if kind == "classification":
+    if info["kind"] == "classification":
         true = [_label(a) for a in answers[given]]
+        unknown = sorted(set(true) - set(info.get("class_names") or []))
+        if unknown:
+            return Scored({}, 0, f"'{unknown[0]}' is not one of the model's classes ({', '.join(info['class_names'][:5])}"
+                                 f"{', ...' if len(info['class_names']) > 5 else ''})")
         pred = [r["class"] for r, g in zip(rows, given) if g]
-        return (classification_report(true, pred) if true else {}), len(true)
+        return Scored(classification_report(true, pred) if true else {}, len(true))
     values = as_numbers(np.asarray(answers, dtype=str))
     if values is None:
-        return {}, 0
+        return Scored({}, 0, "the answers are not numbers")
     keep = given & np.isfinite(values)
     pred = [r["value"] for r, k in zip(rows, keep) if k]
-    return (regression_report(values[keep], pred) if pred else {}), len(pred)
+    return Scored(regression_report(values[keep], pred) if pred else {}, len(pred))
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
