@@ -130,7 +130,7 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
         files = image_files(path) or _class_images(path)  # a flat folder, or one sub-folder per class
         if not files:
             raise DataError(f"{path}: folder has no image files (directly, or in one sub-folder per class)")
-        X, names = _images(files, info)
+        X, _ = _images(files, info)
         names = [f"{f.parent.name}/{f.name}" if f.parent != path else f.name for f in files]
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
