@@ -121,7 +121,7 @@ def predict(
     check_format(fmt)
     where = resolve_device(device)
     loaded = load_bundle(bundle, where)
-    rows = predict_inputs(loaded, inputs, where)
+    rows, answers = predict_inputs(loaded, inputs, where)
     text = render(rows, fmt)
     if out is None:
         typer.echo(text, nl=False)
@@ -131,19 +131,16 @@ def predict(
         except OSError as exc:
             raise UsageError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
         console.print(f"wrote {len(rows)} prediction(s) to {out}", highlight=False)
-    _score(rows, inputs, loaded.data)
+    if answers is not None:
+        _score(rows, answers, inputs, loaded.data)
 
 
-def _score(rows: list[dict[str, Any]], inputs: Path, info: dict[str, Any]) -> None:
-    """When the input file holds the answers (a CSV's target column, an NPZ's y), one line on
-    stderr scores the predictions against them: stdout stays the predictions alone."""
-    from nas.data.inputs import load_answers
+def _score(rows: list[dict[str, Any]], answers: Any, inputs: Path, info: dict[str, Any]) -> None:
+    """The input held the answers (a CSV's target column, an NPZ's y, class folders): one line on
+    stderr scores the predictions against them, so stdout stays the predictions alone."""
     from nas.format import format_metrics
     from nas.ship.predict import score_answers
 
-    answers = load_answers(inputs, info)
-    if answers is None or len(answers) != len(rows):
-        return
     scored = score_answers(rows, answers, info)
     target = info.get("preprocessing", {}).get("target")
     where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"

@@ -4,6 +4,7 @@ stored preprocessing. `info` is `TaskData.describe()` (kept in the study and in 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,28 @@ from nas.data.files import file_kind
 from nas.data.npz_file import read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
-from nas.data.tables import Columns, headerless, numeric_column, one_hot, read_csv, windows
+from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
-def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+@dataclass(frozen=True)
+class Inputs:
+    """New inputs read from one file or folder: model-ready X, one name per row, and the true
+    targets the input held beside them (a CSV's target column, an NPZ's y or y_test, a class
+    folder's name; None when it held none), so `nas predict` can score itself without a second read."""
+
+    X: np.ndarray
+    names: list[str]
+    answers: np.ndarray | None = None
+
+
+Read = tuple[np.ndarray, list[str], "np.ndarray | None"]  # what a reader returns: raw X, names, answers
+
+
+def _npz(path: Path, info: dict[str, Any]) -> Read:
     """Array X, or X_test when there is no X: a file saved with its own split (as nas search
-    reads it) predicts its test inputs, without writing them out again."""
+    reads it) predicts its test inputs, without writing them out again; y (or y_test) beside it
+    are the answers."""
     arrays = read_npz(path)
     key = next((k for k in ("X", "X_test") if k in arrays), None)
     if key is None:
@@ -31,27 +47,22 @@ def _npz(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
     if X.ndim < 2:
         raise DataError(f"{path}: {key} has shape {X.shape}; expected one row per input")
     layout = info.get("preprocessing", {}).get("layout")  # how the training file's axes were read
-    return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))]
+    answers = arrays.get("y" + key[1:])
+    return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))], answers
 
 
-def _table(path: Path, info: dict[str, Any]) -> tuple[Columns, list[str], dict[str, list[str]]]:
-    """The CSV's columns, with the trained feature columns and categories. A file without a header
-    row holding exactly the feature columns (new series for a model trained on a UCR .tsv, label
-    first, given without the label) is mapped to them by position."""
+def _csv(path: Path, info: dict[str, Any]) -> Read:
+    """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
+    a series cut into windows: one prediction per full window, the last one past the end. A file
+    without a header row holding exactly the feature columns (new series for a model trained on a
+    UCR .tsv, label first, given without the label) is mapped to them by position. The target
+    column, when the file has it, holds the answers (a forecast's are the series itself: none)."""
     prep = info.get("preprocessing", {})
     table = read_csv(path)
     categories: dict[str, list[str]] = prep.get("categories", {})
     columns = prep.get("columns") or [c for c in table if c not in categories and c != prep.get("target")]
     if any(c not in table for c in columns) and headerless(table) and len(table) == len(columns) and not categories:
         table = dict(zip(columns, table.values()))
-    return table, columns, categories
-
-
-def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
-    a series cut into windows: one prediction per full window, the last one past the end."""
-    prep = info.get("preprocessing", {})
-    table, columns, categories = _table(path, info)
     missing = [c for c in [*columns, *categories] if c not in table]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
@@ -63,42 +74,17 @@ def _csv(path: Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
         if rows < window:
             raise DataError(f"{path}: {rows} rows; the model reads windows of {window} steps")
         X, _ = windows(X, None, window)
-        return X, [f"step {i + window}" for i in range(len(X))]
+        return X, [f"step {i + window}" for i in range(len(X))], None
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
-    return to_layout(X, info["task"]), [str(i) for i in range(len(X))]  # a sequence task: one series per row
+    names = [str(i) for i in range(len(X))]
+    return to_layout(X, info["task"]), names, table.get(prep.get("target", ""))  # sequence: one series per row
 
 
-def _images(paths: list[Path], info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+def _images(paths: list[Path], info: dict[str, Any]) -> np.ndarray:
     shape = info["input_shape"]
     if len(shape) != 3:
         raise DataError(f"{paths[0]}: images given, but the model takes inputs of shape {tuple(shape)}")
-    X = np.stack([read_image(p, (shape[1], shape[2]), shape[0]) for p in paths])
-    return X, [p.name for p in paths]
-
-
-READERS: dict[str, Callable[[Path, dict[str, Any]], tuple[np.ndarray, list[str]]]] = {
-    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: _images([p], i) for s in IMAGE_SUFFIXES},
-}
-
-
-def _csv_answers(path: Path, info: dict[str, Any]) -> np.ndarray | None:
-    """A table's target column, when the file has it (a forecast's answers are the series itself:
-    not read)."""
-    prep = info.get("preprocessing", {})
-    target = prep.get("target")
-    if not target or "window" in prep:
-        return None
-    table, _, _ = _table(path, info)
-    return table.get(target)
-
-
-def _npz_answers(path: Path, info: dict[str, Any]) -> np.ndarray | None:
-    """y beside X, or y_test beside X_test: the array beside the inputs `_npz` reads."""
-    arrays = read_npz(path)
-    return arrays.get("y") if "X" in arrays else arrays.get("y_test")
-
-
-ANSWERS: dict[str, Callable[[Path, dict[str, Any]], np.ndarray | None]] = {".csv": _csv_answers, ".npz": _npz_answers}
+    return np.stack([read_image(p, (shape[1], shape[2]), shape[0]) for p in paths])
 
 
 def _class_images(root: Path) -> list[Path]:
@@ -110,34 +96,34 @@ def _class_images(root: Path) -> list[Path]:
     return [f for folder in folders for f in image_files(folder)]
 
 
-def load_answers(path: str | Path, info: dict[str, Any]) -> np.ndarray | None:
-    """The true targets an input holds beside its inputs, one per row of `load_inputs` (a CSV's
-    target column, an NPZ's y or y_test, a class folder's name), or None: `nas predict` then
-    scores itself on them."""
-    path = Path(path)
-    if path.is_dir():
-        labelled = _class_images(path)
-        return np.array([f.parent.name for f in labelled]) if labelled else None
-    reader = ANSWERS.get(file_kind(path)) if path.is_file() else None
-    answers = reader(path, info) if reader else None
-    return None if answers is None or answers.ndim != 1 else answers
+def _folder(root: Path, info: dict[str, Any]) -> Read:
+    """A flat folder of images, or one sub-folder per class (rows named class/file; the class
+    folders' names are the answers)."""
+    labelled = _class_images(root)
+    files = image_files(root) or labelled
+    if not files:
+        raise DataError(f"{root}: folder has no image files (directly, or in one sub-folder per class)")
+    names = [f"{f.parent.name}/{f.name}" if labelled else f.name for f in files]
+    return _images(files, info), names, np.array([f.parent.name for f in labelled]) if labelled else None
 
 
-def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """Model-ready float32 inputs and one name per row (file name or row index)."""
+READERS: dict[str, Callable[[Path, dict[str, Any]], Read]] = {
+    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: (_images([p], i), [p.name], None) for s in IMAGE_SUFFIXES},
+}
+
+
+def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
+    """Model-ready float32 inputs, one name per row (file name or row index) and the answers the
+    input held beside them, if any (`Inputs`)."""
     path = Path(path)
     if path.is_dir():
-        files = image_files(path) or _class_images(path)  # a flat folder, or one sub-folder per class
-        if not files:
-            raise DataError(f"{path}: folder has no image files (directly, or in one sub-folder per class)")
-        X, _ = _images(files, info)
-        names = [f"{f.parent.name}/{f.name}" if f.parent != path else f.name for f in files]
+        X, names, answers = _folder(path, info)
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
         raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv, .tsv or an image)")
     else:
-        X, names = READERS[file_kind(path)](path, info)
+        X, names, answers = READERS[file_kind(path)](path, info)
     expected = tuple(info["input_shape"])
     if tuple(X.shape[1:]) != expected:
         raise DataError(f"{path}: inputs have shape {tuple(X.shape[1:])}, the model expects {expected}")
@@ -145,4 +131,11 @@ def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, lis
     X = fill_missing(X.astype(np.float32), prep)  # missing table cells are filled as in training
     if not np.isfinite(X).all():
         raise DataError(f"{path}: inputs contain NaN or infinite values")
-    return apply_standardize(X, prep, info["task"]), names
+    one_per_row = answers is not None and answers.ndim == 1 and len(answers) == len(X)
+    return Inputs(apply_standardize(X, prep, info["task"]), names, answers if one_per_row else None)
+
+
+def load_inputs(path: str | Path, info: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    """Model-ready float32 inputs and one name per row (`read_inputs` without the answers)."""
+    inputs = read_inputs(path, info)
+    return inputs.X, inputs.names

@@ -24,9 +24,9 @@ DELIMITERS = ",;\t|"
 
 
 def _delimiter(sample: str) -> str:
-    """The field separator: a comma if the header line has one, else a tab if it has one, else the one csv.Sniffer finds
-    among DELIMITERS (semicolons are how spreadsheets in many locales export, UCI's wine quality
-    too), else a comma (a table of one column)."""
+    """The field separator: a comma if the header line has one, else a tab if it has one, else
+    the one csv.Sniffer finds among DELIMITERS (semicolons are how spreadsheets in many locales
+    export, UCI's wine quality too), else a comma (a table of one column)."""
     header = sample.split("\n", 1)[0]
     if "," in header:
         return ","

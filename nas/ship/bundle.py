@@ -61,7 +61,7 @@ class Bundle:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The data description that `nas.data.inputs.load_inputs` replays on new inputs."""
+        """The data description that `nas.data.inputs.read_inputs` replays on new inputs."""
         return self.manifest["data"]
 
 

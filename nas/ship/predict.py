@@ -1,7 +1,7 @@
 """`nas predict`: a bundle + new raw inputs -> one row per input (class and probability, or value).
 
 Only the bundle is read (no study, no store). Inputs are read and preprocessed by
-`nas.data.inputs.load_inputs` with the bundle's stored data description, exactly as the
+`nas.data.inputs.read_inputs` with the bundle's stored data description, exactly as the
 training data was.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from nas.data import to_target_units
-from nas.data.inputs import load_inputs
+from nas.data.inputs import read_inputs
 from nas.data.tables import as_numbers, class_name, missing_cells
 from nas.errors import UsageError, nearest
 from nas.metrics import classification_report, predict, regression_report
@@ -46,11 +46,12 @@ ROWS: dict[str, Callable[[torch.Tensor, list[str], dict[str, Any]], list[dict[st
 }
 
 
-def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> list[dict[str, Any]]:
-    """Read `inputs` (image, image folder, .npz, .csv), preprocess, run the model, one row each."""
-    X, names = load_inputs(inputs, bundle.data)
-    out = predict(bundle.model, torch.from_numpy(X).to(device)).cpu()
-    return ROWS[bundle.data["kind"]](out, names, bundle.data)
+def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> tuple[list[dict[str, Any]], np.ndarray | None]:
+    """Read `inputs` (image, image folder, .npz, .csv), preprocess, run the model: one row each,
+    and the answers the input held beside them, if any (`nas.data.inputs.Inputs`)."""
+    read = read_inputs(inputs, bundle.data)
+    out = predict(bundle.model, torch.from_numpy(read.X).to(device)).cpu()
+    return ROWS[bundle.data["kind"]](out, read.names, bundle.data), read.answers
 
 
 def _label(value: Any) -> str:
