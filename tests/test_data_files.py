@@ -216,8 +216,8 @@ def test_a_file_without_a_header_row_names_its_columns_by_position(tmp_path: Pat
     tsv.write_text("".join(f"{label}\t" + "\t".join(f"{v:.7f}" for v in row) + "\n" for label, row in zip(y, X)))
     data = load_data(spec(tsv, "sequence"))
     assert data.input_shape == (150, 1) and data.class_names == ["1", "2"] and data.preprocessing["target"] == "0"
-    assert "no header row (the first row is numbers): columns named 0 to 150 by position" in data.notes
-    assert any(n.startswith("no --target: column 0, the first, is the target") for n in data.notes)
+    assert data.notes[0] == "no header row (the first row is numbers): columns named 0 to 150 by position"
+    assert data.notes[1].startswith("no --target: column 0, the first, is the target")  # read, then decided
     assert load_data(spec(tsv, "sequence", target="0")).class_names == ["1", "2"]
     info = data.describe()
     with_label, _ = load_inputs(tsv, info)

@@ -144,6 +144,8 @@ def _score(rows: list[dict[str, Any]], answers: Any, inputs: Path, info: dict[st
     scored = score_answers(rows, answers, info)
     target = info.get("preprocessing", {}).get("target")
     where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"
+    if "window" in info.get("preprocessing", {}):
+        where += ", the value after each window"
     if scored.metrics:
         err_console.print(f"scored against the {where} ({scored.rows} rows): {format_metrics(scored.metrics)}",
                           highlight=False, soft_wrap=True)

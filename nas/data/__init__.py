@@ -23,6 +23,7 @@ from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.tables import fit_categories, one_hot, windows
 from nas.data.tasks import TASKS, Task
+from nas.data.window import default_window
 from nas.errors import DataError, UsageError, nearest
 from nas.limits import check, check_values
 
@@ -131,7 +132,7 @@ class DataSpec:
 
     def resolved(self) -> DataSpec:
         """The spec with its task filled in: given, else the file's or the built-in's, else image."""
-        return replace(self, task=search_task(self.task, self.path, self.dataset, self.window))
+        return replace(self, task=search_task(self.task, self.path, self.dataset, self.window, self.target))
 
     def absolute(self) -> DataSpec:
         """The spec with its file path made absolute (a study stores it so; errors show it as typed)."""
@@ -181,5 +182,9 @@ def load_data(spec: DataSpec) -> TaskData:
     else:
         name, raw, window = _builtin(spec)
     if isinstance(raw, Series):
-        raw = series_raw(raw, int(spec.window or window or 0))
+        steps = spec.window or window
+        if steps is None:  # a file of one series, no --window: one season (nas.data.window)
+            steps, note = default_window(raw.values[:, raw.columns.index(raw.target)])
+            raw = replace(raw, notes=(*raw.notes, note))
+        raw = series_raw(raw, steps)
     return prepare(raw, name, task, spec.seed)

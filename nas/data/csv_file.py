@@ -37,6 +37,31 @@ def csv_rows_are_series(path: Path) -> bool:
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
 
 
+def _orders_rows(values: np.ndarray, numbers: np.ndarray | None) -> bool:
+    """Does a column put the rows in time order rather than measure anything? Numbers rising by one
+    step (years, 1, 2, 3, ..., a decimal month), or text that never repeats (dates, time stamps)."""
+    if numbers is None:
+        return len(np.unique(values)) == len(values)
+    steps = np.diff(numbers)
+    return (len(steps) > 0 and bool(np.isfinite(steps).all()) and float(steps.min()) > 0
+            and bool(np.allclose(steps, steps[0], rtol=1e-3)))
+
+
+def series_column(columns: Columns, target: str | None = None) -> str | None:
+    """The value column of a file that holds one series over time, else None: every column but
+    one orders the rows (`_orders_rows`: a date, a year), and the one left is numbers (`target`,
+    when given). Such a file has one reading, a forecast: as a table its only feature would be
+    the date. A text column that repeats (a category) makes it a table."""
+    values = []
+    for name, column in columns.items():
+        numbers = as_numbers(column)
+        if not _orders_rows(column, numbers):
+            if numbers is None or values:
+                return None  # a category, or a second column of values: a table (found at once on a wide one)
+            values.append(name)
+    return values[0] if values and target in (None, values[0]) else None
+
+
 def _rows(columns: Columns, keep: np.ndarray) -> Columns:
     """Every column cut to the rows `keep` selects."""
     return {name: values[keep] for name, values in columns.items()}
@@ -134,13 +159,18 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
 
 
 def _series(path: Path, spec: DataSpec) -> Series:
-    """A CSV series: every numeric column (dates and other text are skipped), target forecast later."""
+    """A CSV series: every numeric column but those that are the time (a year, a row number; dates and
+    other text are skipped), the target forecast later."""
     notes: list[str] = []
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
     if as_numbers(columns[spec.target]) is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
     numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
+    times = [n for n, v in numeric.items() if n != spec.target and _orders_rows(v, as_numbers(v))]
+    if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
+        notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
+    numeric = {n: v for n, v in numeric.items() if n not in times}
     values = np.stack([numeric_column(path, n, v) for n, v in numeric.items()], axis=1).astype(np.float32)
     return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
                   notes=tuple(notes))
@@ -161,9 +191,13 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     if len(named) == 1:
         return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
     no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
+    columns = read_csv(path)
+    if not spec.window and (value := series_column(columns)) is not None:
+        others = ", ".join(f"'{name}'" for name in columns if name != value)
+        return value, (f"no --target: forecasting '{value}', the file's one column of values over time"
+                       + (f" ({others} read as the time)" if others else ""))
     if not (no_header or spec.window):
         return None, ""
-    columns = read_csv(path)
     first = as_numbers(columns["0"]) if no_header and not spec.window else None
     if first is not None and looks_like_classes(first):
         return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
@@ -175,18 +209,24 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
 
 
 def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Series:
-    """A table (--target); with --window, a series whose --target is forecast one step ahead; for a
-    sequence task without --window, one series per row (`_rows_as_series`).
+    """A table (--target); a series whose --target is forecast one step ahead, with --window or for
+    a sequence task on a file of one series over time (`series_column`; the window then chosen by
+    nas.data.window); for another sequence task, one series per row (`_rows_as_series`).
     Without --target, an obvious target is taken and said (`_implied_target`); it is stored with
     the study's preprocessing, and found the same way again on every reload."""
-    if spec.kind == "classification" and spec.window:
-        raise UsageError("--kind: forecasting a series (--window) is regression")
     note = ""
     if spec.target is None:
         target, note = _implied_target(path, spec)
         spec = replace(spec, target=target)
-    if spec.window:
+    forecast = bool(spec.window) or (spec.task == "sequence" and series_column(read_csv(path), spec.target) is not None)
+    if spec.kind == "classification" and forecast:
+        raise UsageError(f"--kind: forecasting a series ({'--window' if spec.window else path}) is regression")
+    if forecast:
         data: Raw | Series = _series(path, spec)
     else:
         data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class)
-    return replace(data, notes=(note, *data.notes)) if note else data
+    if not note:
+        return data
+    header: list[str] = []
+    read_csv(path, header, head=1)  # what reading the header said (a row index, no header row) comes first
+    return replace(data, notes=(*data.notes[:len(header)], note, *data.notes[len(header):]))

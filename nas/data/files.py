@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
-from nas.data.csv_file import csv_rows_are_series, load_csv
+from nas.data.csv_file import csv_rows_are_series, load_csv, series_column
+from nas.data.tables import read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.errors import DataError, UsageError
 
@@ -44,29 +45,32 @@ def _unsupported(path: Path) -> DataError:
     return DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
 
 
-def infer_task(path: str, window: int | None) -> str:
-    """The task a data path implies: folders are images, CSVs tables (series with --window)."""
+def infer_task(path: str, window: int | None, target: str | None = None) -> str:
+    """The task a data path implies: folders are images, CSVs tables; series with --window, or
+    when the file holds one series over time (a date and a value column) or one series per row."""
     p = Path(path)
     check_path(p)
     kind = file_kind(p)
     if kind == "folder":
         return "image"
     if kind == ".csv":
-        return "sequence" if window or csv_rows_are_series(p) else "tabular"
+        one_series = not window and series_column(read_csv(p), target) is not None
+        return "sequence" if window or one_series or csv_rows_are_series(p) else "tabular"
     if kind == ".npz":
         arrays = npz_arrays(p)
         return npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
     raise _unsupported(p)
 
 
-def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None) -> str:
+def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None,
+                target: str | None = None) -> str:
     """--task, or the one the data implies: the built-in's task, the file's, else image."""
     from nas.data.builtin import BUILTINS
 
     if task:
         return task
     if path:
-        return infer_task(path, window)
+        return infer_task(path, window, target)
     return BUILTINS[dataset].task if dataset in BUILTINS else "image"
 
 

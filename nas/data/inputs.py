@@ -56,7 +56,8 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
     a series cut into windows: one prediction per full window, the last one past the end. A file
     without a header row holding exactly the feature columns (new series for a model trained on a
     UCR .tsv, label first, given without the label) is mapped to them by position. The target
-    column, when the file has it, holds the answers (a forecast's are the series itself: none)."""
+    column, when the file has it, holds the answers (a forecast's: the value after each window, the
+    last window's unknown)."""
     prep = info.get("preprocessing", {})
     table = read_csv(path)
     categories: dict[str, list[str]] = prep.get("categories", {})
@@ -74,7 +75,9 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
         if rows < window:
             raise DataError(f"{path}: {rows} rows; the model reads windows of {window} steps")
         X, _ = windows(X, None, window)
-        return X, [f"step {i + window}" for i in range(len(X))], None
+        series = table.get(prep.get("target", ""))  # each window's answer is the next value; the last's is unknown
+        answers = np.append(series[window:], "") if series is not None else None
+        return X, [f"step {i + window}" for i in range(len(X))], answers
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
     names = [str(i) for i in range(len(X))]
     return to_layout(X, info["task"]), names, table.get(prep.get("target", ""))  # sequence: one series per row

@@ -6,6 +6,7 @@ encoded the same way both times. One-hot categories are fitted on the training s
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from itertools import islice, product
 from pathlib import Path
 
@@ -62,7 +63,27 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     `head`: only the first `head` data rows (the column names without reading a large file).
 
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
-    aeon's Uschange, most exported frames): it is left out, and said in `notes`."""
+    aeon's Uschange, most exported frames): it is left out, and said in `notes`.
+
+    The last files read are kept (`_parsed`, keyed by the file's size and modification time):
+    deciding the task, the implied target and the series layout each look at the whole file
+    before it is loaded, and a large CSV is parsed once. The arrays are read-only, so no caller
+    changes what the next one reads."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise DataError(f"{path}: unreadable CSV file ({exc})") from None
+    columns, said = _parsed(str(path), stat.st_size, stat.st_mtime_ns, head)
+    if notes is not None:
+        notes.extend(said)
+    return dict(columns)
+
+
+@lru_cache(maxsize=4)
+def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tuple[tuple[str, np.ndarray], ...], tuple[str, ...]]:
+    """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
+    `size` and `modified` are part of the key only, so a file changed on disk is read again."""
+    path, notes = Path(name), list[str]()
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             delimiter = _delimiter(f.read(8192))
@@ -80,22 +101,23 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     if index:
         rows = [r[1:] for r in rows]
         header = header[1:]
-        if notes is not None:
-            notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
+        notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
     if _looks_like_data(header):
         # No header row (the UCR archive's .tsv, numpy.savetxt): columns are named by position, as
         # pandas' read_csv(header=None) names them, so `--target 0` is the first.
         header = [str(i) for i in range(len(header))]
         rows = [header, *rows]
-        if notes is not None:
-            notes.append(f"{NO_HEADER} 0 to {len(header) - 1} by position")
+        notes.append(f"{NO_HEADER} 0 to {len(header) - 1} by position")
     if len(set(header)) != len(header) or "" in header:
         raise DataError(f"{path}: the header row has empty or repeated column names")
     for i, r in enumerate(rows[1:], start=2):
         if len(r) != len(header):
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
-    return {name: body[:, j] for j, name in enumerate(header)}
+    body.flags.writeable = False
+    return tuple((column, body[:, j]) for j, column in enumerate(header)), tuple(notes)
+
+
 
 
 # Cells read as a missing value (in any case), as pandas' read_csv reads them by default.
