@@ -30,12 +30,16 @@ def _csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 def test_the_window_is_the_season_found_on_real_series(tmp_path: Path) -> None:
     """Monthly passengers: 12; lynx trappings, a cycle of about 10 years: 10, not 19 (two cycles);
-    a series without a season: DEFAULT; never more than a quarter of the rows before the test."""
+    hourly readings with a daily cycle under noise: 24; a series without a season: DEFAULT; never
+    more than a quarter of the rows before the test."""
     passengers = read_csv(_aeon_csv("Airline", tmp_path))["Passengers"].astype(float)
     lynx = read_csv(_aeon_csv("Lynx", tmp_path))["0"].astype(float)
     assert season(passengers[:115]) == 12 and default_window(passengers)[0] == 12
     assert season(lynx[:91]) == 10 and default_window(lynx) == (
         10, "no --window: 10 steps per input (its season, 10 steps, found by autocorrelation; --window W sets it)")
+    hours = np.arange(2000)
+    daily = np.sin(2 * np.pi * hours / 24) + 0.3 * np.random.default_rng(1).normal(size=2000) + 1e-3 * hours
+    assert season(daily) == 24  # its changes are mostly noise; the levels less a line show the day
     noise = np.random.default_rng(0).normal(size=200)
     assert season(noise) is None and default_window(noise)[0] == DEFAULT
     window, note = default_window(noise[:20])

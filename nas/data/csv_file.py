@@ -193,7 +193,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
     columns = read_csv(path)
     if not spec.window and (value := series_column(columns)) is not None:
-        others = ", ".join(f"'{name}'" for name in columns if name != value)
+        others = ", ".join(f"'{n}'" for n, v in columns.items() if as_numbers(v) is None)  # numeric: _series says
         return value, (f"no --target: forecasting '{value}', the file's one column of values over time"
                        + (f" ({others} read as the time)" if others else ""))
     if not (no_header or spec.window):

@@ -65,7 +65,7 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
     aeon's Uschange, most exported frames): it is left out, and said in `notes`.
 
-    The last files read are kept (`_parsed`, keyed by the file's size and modification time):
+    The last files read are kept until `forget_parsed` (`_parsed`, keyed by size and modification time):
     deciding the task, the implied target and the series layout each look at the whole file
     before it is loaded, and a large CSV is parsed once. The arrays are read-only, so no caller
     changes what the next one reads."""
@@ -77,6 +77,11 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     if notes is not None:
         notes.extend(said)
     return dict(columns)
+
+
+def forget_parsed() -> None:
+    """Drop the files read_csv keeps (their text can be many times the size of the arrays built from it)."""
+    _parsed.cache_clear()
 
 
 @lru_cache(maxsize=4)
