@@ -122,3 +122,35 @@ def test_a_search_on_aeon_lynx_csv_with_no_flag_resumes_and_predicts(workdir: Pa
     rmse = float(np.sqrt(((np.array(values[:2]) - [0.0, 100.0]) ** 2).mean()))
     assert predicted.stderr.startswith(f"scored against the file's column '0', the value after each window (2 rows): "
                                        f"RMSE {rmse:.4f}")
+
+
+def test_a_series_with_gaps_is_filled_and_never_forecast_where_it_was_missing(tmp_path: Path) -> None:
+    """Missing steps (a week not recorded) are filled by linear interpolation for the windows;
+    a window whose next target value was missing is left out; predict fills new gaps alike and
+    scores only the forecasts of recorded values."""
+    values = [f"{100 + (i % 12) * 3 + i * 0.5:.1f}" for i in range(120)]
+    values[30] = values[31] = ""  # two missing months of the target
+    path = _csv(tmp_path / "gaps.csv", ["month", "sales", "price"],
+                [[f"m{i}", v, "" if i == 50 else f"{i % 5}"] for i, v in enumerate(values)])
+    data = load_data(DataSpec(task=None, path=str(path), target="sales", window=12).resolved())
+    assert ("2 missing step(s) of 'sales', 1 missing step(s) of 'price' filled by linear interpolation between "
+            "their neighbours") in data.notes
+    assert "2 window(s) whose next 'sales' was missing left out" in data.notes
+    assert len(data.train) + len(data.val) + len(data.test) == 120 - 12 - 2
+    assert np.isfinite(data.train.X.numpy()).all() and data.input_shape == (12, 2)
+    sales = data.train.X[:, :, 0].numpy() * data.preprocessing["std"][0] + data.preprocessing["mean"][0]
+    step = lambda i: 100 + (i % 12) * 3 + i * 0.5  # noqa: E731 - the series as written
+    # windows 18 and 19 (next values: steps 30 and 31) are gone: the 19th kept window is window 20, steps 20-31
+    assert np.allclose(sales[18, -3:], [step(29), step(29) + (step(32) - step(29)) / 3,
+                                        step(29) + 2 * (step(32) - step(29)) / 3], atol=1e-3)
+    prep = data.preprocessing
+    answers = data.train.y.numpy() * prep["target_std"] + prep["target_mean"]
+    assert np.allclose(answers[17:19], [step(29), step(32)], atol=1e-3)  # never the filled steps 30 and 31
+    from nas.data.inputs import read_inputs
+    from nas.ship.predict import score_answers
+
+    recent = [[f"n{i}", "" if i == 15 else f"{step(i):.1f}", "" if i == 3 else f"{i % 5}"] for i in range(20)]
+    read = read_inputs(_csv(tmp_path / "recent.csv", ["month", "sales", "price"], recent), data.describe())
+    assert read.X.shape == (20 - 12 + 1, 12, 2) and np.isfinite(read.X).all()
+    rows = [{"value": 0.0} for _ in read.names]
+    assert score_answers(rows, read.answers, data.describe()).rows == 9 - 2  # the missing step and past the end

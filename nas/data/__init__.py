@@ -107,9 +107,14 @@ def series_raw(series: Series, window: int) -> Raw:
         raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
     target = series.values[:, series.columns.index(series.target)]
     X, y = windows(series.values, target, window)
+    notes = series.notes
+    if series.gaps is not None:  # a filled target step is an input, never an answer to train or test on
+        known = ~series.gaps[window:]
+        X, y = X[known], y[known]
+        notes = (*notes, f"{int((~known).sum())} window(s) whose next '{series.target}' was missing left out")
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
                splits=ordered_split(len(X), series.source), extra={"window": window, "target": series.target},
-               notes=series.notes)
+               notes=notes)
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,4 @@ class Series:
     target: str
     source: str
     notes: tuple[str, ...] = ()  # what reading the file left out, said when a search starts
+    gaps: np.ndarray | None = None  # steps whose target was missing (filled as inputs, never forecast targets)

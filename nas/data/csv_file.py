@@ -16,8 +16,8 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
-from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, looks_like_classes,
-                             missing_cells, numeric_column, pick_target, read_csv)
+from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, filled_gaps,
+                             looks_like_classes, missing_cells, numeric_column, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -171,9 +171,15 @@ def _series(path: Path, spec: DataSpec) -> Series:
     if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
         notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
     numeric = {n: v for n, v in numeric.items() if n not in times}
-    values = np.stack([numeric_column(path, n, v) for n, v in numeric.items()], axis=1).astype(np.float32)
+    raw = {n: numeric_column(path, n, v, missing_ok=True) for n, v in numeric.items()}  # infinities refused
+    filled = {n: filled_gaps(path, n, v) for n, v in raw.items()}
+    if gaps := {n: count for n, (_, count) in filled.items() if count}:
+        notes.append(f"{', '.join(f'{count} missing step(s) of {n!r}' for n, count in gaps.items())} filled by linear "
+                     f"interpolation between their neighbours")
+    values = np.stack([v for v, _ in filled.values()], axis=1).astype(np.float32)
+    target_gaps = np.isnan(raw[str(spec.target)])
     return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
-                  notes=tuple(notes))
+                  notes=tuple(notes), gaps=target_gaps if target_gaps.any() else None)
 
 
 # Column names that say "this is what to predict" in exported tables (scikit-learn's frames:

@@ -15,7 +15,7 @@ from nas.data.files import file_kind
 from nas.data.npz_file import read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
-from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
+from nas.data.tables import filled_gaps, headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -67,16 +67,19 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
     missing = [c for c in [*columns, *categories] if c not in table]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
-    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep) for c in columns]
+    series = "window" in prep
+    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series) for c in columns]
+    if series:  # a series' missing steps are filled as in training (nas.data.tables.filled_gaps)
+        numbers = [filled_gaps(path, c, n)[0] for c, n in zip(columns, numbers)]
     rows = len(next(iter(table.values())))
     X = np.stack(numbers, axis=1).astype(np.float32) if numbers else np.zeros((rows, 0), np.float32)
-    if "window" in prep:
+    if series:
         window = int(prep["window"])
         if rows < window:
             raise DataError(f"{path}: {rows} rows; the model reads windows of {window} steps")
         X, _ = windows(X, None, window)
-        series = table.get(prep.get("target", ""))  # each window's answer is the next value; the last's is unknown
-        answers = np.append(series[window:], "") if series is not None else None
+        target = table.get(prep.get("target", ""))  # each window's answer is the next value (a missing one, or
+        answers = np.append(target[window:], "") if target is not None else None  # the last's, is not scored)
         return X, [f"step {i + window}" for i in range(len(X))], answers
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
     names = [str(i) for i in range(len(X))]
