@@ -80,8 +80,8 @@ def test_a_test_file_that_does_not_match_the_training_file_is_refused_in_one_lin
     with pytest.raises(UsageError, match="--test-data: applies to --data files, not the built-in dataset 'wine'"):
         load_data(DataSpec(task="tabular", dataset="wine", test_path=str(test)))
     series = _write(tmp_path / "series.csv", ["v"], [[i % 7] for i in range(40)])
-    with pytest.raises(UsageError, match="--test-data: a series to forecast .* is split in time order"):
-        load_data(DataSpec(task="sequence", path=str(series), target="v", window=4, test_path=str(series)))
+    with pytest.raises(DataError, match=r"test.csv: no column 'v'"):  # a series' test file continues the series
+        load_data(DataSpec(task="sequence", path=str(series), target="v", window=4, test_path=str(test)))
     np.savez(tmp_path / "own.npz", X_train=X[:100], y_train=np.arange(100) % 3, X_test=X[100:], y_test=np.arange(78) % 3)
     np.savez(tmp_path / "plain.npz", X=X[100:], y=np.arange(78) % 3)
     with pytest.raises(UsageError, match="--test-data: .*own.npz holds its own split already"):

@@ -154,3 +154,28 @@ def test_a_series_with_gaps_is_filled_and_never_forecast_where_it_was_missing(tm
     assert read.X.shape == (20 - 12 + 1, 12, 2) and np.isfinite(read.X).all()
     rows = [{"value": 0.0} for _ in read.names]
     assert score_answers(rows, read.answers, data.describe()).rows == 9 - 2  # the missing step and past the end
+
+
+def test_a_series_test_period_in_its_own_file_follows_the_training_steps(tmp_path: Path) -> None:
+    """aeon's Airline cut into its first 120 months (--data) and last 24 (--test-data): the 24
+    windows that forecast the test months are the test split, their inputs reaching back into
+    training; the last quarter of the windows before them validates; the window is found on the
+    training file alone. A test file without the series' column is refused in one line."""
+    from nas.errors import DataError
+
+    lines = _aeon_csv("Airline", tmp_path).read_text().splitlines()
+    train = tmp_path / "train.csv"
+    train.write_text("\n".join(lines[:121]) + "\n")
+    test = tmp_path / "test.csv"
+    test.write_text("\n".join([lines[0], *lines[121:]]) + "\n")
+    data = load_data(DataSpec(task=None, path=str(train), test_path=str(test)).resolved())
+    assert data.input_shape == (12, 1) and (len(data.train), len(data.val), len(data.test)) == (81, 27, 24)
+    prep = data.preprocessing
+    months = [float(line.split(",")[1]) for line in lines[1:]]
+    assert np.allclose(data.test.y.numpy() * prep["target_std"] + prep["target_mean"], months[120:], atol=1e-3)
+    first_input = data.test.X[0, :, 0].numpy() * prep["std"][0] + prep["mean"][0]
+    assert np.allclose(first_input, months[108:120], atol=1e-3)  # the last training year forecasts the first test month
+    assert any(n.startswith("the 24 steps of test.csv follow --data's 120") for n in data.notes)
+    other = _csv(tmp_path / "other.csv", ["Date", "Seats"], [[f"1961-{i:02d}", 400 + i] for i in range(1, 13)])
+    with pytest.raises(DataError, match=r"other.csv: no column 'Passengers'"):
+        load_data(DataSpec(task=None, path=str(train), test_path=str(other)).resolved())

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nas.data._split import holdout_indices, ordered_split, split_indices
+from nas.data._split import HOLDOUT_FRACTION, holdout_indices, ordered_holdout, ordered_split, split_indices
 from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
                             to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
@@ -112,9 +112,16 @@ def series_raw(series: Series, window: int) -> Raw:
         known = ~series.gaps[window:]
         X, y = X[known], y[known]
         notes = (*notes, f"{int((~known).sum())} window(s) whose next '{series.target}' was missing left out")
+    if series.test_from is None:
+        splits = ordered_split(len(X), series.source)
+    else:  # the windows whose next value lies in the test file; before them, the last quarter validates
+        targets = np.arange(window, len(series.values))
+        if series.gaps is not None:
+            targets = targets[~series.gaps[window:]]
+        first_test = int(np.searchsorted(targets, series.test_from))
+        splits = ordered_holdout(len(X), first_test, HOLDOUT_FRACTION, series.source)
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
-               splits=ordered_split(len(X), series.source), extra={"window": window, "target": series.target},
-               notes=notes)
+               splits=splits, extra={"window": window, "target": series.target}, notes=notes)
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ def load_data(spec: DataSpec) -> TaskData:
     if isinstance(raw, Series):
         steps = spec.window or window
         if steps is None:  # a file of one series, no --window: one season (nas.data.window)
-            steps, note = default_window(raw.values[:, raw.columns.index(raw.target)])
+            steps, note = default_window(raw.values[:, raw.columns.index(raw.target)], raw.test_from)
             raw = replace(raw, notes=(*raw.notes, note))
         raw = series_raw(raw, steps)
     return prepare(raw, name, task, spec.seed)

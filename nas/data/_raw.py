@@ -44,3 +44,4 @@ class Series:
     source: str
     notes: tuple[str, ...] = ()  # what reading the file left out, said when a search starts
     gaps: np.ndarray | None = None  # steps whose target was missing (filled as inputs, never forecast targets)
+    test_from: int | None = None  # the first step of a given test period (--test-data: its file's rows follow)

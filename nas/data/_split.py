@@ -8,6 +8,7 @@ from nas.errors import DataError
 
 VAL_FRACTION = 0.2
 TEST_FRACTION = 0.2
+HOLDOUT_FRACTION = 0.25  # of the rows outside a given test split, the share that validates
 MIN_PER_CLASS = 3  # a stratified split puts one of each class in train, validation and test
 
 
@@ -42,6 +43,19 @@ def ordered_split(n: int, source: str = "data") -> tuple[np.ndarray, np.ndarray,
     a, b = round(n * (1 - VAL_FRACTION - TEST_FRACTION)), round(n * (1 - TEST_FRACTION))
     idx = np.arange(n)
     return idx[:a], idx[a:b], idx[b:]
+
+
+def ordered_holdout(n: int, first_test: int, fraction: float, source: str = "data") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows in time order whose test period is given (from `first_test` on): the last
+    `fraction` of the windows before it validates, the rest trains."""
+    if first_test >= n:
+        raise DataError(f"{source}: no test window (the test period is shorter than one step)")
+    train_val = first_test
+    if train_val < 4:
+        raise DataError(f"{source}: only {train_val} windows before the test period; need at least 4 to train and validate")
+    cut = train_val - max(1, round(train_val * fraction))
+    idx = np.arange(n)
+    return idx[:cut], idx[cut:train_val], idx[train_val:]
 
 
 def holdout_indices(y: np.ndarray, test: np.ndarray, fraction: float, stratify: bool, seed: int,

@@ -158,19 +158,25 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
                                         f"order, '{spec.target}' left out; --task tabular reads each column as a feature)"))
 
 
-def _series(path: Path, spec: DataSpec) -> Series:
+def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Series:
     """A CSV series: every numeric column but those that are the time (a year, a row number; dates and
-    other text are skipped), the target forecast later."""
+    other text are skipped), the target forecast later; `like`: exactly these columns, in this
+    order (a test file continuing the series --data holds, nas.data.given_test)."""
     notes: list[str] = []
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
     if as_numbers(columns[spec.target]) is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
-    numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
-    times = [n for n, v in numeric.items() if n != spec.target and _orders_rows(v, as_numbers(v))]
-    if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
-        notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
-    numeric = {n: v for n, v in numeric.items() if n not in times}
+    if like is not None:
+        if missing := [c for c in like if c not in columns]:
+            raise DataError(f"{path}: no column '{missing[0]}', which --data has")
+        numeric = {n: columns[n] for n in like}
+    else:
+        numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
+        times = [n for n, v in numeric.items() if n != spec.target and _orders_rows(v, as_numbers(v))]
+        if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
+            notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
+        numeric = {n: v for n, v in numeric.items() if n not in times}
     raw = {n: numeric_column(path, n, v, missing_ok=True) for n, v in numeric.items()}  # infinities refused
     filled = {n: filled_gaps(path, n, v) for n, v in raw.items()}
     if gaps := {n: count for n, (_, count) in filled.items() if count}:
@@ -199,7 +205,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
     columns = read_csv(path)
     if not spec.window and (value := series_column(columns)) is not None:
-        others = ", ".join(f"'{n}'" for n, v in columns.items() if as_numbers(v) is None)  # numeric: _series says
+        others = ", ".join(f"'{n}'" for n, v in columns.items() if as_numbers(v) is None)  # numeric: read_series says
         return value, (f"no --target: forecasting '{value}', the file's one column of values over time"
                        + (f" ({others} read as the time)" if others else ""))
     if not (no_header or spec.window):
@@ -228,7 +234,7 @@ def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Ser
     if spec.kind == "classification" and forecast:
         raise UsageError(f"--kind: forecasting a series ({'--window' if spec.window else path}) is regression")
     if forecast:
-        data: Raw | Series = _series(path, spec)
+        data: Raw | Series = read_series(path, spec)
     else:
         data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class)
     if not note:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw, Series
-from nas.data.csv_file import load_csv
+from nas.data.csv_file import load_csv, read_series
 from nas.data.files import check_path, file_kind, load_file
 from nas.data.tables import read_csv
 from nas.errors import DataError, UsageError
@@ -75,12 +75,31 @@ def _aligned(train: Raw, test: Raw, path: Path) -> Raw:
     return replace(test, X=test.X[:, order], columns=train.columns)
 
 
-def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw:
-    """`train` (from --data) with the rows of --test-data appended as its given test split."""
+def _continued(train: Series, spec: DataSpec) -> Series:
+    """A series to forecast whose test period is the next file (`--test-data`: the steps after
+    --data's last): the two joined in time, the windows whose next value lies in the test file
+    the test split (their inputs may reach back into the training steps, as a forecast made at the
+    end of the training period would), the last quarter of the windows before it validating."""
+    path = Path(str(spec.test_path))
+    check_path(path)
+    if file_kind(path) != ".csv":
+        raise UsageError(f"--test-data: {path} is not the same kind of file as --data {spec.path}")
+    test = read_series(path, replace(spec, path=str(path), test_path=None, target=train.target), like=train.columns)
+    gaps = [g if g is not None else np.zeros(len(s.values), bool) for g, s in ((train.gaps, train), (test.gaps, test))]
+    notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),
+             f"the {len(test.values)} steps of {path.name} follow --data's {len(train.values)}: the windows that "
+             f"forecast them are the test split; the last quarter of the windows before them validates"]
+    return replace(train, values=np.concatenate([train.values, test.values]), notes=tuple(notes),
+                   gaps=np.concatenate(gaps) if train.gaps is not None or test.gaps is not None else None,
+                   source=f"{train.source}; test steps from {path}", test_from=len(train.values))
+
+
+def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw | Series:
+    """`train` (from --data) with the rows of --test-data appended as its given test split (a
+    series: the steps that follow it, `_continued`)."""
     path = Path(str(spec.test_path))
     if isinstance(train, Series):
-        raise UsageError(f"--test-data: a series to forecast (--window) is split in time order; put {path.name}'s "
-                         f"rows after the training rows in one file")
+        return _continued(train, spec)
     if train.splits is not None or train.test_rows is not None:
         raise UsageError(f"--test-data: {spec.path} holds its own split already (X_val or X_test); pass X and y only")
     test = _read_test(train, spec)

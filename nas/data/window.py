@@ -73,9 +73,11 @@ def season(values: np.ndarray) -> int | None:
     return _peak(np.diff(values)) or _peak(values - line)
 
 
-def default_window(target: np.ndarray) -> tuple[int, str]:
-    """The window for a series whose target column is `target` (in time order), and why."""
-    seen = target[: int(len(target) * FIT_SHARE)]
+def default_window(target: np.ndarray, test_from: int | None = None) -> tuple[int, str]:
+    """The window for a series whose target column is `target` (in time order), and why; the
+    steps before `test_from` are looked at when the test period is given (--test-data), else the
+    first FIT_SHARE."""
+    seen = target[: test_from if test_from is not None else int(len(target) * FIT_SHARE)]
     most = max(1, len(seen) // 4)
     period = season(seen)
     wanted = period or DEFAULT
