@@ -50,7 +50,7 @@ def test_the_window_is_the_season_found_on_real_series(tmp_path: Path) -> None:
 
 def test_which_files_hold_one_series(tmp_path: Path) -> None:
     """A date or year column and one value column: the value column. A category, a second value
-    column, years at uneven steps, or another --target: not one series."""
+    column, years at uneven steps, names (no digit), or another --target: not one series."""
     rng = np.random.default_rng(0)
     values = np.round(rng.normal(size=30).cumsum(), 3)
     dated = read_csv(_csv(tmp_path / "a.csv", ["month", "sales"], [[f"2001-{i:02d}", v] for i, v in enumerate(values)]))
@@ -64,6 +64,11 @@ def test_which_files_hold_one_series(tmp_path: Path) -> None:
     # uneven years may be a measurement (a cumulative count rises too): two value columns, not one series
     assert series_column(shop) is None and series_column(two) is None and series_column(gaps) is None
     assert series_column(read_csv(_csv(tmp_path / "g.csv", ["t", "v"], [[i % 7, v] for i, v in enumerate(values)]))) is None
+    states = read_csv(_csv(tmp_path / "h.csv", ["state", "v"], [[f"state {chr(65 + i)}", v] for i, v in enumerate(values)]))
+    assert series_column(states) is None  # one name per row is not a time: no digit in it
+    quarters = read_csv(_csv(tmp_path / "i.csv", ["quarter", "v"], [[f"{1970 + i // 4} Q{i % 4 + 1}", v]
+                                                                    for i, v in enumerate(values)]))
+    assert series_column(quarters) == "v"
 
 
 def test_a_file_of_one_series_loads_as_a_forecast_with_no_flag(tmp_path: Path) -> None:
