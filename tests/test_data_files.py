@@ -471,7 +471,11 @@ def test_without_target_a_conventionally_named_column_is_the_target(tmp_path: Pa
     series = write_csv(tmp_path / "s.csv", ["month", "passengers"], [[f"1949-{i}", 100 + i % 7] for i in range(40)])
     data = load_data(spec(series, "sequence", window=4))
     assert data.preprocessing["target"] == "passengers" and data.input_shape == (4, 1)
-    assert "no --target: forecasting 'passengers', the file's only numeric column" in data.notes
+    assert data.notes == ("no --target: forecasting 'passengers', the file's one column of values over time "
+                          "('month' read as the time)",)
+    shops = write_csv(tmp_path / "shops.csv", ["shop", "sales"], [["ab"[i % 2], 100 + i % 7] for i in range(40)])
+    data = load_data(spec(shops, "sequence", window=4))  # a category beside it: not one series, but --window says so
+    assert data.notes == ("no --target: forecasting 'sales', the file's only numeric column",)
     X, y = _real_2d("GunPoint")
     rows = load_data(spec(_csv_of(X, y, tmp_path / "gun.csv"), "sequence"))
     assert rows.input_shape == (150, 1) and rows.preprocessing["target"] == "label"

@@ -94,6 +94,8 @@ def test_a_file_of_one_series_loads_as_a_forecast_with_no_flag(tmp_path: Path) -
     nile = load_data(DataSpec(task=None, path=str(years)).resolved())
     assert nile.input_shape == (12, 1) and nile.preprocessing["columns"] == ["volume"]
     assert "column(s) 'year' read as the time, not as an input" in nile.notes
+    given = load_data(DataSpec(task=None, path=str(years), window=6).resolved())  # the year is not a second value
+    assert given.preprocessing["target"] == "volume" and given.input_shape == (6, 1)
     from nas.errors import DataError, UsageError
 
     with pytest.raises(DataError, match="no usable feature columns besides the target 'Passengers'"):

@@ -206,7 +206,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
         return named[0], f"no --target: column '{named[0]}' is the target (its name says so; --target picks another)"
     no_header = any(note.startswith(NO_HEADER) for note in read)  # not pandas' 0, 1, 2 header: that could be anything
     columns = read_csv(path)
-    if not spec.window and (value := series_column(columns)) is not None:
+    if (value := series_column(columns)) is not None:
         others = ", ".join(f"'{n}'" for n, v in columns.items() if as_numbers(v) is None)  # numeric: read_series says
         return value, (f"no --target: forecasting '{value}', the file's one column of values over time"
                        + (f" ({others} read as the time)" if others else ""))
