@@ -533,6 +533,24 @@ def test_semicolon_separated_csv_with_byte_order_mark_is_read(tmp_path: Path) ->
     assert load_data(spec(comma, "tabular", target="label")).preprocessing["categories"] == {"note": ["a;b", "c"]}
 
 
+def test_a_csv_saved_by_excel_on_windows_is_read_in_its_code_page(tmp_path: Path) -> None:
+    """Not UTF-8 (Excel's Western European CSV, Windows-1252: 'é', '€'): read in that code page,
+    said in a data: line; predict reads the file the same way."""
+    from sklearn.datasets import load_iris
+
+    from nas.data.inputs import read_inputs
+
+    X, y = load_iris(return_X_y=True)
+    names = ["sétosa", "versicolor €", "virginica"]
+    lines = ["longueur;largeur;pétale;espèce"] + [f"{a};{b};{c};{names[t]}" for (a, b, c, _), t in zip(X, y)]
+    path = tmp_path / "iris.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    data = load_data(spec(path, "tabular", target="espèce"))
+    assert data.class_names == sorted(names) and data.preprocessing["columns"] == ["longueur", "largeur", "pétale"]
+    assert data.notes == ("not UTF-8 text: read as Windows-1252 (Excel's Western European CSV)",)
+    assert read_inputs(path, data.describe()).answers[0] == "sétosa"
+
+
 def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None:
     """UCI's ecoli has classes of 2 examples: a stratified 60/20/20 split needs 3 of each, so their
     rows are left out (said), and the other classes are renumbered; with under 2 common classes

@@ -79,6 +79,28 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     return dict(columns)
 
 
+# Text encodings tried in turn: UTF-8 (a byte-order mark dropped), then Windows' Western code page
+# (Excel's "CSV" on Windows), then Latin-1, which decodes any bytes.
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+ENCODINGS_SAID = {"cp1252": "Windows-1252 (Excel's Western European CSV)", "latin-1": "Latin-1"}
+
+
+def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str]:
+    """The file's non-blank rows (the first `head` + 1 of them) and the encoding that read them."""
+    for encoding in ENCODINGS:
+        try:
+            with path.open(newline="", encoding=encoding) as f:
+                delimiter = _delimiter(f.read(8192))
+                f.seek(0)
+                filled = (r for r in csv.reader(f, delimiter=delimiter) if any(cell.strip() for cell in r))
+                return list(islice(filled, None if head is None else head + 1)), encoding
+        except UnicodeDecodeError:
+            continue
+        except (OSError, csv.Error) as exc:
+            raise DataError(f"{path}: unreadable CSV file ({exc})") from None
+    raise DataError(f"{path}: unreadable CSV file (not text in {', '.join(ENCODINGS)})")  # latin-1 reads any bytes
+
+
 def forget_parsed() -> None:
     """Drop the files read_csv keeps (their text can be many times the size of the arrays built from it)."""
     _parsed.cache_clear()
@@ -89,14 +111,7 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
     `size` and `modified` are part of the key only, so a file changed on disk is read again."""
     path, notes = Path(name), list[str]()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            delimiter = _delimiter(f.read(8192))
-            f.seek(0)
-            filled = (r for r in csv.reader(f, delimiter=delimiter) if any(cell.strip() for cell in r))
-            rows = list(islice(filled, None if head is None else head + 1))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: unreadable CSV file ({exc})") from None
+    rows, encoding = _rows(path, head)
     if not rows:
         raise DataError(f"{path}: empty CSV file")
     header = [h.strip() for h in rows[0]]
@@ -120,6 +135,8 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
     body.flags.writeable = False
+    if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
+        notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
     return tuple((column, body[:, j]) for j, column in enumerate(header)), tuple(notes)
 
 
