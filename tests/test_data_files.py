@@ -534,21 +534,30 @@ def test_semicolon_separated_csv_with_byte_order_mark_is_read(tmp_path: Path) ->
 
 
 def test_a_csv_saved_by_excel_on_windows_is_read_in_its_code_page(tmp_path: Path) -> None:
-    """Not UTF-8 (Excel's Western European CSV, Windows-1252: 'é', '€'): read in that code page,
-    said in a data: line; predict reads the file the same way."""
+    """Not UTF-8 (Excel's Western European CSV, Windows-1252: 'é', '€'), fields separated by
+    semicolons and decimal commas (5,1): read in that code page, the commas as points, each said
+    in a data: line; predict reads the file the same way. In a comma-separated file a quoted
+    '1,5' stays text."""
     from sklearn.datasets import load_iris
 
     from nas.data.inputs import read_inputs
 
     X, y = load_iris(return_X_y=True)
     names = ["sétosa", "versicolor €", "virginica"]
-    lines = ["longueur;largeur;pétale;espèce"] + [f"{a};{b};{c};{names[t]}" for (a, b, c, _), t in zip(X, y)]
+    lines = ["longueur;largeur;pétale;espèce"] + [f"{a};{b};{c};{names[t]}".replace(".", ",")
+                                                 for (a, b, c, _), t in zip(X, y)]
     path = tmp_path / "iris.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     data = load_data(spec(path, "tabular", target="espèce"))
     assert data.class_names == sorted(names) and data.preprocessing["columns"] == ["longueur", "largeur", "pétale"]
-    assert data.notes == ("not UTF-8 text: read as Windows-1252 (Excel's Western European CSV)",)
-    assert read_inputs(path, data.describe()).answers[0] == "sétosa"
+    assert data.notes == ("decimal commas read as points in column(s) 'longueur', 'largeur', 'pétale'",
+                          "not UTF-8 text: read as Windows-1252 (Excel's Western European CSV)")
+    read = read_inputs(path, data.describe())
+    assert read.answers[0] == "sétosa" and np.allclose(read.X[0] * data.preprocessing["std"] + data.preprocessing["mean"],
+                                                        X[0, :3], atol=1e-5)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('size,label\n' + "".join(f'"{i},5",{i % 2}\n' for i in range(30)))
+    assert "0,5" in load_data(spec(quoted, "tabular", target="label")).preprocessing["categories"]["size"]  # text
 
 
 def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None:

@@ -85,20 +85,36 @@ ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 ENCODINGS_SAID = {"cp1252": "Windows-1252 (Excel's Western European CSV)", "latin-1": "Latin-1"}
 
 
-def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str]:
-    """The file's non-blank rows (the first `head` + 1 of them) and the encoding that read them."""
+def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str, str]:
+    """The file's non-blank rows (the first `head` + 1 of them), the encoding that read them and the delimiter."""
     for encoding in ENCODINGS:
         try:
             with path.open(newline="", encoding=encoding) as f:
                 delimiter = _delimiter(f.read(8192))
                 f.seek(0)
                 filled = (r for r in csv.reader(f, delimiter=delimiter) if any(cell.strip() for cell in r))
-                return list(islice(filled, None if head is None else head + 1)), encoding
+                return list(islice(filled, None if head is None else head + 1)), encoding, delimiter
         except UnicodeDecodeError:
             continue
         except (OSError, csv.Error) as exc:
             raise DataError(f"{path}: unreadable CSV file ({exc})") from None
     raise DataError(f"{path}: unreadable CSV file (not text in {', '.join(ENCODINGS)})")  # latin-1 reads any bytes
+
+
+def _decimal_commas(body: np.ndarray) -> list[int]:
+    """Columns written with decimal commas (`5,1`: spreadsheets in most of Europe, which then
+    separate fields by semicolons) turned to points in place, and their indices. Only in a file
+    not separated by commas, where a comma in a cell cannot be a field separator or a thousands
+    mark of a quoted number; a column stays text unless every cell then reads as a number."""
+    converted = []
+    for j in range(body.shape[1]):
+        column = body[:, j]
+        if (np.char.find(column, ",") >= 0).any() and as_numbers(column) is None:
+            points = np.char.replace(column, ",", ".")
+            if as_numbers(points) is not None:
+                body[:, j] = points
+                converted.append(j)
+    return converted
 
 
 def forget_parsed() -> None:
@@ -111,7 +127,7 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
     `size` and `modified` are part of the key only, so a file changed on disk is read again."""
     path, notes = Path(name), list[str]()
-    rows, encoding = _rows(path, head)
+    rows, encoding, delimiter = _rows(path, head)
     if not rows:
         raise DataError(f"{path}: empty CSV file")
     header = [h.strip() for h in rows[0]]
@@ -134,6 +150,8 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
         if len(r) != len(header):
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
+    if delimiter != "," and (commas := _decimal_commas(body)):
+        notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
     body.flags.writeable = False
     if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
         notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
