@@ -235,6 +235,35 @@ def test_a_file_without_a_header_row_names_its_columns_by_position(tmp_path: Pat
         load_data(spec(named, "tabular"))  # names, not positions: no guess
 
 
+def test_uci_and_old_ucr_text_files_load_as_they_ship(tmp_path: Path) -> None:
+    """UCI's iris.data (no header row, commas, the class as text in the last column) and the UCR
+    archive's older .txt (no header, runs of spaces, the class first, as numpy.savetxt writes):
+    read with no flag but the path, the target implied and said; predict scores iris.data."""
+    from sklearn.datasets import load_iris
+
+    from nas.data.inputs import read_inputs
+
+    X, y = load_iris(return_X_y=True)
+    names = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+    uci = tmp_path / "iris.data"
+    uci.write_text("".join(",".join(f"{v:.1f}" for v in row) + f",{names[t]}\n" for row, t in zip(X, y)))
+    data = load_data(DataSpec(task=None, path=str(uci)).resolved())
+    assert data.task == "tabular" and data.class_names == names and data.input_shape == (4,)
+    assert data.notes == ("no header row (the first row is numbers): columns named 0 to 4 by position",
+                          "no --target: column 4, the last, is the target (a file without a header row whose last "
+                          "column holds class labels: UCI's layout, as iris.data; --target N picks another)")
+    assert list(read_inputs(uci, data.describe()).answers[:2]) == ["Iris-setosa", "Iris-setosa"]
+    series, labels = _real_2d("GunPoint")
+    ucr = tmp_path / "GunPoint_TRAIN.txt"
+    np.savetxt(ucr, np.column_stack([labels.astype(float), series]), fmt="%15.7e")  # leading spaces, as the archive
+    gunpoint = load_data(DataSpec(task=None, path=str(ucr)).resolved())
+    assert gunpoint.task == "sequence" and gunpoint.input_shape == (150, 1) and gunpoint.class_names == ["1", "2"]
+    book = tmp_path / "sales.xlsx"
+    book.write_bytes(b"PK")
+    with pytest.raises(DataError, match=r"sales.xlsx: unsupported data file type '.xlsx' \(a spreadsheet: save it as CSV\)"):
+        load_data(DataSpec(task=None, path=str(book)).resolved())
+
+
 def test_npz_array_names_in_other_case_are_read_as_nas_names(tmp_path: Path) -> None:
     """Keras' mnist.npz (x_train, y_train, x_test, y_test) and MNIST-1D's dict (x, y, x_test,
     y_test, and arrays nas does not read) load as they are saved, and predict reads x_test."""

@@ -195,10 +195,21 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Se
 TARGET_NAMES = ("target", "label", "class", "y")
 
 
+def _holds_classes(values: np.ndarray) -> bool:
+    """Class labels: few integers, each seen a few times (nas.data.tables.looks_like_classes), or
+    text of at most MAX_CATEGORIES values, one of them seen twice (not an id)."""
+    numbers = as_numbers(values)
+    if numbers is not None:
+        return looks_like_classes(numbers)
+    distinct = len(np.unique(values))
+    return distinct <= MAX_CATEGORIES and distinct < len(values)
+
+
 def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     """The target a CSV implies when --target is not given, and the note that says why: the one
     column with a conventional name, the first column of a file without a header row when it
-    holds class labels (the UCR archive's .tsv), or a forecast series' only numeric column."""
+    holds class labels (the UCR archive's .tsv), else its last (UCI's iris.data), the value column
+    of a file of one series, or a forecast series' only numeric column."""
     read: list[str] = []
     names = list(read_csv(path, read, head=1))  # the names alone: a large file is read in full once, later
     named = [name for name in names if name.lower() in TARGET_NAMES]
@@ -212,10 +223,14 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
                        + (f" ({others} read as the time)" if others else ""))
     if not (no_header or spec.window):
         return None, ""
-    first = as_numbers(columns["0"]) if no_header and not spec.window else None
-    if first is not None and looks_like_classes(first):
-        return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
-                     "column holds class labels: the UCR archive's layout; --target N picks another)")
+    if no_header and not spec.window:
+        last = str(len(columns) - 1)
+        if _holds_classes(columns["0"]):
+            return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
+                         "column holds class labels: the UCR archive's layout; --target N picks another)")
+        if _holds_classes(columns[last]):
+            return last, (f"no --target: column {last}, the last, is the target (a file without a header row whose "
+                          f"last column holds class labels: UCI's layout, as iris.data; --target N picks another)")
     numeric = [name for name, values in columns.items() if as_numbers(values) is not None]
     if spec.window and len(numeric) == 1:
         return numeric[0], f"no --target: forecasting '{numeric[0]}', the file's only numeric column"

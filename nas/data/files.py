@@ -30,7 +30,8 @@ def check_path(path: Path) -> None:
 
 
 # Text tables by suffix: read alike (nas.data.tables.read_csv finds the delimiter).
-TEXT_TABLES = (".csv", ".tsv")
+TEXT_TABLES = (".csv", ".tsv", ".txt", ".data")  # .data: UCI's (iris.data); .txt: numpy.savetxt, the old UCR archive
+SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
 
 
 def file_kind(path: Path) -> str:
@@ -42,7 +43,9 @@ def file_kind(path: Path) -> str:
 
 
 def _unsupported(path: Path) -> DataError:
-    return DataError(f"{path}: unsupported data file type '{path.suffix}' (expected a folder of images, .npz, .csv or .tsv)")
+    sheet = " (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else ""
+    return DataError(f"{path}: unsupported data file type '{path.suffix}'{sheet} (expected a folder of images, .npz, "
+                     f"or a text table: {', '.join(TEXT_TABLES)})")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import file_kind
+from nas.data.files import TEXT_TABLES, file_kind
 from nas.data.npz_file import read_npz
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
@@ -127,7 +127,8 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .csv, .tsv or an image)")
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, an image, or a text table: "
+                        f"{', '.join(TEXT_TABLES)})")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)
     expected = tuple(info["input_shape"])

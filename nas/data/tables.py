@@ -24,15 +24,22 @@ Columns = dict[str, np.ndarray]  # a table's columns by name, as read (strings) 
 DELIMITERS = ",;\t|"
 
 
+WHITESPACE = " "  # _delimiter's answer for fields separated by runs of spaces (numpy.savetxt, the old UCR .txt)
+
+
 def _delimiter(sample: str) -> str:
     """The field separator: a comma if the header line has one, else a tab if it has one, else
-    the one csv.Sniffer finds among DELIMITERS (semicolons are how spreadsheets in many locales
-    export, UCI's wine quality too), else a comma (a table of one column)."""
+    runs of spaces if the first line is several words and no other separator (numpy.savetxt's
+    default, the UCR archive's older .txt files), else the one csv.Sniffer finds among DELIMITERS
+    (semicolons are how spreadsheets in many locales export, UCI's wine quality too), else a comma
+    (a table of one column)."""
     header = sample.split("\n", 1)[0]
     if "," in header:
         return ","
     if "\t" in header:  # a .tsv (the UCR archive's lines are longer than the sample: nothing to sniff)
         return "\t"
+    if len(header.split()) > 1 and not any(d in header for d in DELIMITERS):
+        return WHITESPACE
     try:
         return csv.Sniffer().sniff(sample[:sample.rfind("\n") + 1] or sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -40,12 +47,16 @@ def _delimiter(sample: str) -> str:
 
 
 def _looks_like_data(header: list[str]) -> bool:
-    """Is this first row data, not names (a file saved without a header, as the UCR archive's .tsv)?
-    Numbers with a fraction are: names never are. Integers can be names (pandas' default 0, 1, 2,
-    ... from `DataFrame(X).to_csv()`; years), so they are read as names."""
-    numbers = as_numbers(np.array(header))
-    return (len(header) > 1 and numbers is not None and bool(np.isfinite(numbers).all())
-            and bool((numbers != np.round(numbers)).any()))
+    """Is this first row data, not names (a file saved without a header, as the UCR archive's .tsv
+    or UCI's iris.data: `5.1,3.5,1.4,0.2,Iris-setosa`)? Numbers with a fraction are: names never
+    are; so is a row of which they are most, beside a few words (a label). Integers can be names
+    (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names."""
+    cells = np.array(header)
+    numbers = np.array([float(n[0]) if (n := as_numbers(cells[i:i + 1])) is not None else np.nan
+                        for i in range(len(cells))])
+    finite = np.isfinite(numbers)
+    fractions = finite & (numbers != np.round(np.where(finite, numbers, 0)))
+    return len(header) > 1 and bool(fractions.any()) and 2 * int(finite.sum()) > len(header)
 
 
 NO_HEADER = "no header row (the first row is numbers): columns named"  # read_csv's note, when it names columns
@@ -92,7 +103,8 @@ def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str, str]:
             with path.open(newline="", encoding=encoding) as f:
                 delimiter = _delimiter(f.read(8192))
                 f.seek(0)
-                filled = (r for r in csv.reader(f, delimiter=delimiter) if any(cell.strip() for cell in r))
+                lines = (line.split() for line in f) if delimiter == WHITESPACE else csv.reader(f, delimiter=delimiter)
+                filled = (r for r in lines if any(cell.strip() for cell in r))
                 return list(islice(filled, None if head is None else head + 1)), encoding, delimiter
         except UnicodeDecodeError:
             continue
