@@ -19,10 +19,14 @@ from nas.data._raw import Raw, Series
 from nas.data.csv_file import load_csv, read_series
 from nas.data.files import check_path, file_kind, load_file
 from nas.data.tables import read_csv
+from nas.data.ts_file import load_ts
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
     from nas.data import DataSpec
+
+
+ROWS_CALLED = {"folder": "images", ".ts": "series"}  # what a test file's rows are, said in the data: line
 
 
 def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
@@ -38,6 +42,8 @@ def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
         return load_image_folder(path, None, read_as=((int(size[0]), int(size[1])), int(train.X.shape[1])))
     like = replace(spec, path=str(path), test_path=None, kind=train.kind, target=train.extra.get("target", spec.target),
                    layout=train.extra.get("layout", spec.layout))
+    if file_kind(path) == ".ts":  # series of another length are brought to the training length
+        return load_ts(path, like, length=int(train.X.shape[1]))
     if file_kind(path) != ".csv":
         return load_file(like)
     if like.target is not None and like.target not in read_csv(path, head=1):
@@ -111,7 +117,7 @@ def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw | Series:
     y = _class_indices(train, test, path) if train.kind == "classification" else test.y.astype(train.y.dtype)
     n = len(train.X)
     notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),
-             f"the {len(test.X)} {'images' if file_kind(path) == 'folder' else 'rows'} of {path.name} are the test "
+             f"the {len(test.X)} {ROWS_CALLED.get(file_kind(path), 'rows')} of {path.name} are the test "
              f"split as given; a quarter of --data's, drawn by --seed, validates"]
     return replace(train, X=np.concatenate([train.X, test.X.astype(train.X.dtype)]), y=np.concatenate([train.y, y]),
                    categorical={k: np.concatenate([v, test.categorical[k]]) for k, v in train.categorical.items()},

@@ -13,6 +13,7 @@ import numpy as np
 from nas.data._task import apply_standardize, fill_missing
 from nas.data.files import TEXT_TABLES, file_kind
 from nas.data.npz_file import read_npz
+from nas.data.ts_file import read_ts
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import filled_gaps, headerless, numeric_column, one_hot, read_csv, windows
@@ -113,8 +114,14 @@ def _folder(root: Path, info: dict[str, Any]) -> Read:
     return _images(files, info), names, np.array([f.parent.name for f in labelled]) if labelled else None
 
 
+def _ts(path: Path, info: dict[str, Any]) -> Read:
+    """A .ts file's series (brought to the model's length, as a test file is); its labels or values, if any, are the answers."""
+    X, labels, _ = read_ts(path, length=int(info["input_shape"][0]))
+    return X, [str(i) for i in range(len(X))], labels
+
+
 READERS: dict[str, Callable[[Path, dict[str, Any]], Read]] = {
-    ".npz": _npz, ".csv": _csv, **{s: lambda p, i: (_images([p], i), [p.name], None) for s in IMAGE_SUFFIXES},
+    ".npz": _npz, ".csv": _csv, ".ts": _ts, **{s: lambda p, i: (_images([p], i), [p.name], None) for s in IMAGE_SUFFIXES},
 }
 
 
@@ -127,7 +134,7 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, an image, or a text table: "
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .ts, an image, or a text table: "
                         f"{', '.join(TEXT_TABLES)})")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)

@@ -1,0 +1,85 @@
+"""A .ts file (`--data GunPoint_TRAIN.ts`): the format the UCR/UEA classification and Monash
+regression archives ship in (timeseriesclassification.com), read by aeon's reader
+(`pip install 'nas[ucr]'`) -> Raw sequences (N, T, C) and their class labels or values.
+
+Why: a user who downloads an archive set gets `<Name>_TRAIN.ts` and `<Name>_TEST.ts`;
+`nas search --data X_TRAIN.ts --test-data X_TEST.ts` reads them as they ship, the test file's
+series the test split. Series of unequal length (JapaneseVowels as aeon ships it) are padded to
+the longest by repeating each one's last step, said in a `data:` line. Every problem is a
+one-line DataError naming the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nas.data._raw import Raw
+from nas.data.layouts import sequence_layout
+from nas.data.tables import encode_target
+from nas.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from nas.data import DataSpec
+
+# What aeon's reader raises on a file that is not a valid .ts (a missing @data, a bad line).
+TS_ERRORS = (OSError, ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError)
+
+
+def _to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray, str]:
+    """Series (each C x T_i) brought to `length` steps (the longest when None): a shorter one padded
+    at the end with its last step, a longer one cut to its first steps; and the note that says so."""
+    lengths = [s.shape[-1] for s in series]
+    target = max(lengths) if length is None else length
+    shaped = np.stack([np.pad(s, ((0, 0), (0, max(0, target - s.shape[-1]))), mode="edge")[:, :target] for s in series])
+    said = f"series of {min(lengths)} to {max(lengths)} steps" if min(lengths) != max(lengths) else f"series of {lengths[0]} steps"
+    whose = "" if length is None else " (the training series' length)"
+    if max(lengths) <= target:
+        return shaped, f"{said} padded to {target}{whose} by repeating each one's last step"
+    if min(lengths) >= target:
+        return shaped, f"{said} cut to their first {target}{whose}"
+    return shaped, (f"{said} brought to {target}{whose}: shorter ones padded by repeating their last step, longer "
+                    f"ones cut to their first {target}")
+
+
+def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """X as (N, T, C) float32, the labels or values as written (None when the file has none), notes.
+    `length`: the steps a model was trained on (a test file, new series to predict): series of
+    another length are padded or cut to it (`_to_length`)."""
+    try:
+        from aeon.datasets import load_from_ts_file
+    except ImportError:
+        raise DataError(f"{path}: reading .ts files needs aeon, which is not installed: pip install 'nas[ucr]'") from None
+    try:
+        X, y = load_from_ts_file(str(path))
+    except TS_ERRORS as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: unreadable .ts file ({reason})") from None
+    notes = []
+    series = [np.asarray(s, np.float64) for s in X]
+    if len({s.shape[-1] for s in series} | ({length} if length is not None else set())) > 1:
+        X, note = _to_length(series, length)
+        notes.append(note)
+    X = sequence_layout(np.asarray(X, np.float32), "channels")  # aeon's N x C x T
+    if len(X) == 0:
+        raise DataError(f"{path}: no series")
+    if not np.isfinite(X).all():
+        row = int(np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(axis=1))[0])
+        raise DataError(f"{path}: series {row + 1} has a missing or infinite value; a series needs every step")
+    labels = None if y is None or len(y) == 0 else np.asarray(y)
+    return X, labels, notes
+
+
+def load_ts(path: Path, spec: DataSpec, length: int | None = None) -> Raw:
+    """Sequences and their targets (classes, or a regression's values: inferred, --kind overrides);
+    `length` as read_ts's."""
+    if spec.task != "sequence":
+        raise UsageError(f"--task: {path} is a .ts file of series; use --task sequence (or leave --task out)")
+    X, labels, notes = read_ts(path, length)
+    if labels is None:
+        raise DataError(f"{path}: no class labels or target values (a file to predict: use nas predict)")
+    y, kind, names = encode_target(path, "the target", labels, spec.kind)
+    steps, channels = X.shape[1:]
+    return Raw(X, y, kind, names, f"{path} (.ts, {len(X)} series of {steps} steps x {channels} channel(s))",
+               notes=tuple(notes))
