@@ -107,18 +107,16 @@ def series_raw(series: Series, window: int) -> Raw:
         raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
     target = series.values[:, series.columns.index(series.target)]
     X, y = windows(series.values, target, window)
+    steps = np.arange(window, len(series.values))  # the step each window forecasts
     notes = series.notes
     if series.gaps is not None:  # a filled target step is an input, never an answer to train or test on
-        known = ~series.gaps[window:]
-        X, y = X[known], y[known]
+        known = ~series.gaps[steps]
+        X, y, steps = X[known], y[known], steps[known]
         notes = (*notes, f"{int((~known).sum())} window(s) whose next '{series.target}' was missing left out")
     if series.test_from is None:
         splits = ordered_split(len(X), series.source)
     else:  # the windows whose next value lies in the test file; before them, the last quarter validates
-        targets = np.arange(window, len(series.values))
-        if series.gaps is not None:
-            targets = targets[~series.gaps[window:]]
-        first_test = int(np.searchsorted(targets, series.test_from))
+        first_test = int(np.searchsorted(steps, series.test_from))
         splits = ordered_holdout(len(X), first_test, HOLDOUT_FRACTION, series.source)
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
                splits=splits, extra={"window": window, "target": series.target}, notes=notes)

@@ -167,19 +167,21 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Se
     notes: list[str] = []
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
-    if as_numbers(columns[spec.target]) is None:
+    parsed = {n: as_numbers(v) for n, v in columns.items()}  # each column parsed once
+    if parsed[str(spec.target)] is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
     if like is not None:
         if missing := [c for c in like if c not in columns]:
             raise DataError(f"{path}: no column '{missing[0]}', which --data has")
-        numeric = {n: columns[n] for n in like}
+        numeric = list(like)
     else:
-        numeric = {n: v for n, v in columns.items() if as_numbers(v) is not None}  # text columns (dates) are skipped
-        times = [n for n, v in numeric.items() if n != spec.target and _orders_rows(v, as_numbers(v))]
+        numeric = [n for n, v in parsed.items() if v is not None]  # text columns (dates) are skipped
+        times = [n for n in numeric if n != spec.target and _orders_rows(columns[n], parsed[n])]
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
-        numeric = {n: v for n, v in numeric.items() if n not in times}
-    raw = {n: numeric_column(path, n, v, missing_ok=True) for n, v in numeric.items()}  # infinities refused
+        numeric = [n for n in numeric if n not in times]
+    # missing steps are filled below; an infinity is refused here
+    raw = {n: numeric_column(path, n, columns[n], missing_ok=True, numbers=parsed[n]) for n in numeric}
     filled = {n: filled_gaps(path, n, v) for n, v in raw.items()}
     if gaps := {n: count for n, (_, count) in filled.items() if count}:
         notes.append(f"{', '.join(f'{count} missing step(s) of {n!r}' for n, count in gaps.items())} filled by linear "

@@ -29,12 +29,18 @@ if TYPE_CHECKING:
 ROWS_CALLED = {"folder": "images", ".ts": "series"}  # what a test file's rows are, said in the data: line
 
 
-def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
-    """The test file, read with the settings `--data` was read with."""
+def _test_path(spec: DataSpec) -> Path:
+    """--test-data's path; DataError when missing or empty, UsageError when not --data's kind of file."""
     path = Path(str(spec.test_path))
     check_path(path)
     if file_kind(path) != file_kind(Path(str(spec.path))):
         raise UsageError(f"--test-data: {path} is not the same kind of file as --data {spec.path}")
+    return path
+
+
+def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
+    """The test file, read with the settings `--data` was read with."""
+    path = _test_path(spec)
     if file_kind(path) == "folder":
         from nas.data.image_folder import load_image_folder
 
@@ -86,10 +92,7 @@ def _continued(train: Series, spec: DataSpec) -> Series:
     --data's last): the two joined in time, the windows whose next value lies in the test file
     the test split (their inputs may reach back into the training steps, as a forecast made at the
     end of the training period would), the last quarter of the windows before it validating."""
-    path = Path(str(spec.test_path))
-    check_path(path)
-    if file_kind(path) != ".csv":
-        raise UsageError(f"--test-data: {path} is not the same kind of file as --data {spec.path}")
+    path = _test_path(spec)
     test = read_series(path, replace(spec, path=str(path), test_path=None, target=train.target), like=train.columns)
     gaps = [g if g is not None else np.zeros(len(s.values), bool) for g, s in ((train.gaps, train), (test.gaps, test))]
     notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),

@@ -57,9 +57,9 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path}: unreadable .ts file ({reason})") from None
     notes = []
-    series = [np.asarray(s, np.float64) for s in X]
-    if len({s.shape[-1] for s in series} | ({length} if length is not None else set())) > 1:
-        X, note = _to_length(series, length)
+    lengths = {np.shape(s)[-1] for s in X} | ({length} if length is not None else set())  # a list when unequal
+    if len(lengths) > 1:
+        X, note = _to_length([np.asarray(s, np.float64) for s in X], length)
         notes.append(note)
     X = sequence_layout(np.asarray(X, np.float32), "channels")  # aeon's N x C x T
     if len(X) == 0:
