@@ -1,4 +1,4 @@
-"""A CSV (or .tsv) file (`--data table.csv`) -> Raw or Series: a table (--target), a series to
+"""A CSV (or .tsv, or a flat ARFF) file (`--data table.csv`) -> Raw or Series: a table (--target), a series to
 forecast (--window), or one series per row; the target implied by its name when not given.
 
 What an AutoML tool does with a real export, each said in a `data:` note: rows without a target,
@@ -15,6 +15,7 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
+from nas.data.arff_file import is_arff
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, filled_gaps,
                              looks_like_classes, missing_cells, numeric_column, pick_target, read_csv)
@@ -223,6 +224,9 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
         others = ", ".join(f"'{n}'" for n, v in columns.items() if as_numbers(v) is None)  # numeric: read_series says
         return value, (f"no --target: forecasting '{value}', the file's one column of values over time"
                        + (f" ({others} read as the time)" if others else ""))
+    if is_arff(path) and not spec.window:
+        return names[-1], (f"no --target: '{names[-1]}', the last attribute, is the target (Weka's convention for an "
+                           f"ARFF file; --target picks another)")
     if not (no_header or spec.window):
         return None, ""
     if no_header and not spec.window:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
+from nas.data.arff_file import ARFF, relational
 from nas.data.csv_file import csv_rows_are_series, load_csv, series_column
 from nas.data.tables import read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
@@ -36,17 +37,20 @@ SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
 
 
 def file_kind(path: Path) -> str:
-    """'folder', '.npz', '.csv' (any text table, TEXT_TABLES) or the file's own suffix."""
+    """'folder', '.npz', '.csv' (any text table, TEXT_TABLES, or a flat ARFF file), '.ts' (also an
+    ARFF file of multivariate series: nas.data.arff_file) or the file's own suffix."""
     if path.is_dir():
         return "folder"
     suffix = path.suffix.lower()
+    if suffix == ARFF:
+        return ".ts" if path.is_file() and relational(path) else ".csv"
     return ".csv" if suffix in TEXT_TABLES else suffix
 
 
 def _unsupported(path: Path) -> DataError:
     sheet = " (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else ""
     return DataError(f"{path}: unsupported data file type '{path.suffix}'{sheet} (expected a folder of images, .npz, .ts, "
-                     f"or a text table: {', '.join(TEXT_TABLES)})")
+                     f".arff or a text table: {', '.join(TEXT_TABLES)})")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

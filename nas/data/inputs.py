@@ -134,7 +134,7 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .ts, an image, or a text table: "
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .ts, .arff, an image, or a text table: "
                         f"{', '.join(TEXT_TABLES)})")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)

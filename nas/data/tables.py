@@ -6,12 +6,14 @@ encoded the same way both times. One-hot categories are fitted on the training s
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
 from pathlib import Path
 
 import numpy as np
 
+from nas.data.arff_file import ARFF, arff_table
 from nas.errors import DataError, UsageError, nearest
 
 MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free text, not a category
@@ -138,7 +140,17 @@ def forget_parsed() -> None:
 def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tuple[tuple[str, np.ndarray], ...], tuple[str, ...]]:
     """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
     `size` and `modified` are part of the key only, so a file changed on disk is read again."""
-    path, notes = Path(name), list[str]()
+    path = Path(name)
+    header, body, notes = TABLE_READERS.get(path.suffix.lower(), _text_table)(path, head)
+    if not len(body):
+        raise DataError(f"{path}: has a header but no data rows")
+    body.flags.writeable = False
+    return tuple((column, body[:, j]) for j, column in enumerate(header)), tuple(notes)
+
+
+def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, list[str]]:
+    """A text table's column names, its rows as a 2-D array of stripped strings and the notes to say."""
+    notes: list[str] = []
     rows, encoding, delimiter = _rows(path, head)
     if not rows:
         raise DataError(f"{path}: empty CSV file")
@@ -164,10 +176,13 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
     if delimiter != "," and (commas := _decimal_commas(body)):
         notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
-    body.flags.writeable = False
     if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
         notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
-    return tuple((column, body[:, j]) for j, column in enumerate(header)), tuple(notes)
+    return header, body, notes
+
+
+# Tables that are not delimited text, by suffix: (path, head) -> (names, rows as strings, notes).
+TABLE_READERS: dict[str, Callable[[Path, int | None], tuple[list[str], np.ndarray, list[str]]]] = {ARFF: arff_table}
 
 
 

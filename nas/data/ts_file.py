@@ -1,6 +1,8 @@
 """A .ts file (`--data GunPoint_TRAIN.ts`): the format the UCR/UEA classification and Monash
 regression archives ship in (timeseriesclassification.com), read by aeon's reader
-(`pip install 'nas[ucr]'`) -> Raw sequences (N, T, C) and their class labels or values.
+(`pip install 'nas[ucr]'`) -> Raw sequences (N, T, C) and their class labels or values. An ARFF
+file of multivariate series (a relational attribute: the UEA archive's other format) is read
+the same way, by aeon's ARFF reader.
 
 Why: a user who downloads an archive set gets `<Name>_TRAIN.ts` and `<Name>_TEST.ts`;
 `nas search --data X_TRAIN.ts --test-data X_TEST.ts` reads them as they ship, the test file's
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw
+from nas.data.arff_file import is_arff
 from nas.data.layouts import sequence_layout
 from nas.data.tables import encode_target
 from nas.errors import DataError, UsageError
@@ -47,15 +50,16 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
     """X as (N, T, C) float32, the labels or values as written (None when the file has none), notes.
     `length`: the steps a model was trained on (a test file, new series to predict): series of
     another length are padded or cut to it (`_to_length`)."""
+    what = "ARFF file of series" if is_arff(path) else ".ts file"
     try:
-        from aeon.datasets import load_from_ts_file
+        from aeon.datasets import load_from_arff_file, load_from_ts_file
     except ImportError:
-        raise DataError(f"{path}: reading .ts files needs aeon, which is not installed: pip install 'nas[ucr]'") from None
+        raise DataError(f"{path}: reading a {what} needs aeon, which is not installed: pip install 'nas[ucr]'") from None
     try:
-        X, y = load_from_ts_file(str(path))
+        X, y = (load_from_arff_file if is_arff(path) else load_from_ts_file)(str(path))
     except TS_ERRORS as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: unreadable .ts file ({reason})") from None
+        raise DataError(f"{path}: unreadable {what} ({reason})") from None
     notes = []
     lengths = {np.shape(s)[-1] for s in X} | ({length} if length is not None else set())  # a list when unequal
     if len(lengths) > 1:
@@ -75,11 +79,12 @@ def load_ts(path: Path, spec: DataSpec, length: int | None = None) -> Raw:
     """Sequences and their targets (classes, or a regression's values: inferred, --kind overrides);
     `length` as read_ts's."""
     if spec.task != "sequence":
-        raise UsageError(f"--task: {path} is a .ts file of series; use --task sequence (or leave --task out)")
+        raise UsageError(f"--task: {path} is a {'ARFF' if is_arff(path) else '.ts'} file of series; use --task sequence "
+                         f"(or leave --task out)")
     X, labels, notes = read_ts(path, length)
     if labels is None:
         raise DataError(f"{path}: no class labels or target values (a file to predict: use nas predict)")
     y, kind, names = encode_target(path, "the target", labels, spec.kind)
     steps, channels = X.shape[1:]
-    return Raw(X, y, kind, names, f"{path} (.ts, {len(X)} series of {steps} steps x {channels} channel(s))",
+    return Raw(X, y, kind, names, f"{path} ({'ARFF' if is_arff(path) else '.ts'}, {len(X)} series of {steps} steps x {channels} channel(s))",
                notes=tuple(notes))
