@@ -35,6 +35,16 @@ def _wine_arff(path: Path, missing: bool = False) -> Path:
     return path
 
 
+def _wine_pair(folder: Path) -> tuple[Path, Path]:
+    """train.arff and test.arff: every fifth row of wine tests (the file is sorted by class)."""
+    lines = _wine_arff(folder / "all.arff").read_text().splitlines()
+    start = lines.index("@data") + 1
+    header, rows = lines[:start], lines[start:]
+    (folder / "train.arff").write_text("\n".join(header + [r for i, r in enumerate(rows) if i % 5]) + "\n")
+    (folder / "test.arff").write_text("\n".join(header + rows[::5]) + "\n")
+    return folder / "train.arff", folder / "test.arff"
+
+
 def _aeon_file(name: str, suffix: str, tmp_path: Path) -> Path:
     aeon = pytest.importorskip("aeon", reason=f"the ARFF files of {name} ship with aeon: pip install 'nas[ucr]'")
     return Path(shutil.copy(Path(aeon.__file__).parent / "datasets" / "data" / name / f"{name}_TRAIN{suffix}", tmp_path))
@@ -82,12 +92,7 @@ def test_an_arff_test_file_and_new_rows_for_predict(tmp_path: Path) -> None:
     columns, its last attribute the answers."""
     from nas.data.inputs import read_inputs
 
-    full = _wine_arff(tmp_path / "all.arff").read_text().splitlines()
-    start = full.index("@data") + 1
-    rows = full[start:]  # every fifth row tests (the file is sorted by class)
-    (tmp_path / "train.arff").write_text("\n".join(full[:start] + [r for i, r in enumerate(rows) if i % 5]) + "\n")
-    (tmp_path / "test.arff").write_text("\n".join(full[:start] + rows[::5]) + "\n")
-    data = load_data(_spec(tmp_path / "train.arff", tmp_path / "test.arff"))
+    data = load_data(_spec(*_wine_pair(tmp_path)))
     assert (len(data.train) + len(data.val), len(data.test)) == (142, 36)
     read = read_inputs(tmp_path / "test.arff", data.describe())
     assert read.X.shape == (36, 15) and set(read.answers) <= {"c0", "c1", "c2"}
@@ -114,10 +119,7 @@ def test_the_cli_searches_exports_and_predicts_an_arff_pair(workdir: Path, run_c
     """`nas search --data train.arff --test-data test.arff` with no other data flag, then `nas
     predict` on the test ARFF scores the bundle against its last attribute; a broken ARFF is one
     `error:` line, exit 2."""
-    full = _wine_arff(workdir / "all.arff").read_text().splitlines()
-    start = full.index("@data") + 1
-    (workdir / "train.arff").write_text("\n".join(full[:start] + [r for i, r in enumerate(full[start:]) if i % 5]) + "\n")
-    (workdir / "test.arff").write_text("\n".join(full[:start] + full[start:][::5]) + "\n")
+    _wine_pair(workdir)
     result = run_cli("search", "--data", "train.arff", "--test-data", "test.arff", "--trials", 1, "--epochs", 2, "--cv", 1)
     assert result.exit_code == 0, result.stderr
     assert "'cultivar', the last attribute, is the target" in result.stdout
