@@ -633,3 +633,32 @@ def test_a_pandas_index_column_is_ignored_and_said(workdir: Path, run_cli) -> No
     with pytest.raises(DataError, match="empty or repeated column names"):
         load_data(spec(bad, "tabular", target="target"))
     assert pd.read_csv(path, index_col=0).shape == (120, 4)  # what the file is, read by pandas
+
+
+def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
+    """statsmodels' longley as a report prints it: employment and GNP with thousands separators,
+    quoted ("60,323"): read as the numbers, said in a data: line, the same tensors as the plain
+    file; predict reads the file alike. A column with one cell that is not such a number stays
+    text."""
+    import csv as csv_module
+
+    from nas.data.inputs import read_inputs
+
+    sm = pytest.importorskip("statsmodels.api", reason="longley ships with statsmodels: pip install 'nas[series]'")
+    frame = sm.datasets.longley.load_pandas().data
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    with (tmp_path / "report.csv").open("w", newline="") as f:
+        writer = csv_module.writer(f, quoting=csv_module.QUOTE_NONNUMERIC)
+        writer.writerow(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            writer.writerow([f"{v:,.0f}" if name in ("TOTEMP", "GNP", "POP") else v for name, v in zip(frame.columns, row)])
+    report = load_data(spec(tmp_path / "report.csv", "tabular", target="TOTEMP"))
+    plain = load_data(spec(tmp_path / "plain.csv", "tabular", target="TOTEMP"))
+    assert report.notes == ("thousands separators (1,234) read in column(s) 'TOTEMP', 'GNP', 'POP'",)
+    assert np.array_equal(report.train.X.numpy(), plain.train.X.numpy())
+    assert np.array_equal(report.test.y.numpy(), plain.test.y.numpy())
+    read = read_inputs(tmp_path / "report.csv", report.describe())
+    assert np.allclose(read.X, read_inputs(tmp_path / "plain.csv", plain.describe()).X)
+    odd = (tmp_path / "report.csv").read_text().replace('"234,289"', '"234,28"')
+    (tmp_path / "odd.csv").write_text(odd)
+    assert "GNP" in load_data(spec(tmp_path / "odd.csv", "tabular", target="TOTEMP")).preprocessing.get("categories", {})

@@ -6,6 +6,7 @@ encoded the same way both times. One-hot categories are fitted on the training s
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
@@ -131,6 +132,28 @@ def _decimal_commas(body: np.ndarray) -> list[int]:
     return converted
 
 
+# A number written with thousands separators ("1,234", "-12,345.5") or without ("1234.5").
+GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
+
+
+def _thousands(body: np.ndarray) -> list[int]:
+    """Columns written with thousands separators (`"1,234"`, quoted: how spreadsheets and many
+    reports export figures) with the commas taken out in place, and their indices. Only in a
+    comma-separated file (a semicolon file's commas are decimal commas: `_decimal_commas`); a column
+    stays text unless every cell that is not missing is such a number, and one has a comma in
+    threes, so a quoted `"1,5"` (a decimal comma) stays text as written."""
+    converted = []
+    for j in range(body.shape[1]):
+        column = body[:, j]
+        if not (np.char.find(column, ",") >= 0).any() or as_numbers(column) is not None:
+            continue
+        cells = column[~missing_cells(column)]
+        if all(GROUPED.fullmatch(cell) for cell in cells):
+            body[:, j] = np.char.replace(column, ",", "")
+            converted.append(j)
+    return converted
+
+
 def forget_parsed() -> None:
     """Drop the files read_csv keeps (their text can be many times the size of the arrays built from it)."""
     _parsed.cache_clear()
@@ -176,6 +199,8 @@ def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, li
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
     if delimiter != "," and (commas := _decimal_commas(body)):
         notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
+    if delimiter == "," and (grouped := _thousands(body)):
+        notes.append(f"thousands separators (1,234) read in column(s) {', '.join(repr(header[j]) for j in grouped)}")
     if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
         notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
     return header, body, notes
