@@ -152,6 +152,35 @@ def test_one_standard_error_rule_ships_the_smallest_model_within_the_noise() -> 
     assert [t.number for t in ranked_trials(rmse)] == [1, 0, 2]  # SE 0.8: 54.0 is within, 54.2 is not
 
 
+def test_one_standard_error_rule_compares_trials_fold_by_fold() -> None:
+    """Trials scored on the same folds are compared by the standard error of their difference:
+    grunfeld-like folds (RMSE 30 to 70 by fold) make the error of the best mean 7.1, but a linear
+    model worse by 5-6 on every fold is worse beyond doubt (paired error 0.24), while one that is
+    worse on some folds and better on others (mean +0.6, paired error 1.4) is within the noise."""
+    from nas.store import ranked_trials
+
+    def cv(folds: list[float], params: int) -> Any:
+        mean = sum(folds) / len(folds)
+        std = (sum((f - mean) ** 2 for f in folds) / len(folds)) ** 0.5
+        return create_trial(state=TrialState.COMPLETE, value=mean, user_attrs={
+            "params": params, "folds": len(folds), "fold_std": std, "fold_values": folds})
+
+    best = [50.0, 60.0, 40.0, 70.0, 30.0]
+    steadily_worse = [f + d for f, d in zip(best, (5, 6, 5, 6, 5))]
+    study = optuna.create_study(direction="minimize")
+    for trial in (cv(best, 2305), cv(steadily_worse, 15)):
+        study.add_trial(trial)
+    assert ranked_trials(study)[0].number == 0  # the unpaired rule (SE 7.1) would ship the linear model
+    study.add_trial(cv([f + d for f, d in zip(best, (3, -2, 4, -3, 1))], 289))
+    assert [t.number for t in ranked_trials(study)] == [2, 0, 1]
+    legacy = optuna.create_study(direction="minimize")  # stored without fold values: the error of the best mean
+    for folds, params in ((best, 2305), (steadily_worse, 15)):
+        trial = cv(folds, params)
+        del trial.user_attrs["fold_values"]
+        legacy.add_trial(trial)
+    assert ranked_trials(legacy)[0].number == 1
+
+
 def test_one_standard_error_rule_keeps_a_classifiers_family_and_crosses_families_for_regression() -> None:
     """A parameter count compares models of one family: a classifier's rule picks the smallest
     rocket within the noise, not logistic regression on raw values (UCR GunPoint: 0.99 against
@@ -371,7 +400,7 @@ def test_summary_says_which_trial_the_one_se_rule_passed_over(family_scope: bool
     text = out.getvalue()
     scope = " of its family" if family_scope else ""
     assert (f"chosen by the one-standard-error rule: the fewest parameters{scope} within one standard error of the "
-            "best validation accuracy, trial 9's 0.9800 (19,994 parameters)") in text
+            "best validation accuracy (fold by fold), trial 9's 0.9800 (19,994 parameters)") in text
     assert "best trial 4: rocket 5000f-32d ppv" in text and "0.9600 ± 0.0200 (5-fold CV at 2 epochs)" in text
 
 

@@ -81,8 +81,8 @@ def _print_summary(result: Any) -> None:
         leader = result.leader
         family = " of its family" if result.leader_family else ""
         console.print(f"  chosen by the one-standard-error rule: the fewest parameters{family} within one standard error "
-                      f"of the best validation {result.metric}, trial {leader['trial']}'s {fmt(leader['value'])} "
-                      f"({leader['params']:,} parameters)", highlight=False)
+                      f"of the best validation {result.metric} (fold by fold), trial {leader['trial']}'s "
+                      f"{fmt(leader['value'])} ({leader['params']:,} parameters)", highlight=False)
     console.print(f"  validation {result.metric} {_validation(best, result.folds)}, {best['params']:,} parameters, "
                   f"{fmt(best['seconds'], 1)}s training", highlight=False)
     _print_test(best, result)
