@@ -1,0 +1,189 @@
+"""Text tables as they ship (nas.data.tables.read_csv): without a header row, separated by tabs,
+semicolons or runs of spaces, in Excel's code page, with decimal commas, thousands separators or
+pandas' row index. The tests write their own small files from real data."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nas.data import DataSpec, load_data
+from nas.errors import DataError, UsageError
+from tests.test_data_files import _real_2d, spec, table_rows, write_csv
+
+
+def test_a_file_without_a_header_row_names_its_columns_by_position(tmp_path: Path) -> None:
+    """The UCR archive's .tsv (no header, tab-separated, label first, lines longer than the
+    delimiter sniffer's sample): columns 0, 1, ...; the first column, class labels, is the target;
+    the rows are series; `nas predict` reads new series with or without the label column.
+    Integer first rows (pandas' 0, 1, 2, ... or years) are still names."""
+    from nas.data.inputs import load_inputs
+
+    X, y = _real_2d("GunPoint")
+    tsv = tmp_path / "GunPoint_TRAIN.tsv"
+    tsv.write_text("".join(f"{label}\t" + "\t".join(f"{v:.7f}" for v in row) + "\n" for label, row in zip(y, X)))
+    data = load_data(spec(tsv, "sequence"))
+    assert data.input_shape == (150, 1) and data.class_names == ["1", "2"] and data.preprocessing["target"] == "0"
+    assert data.notes[0] == "no header row (the first row is numbers): columns named 0 to 150 by position"
+    assert data.notes[1].startswith("no --target: column 0, the first, is the target")  # read, then decided
+    assert load_data(spec(tsv, "sequence", target="0")).class_names == ["1", "2"]
+    info = data.describe()
+    with_label, _ = load_inputs(tsv, info)
+    steps = tmp_path / "new.tsv"
+    steps.write_text("".join("\t".join(f"{v:.7f}" for v in row) + "\n" for row in X[:4]))
+    without, _ = load_inputs(steps, info)
+    assert without.shape == (4, 150, 1) and np.array_equal(without, with_label[:4])
+    rng = np.random.default_rng(0)
+    rows = [[i % 2, *np.round(rng.normal(size=5), 3)] for i in range(30)]
+    table = write_csv(tmp_path / "headless.csv", [str(v) for v in rows[0]], rows[1:])
+    assert load_data(spec(table, "tabular")).input_shape == (5,)  # first column: labels, the target
+    named = write_csv(tmp_path / "pandas.csv", [str(i) for i in range(6)], rows)  # DataFrame(X).to_csv(): 0, 1, ...
+    assert load_data(spec(named, "tabular", target="0")).input_shape == (5,)
+    with pytest.raises(UsageError, match="--target: .*pandas.csv is a CSV file; name its target column"):
+        load_data(spec(named, "tabular"))  # names, not positions: no guess
+
+
+def test_uci_and_old_ucr_text_files_load_as_they_ship(tmp_path: Path) -> None:
+    """UCI's iris.data (no header row, commas, the class as text in the last column) and the UCR
+    archive's older .txt (no header, runs of spaces, the class first, as numpy.savetxt writes):
+    read with no flag but the path, the target implied and said; predict scores iris.data."""
+    from sklearn.datasets import load_iris
+
+    from nas.data.inputs import read_inputs
+
+    X, y = load_iris(return_X_y=True)
+    names = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+    uci = tmp_path / "iris.data"
+    uci.write_text("".join(",".join(f"{v:.1f}" for v in row) + f",{names[t]}\n" for row, t in zip(X, y)))
+    data = load_data(DataSpec(task=None, path=str(uci)).resolved())
+    assert data.task == "tabular" and data.class_names == names and data.input_shape == (4,)
+    assert data.notes == ("no header row (the first row is numbers): columns named 0 to 4 by position",
+                          "no --target: column 4, the last, is the target (a file without a header row whose last "
+                          "column holds class labels: UCI's layout, as iris.data; --target N picks another)")
+    assert list(read_inputs(uci, data.describe()).answers[:2]) == ["Iris-setosa", "Iris-setosa"]
+    series, labels = _real_2d("GunPoint")
+    ucr = tmp_path / "GunPoint_TRAIN.txt"
+    np.savetxt(ucr, np.column_stack([labels.astype(float), series]), fmt="%15.7e")  # leading spaces, as the archive
+    gunpoint = load_data(DataSpec(task=None, path=str(ucr)).resolved())
+    assert gunpoint.task == "sequence" and gunpoint.input_shape == (150, 1) and gunpoint.class_names == ["1", "2"]
+    book = tmp_path / "sales.xlsx"
+    book.write_bytes(b"PK")
+    with pytest.raises(DataError, match=r"sales.xlsx: unsupported data file type '.xlsx' \(a spreadsheet: save it as CSV\)"):
+        load_data(DataSpec(task=None, path=str(book)).resolved())
+
+
+def test_a_tsv_with_a_header_reads_as_its_csv(tmp_path: Path) -> None:
+    from nas.data import infer_task
+    from nas.data.inputs import load_inputs
+
+    rows = table_rows(30)
+    header = ["x", "colour", "n", "label"]
+    (tmp_path / "t.tsv").write_text("\n".join("\t".join(map(str, r)) for r in [header, *rows]) + "\n")
+    assert infer_task(str(tmp_path / "t.tsv"), None) == "tabular"
+    tsv = load_data(spec(tmp_path / "t.tsv", "tabular", target="label"))
+    csv = load_data(spec(write_csv(tmp_path / "t.csv", header, rows), "tabular", target="label"))
+    assert tsv.input_shape == csv.input_shape and tsv.train.X.tolist() == csv.train.X.tolist()
+    inputs, _ = load_inputs(tmp_path / "t.tsv", tsv.describe())
+    assert inputs.shape == (30, tsv.input_shape[0])
+
+
+def test_semicolon_separated_csv_with_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Spreadsheets in many locales (and UCI's wine quality) export with semicolons, often with a BOM."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    lines = ["alcohol;malic acid;ash;class"] + [f"{a:.2f};{b:.2f};{c:.2f};c{t}" for (a, b, c), t in zip(X[:, :3], y)]
+    path = tmp_path / "wine.csv"
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    data = load_data(spec(path, "tabular", target="class"))
+    assert data.preprocessing["columns"] == ["alcohol", "malic acid", "ash"] and data.class_names == ["c0", "c1", "c2"]
+    comma = write_csv(tmp_path / "comma.csv", ["x", "note", "label"], [[i, "a;b" if i % 2 else "c", i % 2] for i in range(30)])
+    assert load_data(spec(comma, "tabular", target="label")).preprocessing["categories"] == {"note": ["a;b", "c"]}
+
+
+def test_a_csv_saved_by_excel_on_windows_is_read_in_its_code_page(tmp_path: Path) -> None:
+    """Not UTF-8 (Excel's Western European CSV, Windows-1252: 'é', '€'), fields separated by
+    semicolons and decimal commas (5,1): read in that code page, the commas as points, each said
+    in a data: line; predict reads the file the same way. In a comma-separated file a quoted
+    '1,5' stays text."""
+    from sklearn.datasets import load_iris
+
+    from nas.data.inputs import read_inputs
+
+    X, y = load_iris(return_X_y=True)
+    names = ["sétosa", "versicolor €", "virginica"]
+    lines = ["longueur;largeur;pétale;espèce"] + [f"{a};{b};{c};{names[t]}".replace(".", ",")
+                                                 for (a, b, c, _), t in zip(X, y)]
+    path = tmp_path / "iris.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    data = load_data(spec(path, "tabular", target="espèce"))
+    assert data.class_names == sorted(names) and data.preprocessing["columns"] == ["longueur", "largeur", "pétale"]
+    assert data.notes == ("decimal commas read as points in column(s) 'longueur', 'largeur', 'pétale'",
+                          "not UTF-8 text: read as Windows-1252 (Excel's Western European CSV)")
+    read = read_inputs(path, data.describe())
+    assert read.answers[0] == "sétosa" and np.allclose(read.X[0] * data.preprocessing["std"] + data.preprocessing["mean"],
+                                                        X[0, :3], atol=1e-5)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('size,label\n' + "".join(f'"{i},5",{i % 2}\n' for i in range(30)))
+    sizes = load_data(spec(quoted, "tabular", target="label")).preprocessing["categories"]["size"]
+    assert sizes and all(size.endswith(",5") for size in sizes)  # text, as written
+
+
+def test_a_pandas_index_column_is_ignored_and_said(workdir: Path, run_cli) -> None:
+    """`DataFrame.to_csv()` writes the row index as a first column without a name (aeon's Uschange
+    is such a file): tables and series read it as the index, not a feature, say so, and
+    `nas predict` reads the same file the same way. A nameless column elsewhere is still refused."""
+    import pandas as pd
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame.iloc[:120, [0, 2, 3, -1]]
+    path = workdir / "indexed.csv"
+    frame.to_csv(path)
+    assert path.read_text().startswith(",age,bmi,bp,target")
+    data = load_data(spec(path, "tabular", target="target"))
+    assert data.preprocessing["columns"] == ["age", "bmi", "bp"]
+    assert data.notes == ("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored",)
+    series = load_data(spec(path, "sequence", target="bp", window=4))
+    assert series.input_shape == (4, 4) and series.notes == data.notes
+    result = run_cli("search", "--data", path, "--target", "target", "--trials", 1, "--epochs", 2, "--cv", 1)
+    assert result.exit_code == 0, result.stderr
+    assert "data: the first column, unnamed, read as the row index" in result.stdout
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    answer = run_cli("predict", "bundle", path, "--format", "json")
+    assert answer.exit_code == 0, answer.stderr
+    assert len(json.loads(answer.stdout)) == 120
+    bad = write_csv(workdir / "bad.csv", ["a", "", "target"], [[i, i, i % 2] for i in range(30)])
+    with pytest.raises(DataError, match="empty or repeated column names"):
+        load_data(spec(bad, "tabular", target="target"))
+    assert pd.read_csv(path, index_col=0).shape == (120, 4)  # what the file is, read by pandas
+
+
+def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
+    """statsmodels' longley as a report prints it: employment and GNP with thousands separators,
+    quoted ("60,323"): read as the numbers, said in a data: line, the same tensors as the plain
+    file; predict reads the file alike. A column with one cell that is not such a number stays
+    text."""
+    import csv as csv_module
+
+    from nas.data.inputs import read_inputs
+
+    sm = pytest.importorskip("statsmodels.api", reason="longley ships with statsmodels: pip install 'nas[series]'")
+    frame = sm.datasets.longley.load_pandas().data
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    with (tmp_path / "report.csv").open("w", newline="") as f:
+        writer = csv_module.writer(f, quoting=csv_module.QUOTE_NONNUMERIC)
+        writer.writerow(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            writer.writerow([f"{v:,.0f}" if name in ("TOTEMP", "GNP", "POP") else v for name, v in zip(frame.columns, row)])
+    report = load_data(spec(tmp_path / "report.csv", "tabular", target="TOTEMP"))
+    plain = load_data(spec(tmp_path / "plain.csv", "tabular", target="TOTEMP"))
+    assert report.notes == ("thousands separators (1,234) read in column(s) 'TOTEMP', 'GNP', 'POP'",)
+    assert np.array_equal(report.train.X.numpy(), plain.train.X.numpy())
+    assert np.array_equal(report.test.y.numpy(), plain.test.y.numpy())
+    read = read_inputs(tmp_path / "report.csv", report.describe())
+    assert np.allclose(read.X, read_inputs(tmp_path / "plain.csv", plain.describe()).X)
+    odd = (tmp_path / "report.csv").read_text().replace('"234,289"', '"234,28"')
+    (tmp_path / "odd.csv").write_text(odd)
+    assert "GNP" in load_data(spec(tmp_path / "odd.csv", "tabular", target="TOTEMP")).preprocessing.get("categories", {})
