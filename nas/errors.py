@@ -42,6 +42,12 @@ class DivergedError(TrialError):
     """The training loss became NaN or infinite."""
 
 
+def first_line(exc: BaseException) -> str:
+    """What a one-line error says went wrong: the exception's first line, or its type's name when it
+    has no message (a reader's bare KeyError or IndexError)."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def nearest(name: str, options: Iterable[str]) -> str:
     """Return ' (did you mean X?)' for the closest option, or a list of valid options."""
     options = sorted(set(options))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nas.errors import DataError
+from nas.errors import DataError, first_line
 
 ARFF = ".arff"
 # What scipy's reader raises on a file it cannot read (a bad header or row; string attributes,
@@ -64,8 +64,7 @@ def arff_table(path: Path, head: int | None = None) -> tuple[list[str], np.ndarr
     try:
         data, meta = arff.loadarff(path)
     except ARFF_ERRORS as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: unreadable ARFF file ({reason})") from None
+        raise DataError(f"{path}: unreadable ARFF file ({first_line(exc)})") from None
     names = list(meta.names())
     rows = data if head is None else data[:head]
     body = np.stack([_text(rows[name], meta[name][0]) for name in names], axis=1) if len(rows) else np.empty((0, len(names)), str)

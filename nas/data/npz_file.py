@@ -16,7 +16,7 @@ from nas.data._raw import Raw
 from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, looks_like_series, sequence_axes, to_layout
 from nas.data.tables import encode_target
 from nas.data.tasks import TASKS
-from nas.errors import DataError, UsageError
+from nas.errors import DataError, UsageError, first_line
 
 if TYPE_CHECKING:
     from nas.data import DataSpec
@@ -37,8 +37,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
                 raise DataError(f"{path}: a single .npy array, not an .npz archive of named arrays")
             arrays = {k: np.asarray(z[k]) for k in z.files}
     except NPZ_ERRORS as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: unreadable .npz file ({reason})") from None
+        raise DataError(f"{path}: unreadable .npz file ({first_line(exc)})") from None
     return _canonical_names(arrays)
 
 
