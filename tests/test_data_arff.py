@@ -83,7 +83,7 @@ def test_ucr_and_uea_arff_files_are_series(tmp_path: Path) -> None:
     motions_ts = load_data(_spec(_aeon_file("BasicMotions", ".ts", tmp_path)))
     assert motions.input_shape == (100, 6) and [c.lower() for c in motions.class_names] == motions_ts.class_names  # aeon's two files differ in case
     assert np.allclose(motions.train.X.numpy(), motions_ts.train.X.numpy(), atol=1e-5)
-    with pytest.raises(UsageError, match=r"BasicMotions_TRAIN.arff is a ARFF file of series; use --task sequence"):
+    with pytest.raises(UsageError, match=r"BasicMotions_TRAIN.arff is an ARFF file of series; use --task sequence"):
         load_data(DataSpec(task="tabular", path=str(tmp_path / "BasicMotions_TRAIN.arff")))
 
 

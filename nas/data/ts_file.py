@@ -21,7 +21,7 @@ from nas.data._raw import Raw
 from nas.data.arff_file import is_arff
 from nas.data.layouts import sequence_layout
 from nas.data.tables import encode_target
-from nas.errors import DataError, UsageError
+from nas.errors import DataError, UsageError, first_line
 
 if TYPE_CHECKING:
     from nas.data import DataSpec
@@ -46,20 +46,24 @@ def _to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray
                     f"ones cut to their first {target}")
 
 
+def _format(path: Path) -> tuple[str, str]:
+    """The file's format as messages name it, with its article: ('a', '.ts') or ('an', 'ARFF')."""
+    return ("an", "ARFF") if is_arff(path) else ("a", ".ts")
+
+
 def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """X as (N, T, C) float32, the labels or values as written (None when the file has none), notes.
     `length`: the steps a model was trained on (a test file, new series to predict): series of
     another length are padded or cut to it (`_to_length`)."""
-    what = "ARFF file of series" if is_arff(path) else ".ts file"
+    article, called = _format(path)
     try:
         from aeon.datasets import load_from_arff_file, load_from_ts_file
     except ImportError:
-        raise DataError(f"{path}: reading a {what} needs aeon, which is not installed: pip install 'nas[ucr]'") from None
+        raise DataError(f"{path}: reading {article} {called} file needs aeon, which is not installed: pip install 'nas[ucr]'") from None
     try:
         X, y = (load_from_arff_file if is_arff(path) else load_from_ts_file)(str(path))
     except TS_ERRORS as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: unreadable {what} ({reason})") from None
+        raise DataError(f"{path}: unreadable {called} file ({first_line(exc)})") from None
     notes = []
     lengths = {np.shape(s)[-1] for s in X} | ({length} if length is not None else set())  # a list when unequal
     if len(lengths) > 1:
@@ -78,13 +82,13 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
 def load_ts(path: Path, spec: DataSpec, length: int | None = None) -> Raw:
     """Sequences and their targets (classes, or a regression's values: inferred, --kind overrides);
     `length` as read_ts's."""
+    article, called = _format(path)
     if spec.task != "sequence":
-        raise UsageError(f"--task: {path} is a {'ARFF' if is_arff(path) else '.ts'} file of series; use --task sequence "
-                         f"(or leave --task out)")
+        raise UsageError(f"--task: {path} is {article} {called} file of series; use --task sequence (or leave --task out)")
     X, labels, notes = read_ts(path, length)
     if labels is None:
         raise DataError(f"{path}: no class labels or target values (a file to predict: use nas predict)")
     y, kind, names = encode_target(path, "the target", labels, spec.kind)
     steps, channels = X.shape[1:]
-    return Raw(X, y, kind, names, f"{path} ({'ARFF' if is_arff(path) else '.ts'}, {len(X)} series of {steps} steps x {channels} channel(s))",
+    return Raw(X, y, kind, names, f"{path} ({called}, {len(X)} series of {steps} steps x {channels} channel(s))",
                notes=tuple(notes))
