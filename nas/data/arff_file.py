@@ -56,9 +56,10 @@ def _text(values: np.ndarray, kind: str) -> np.ndarray:
     return np.where(np.isin(text, ("nan", "NaT")), "", text)
 
 
-def arff_table(path: Path, head: int | None = None) -> tuple[list[str], np.ndarray, list[str]]:
-    """A flat ARFF file's attribute names, its rows as a 2-D array of strings (the first `head`
-    only, when given) and the notes to say; a one-line DataError for a file scipy cannot read."""
+def arff_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """A flat ARFF file's attribute names, its rows as a 2-D array of strings and the notes to say;
+    a one-line DataError for a file scipy cannot read (its reader parses the whole file, so there is
+    no reading of the first rows alone)."""
     from scipy.io import arff
 
     try:
@@ -66,6 +67,5 @@ def arff_table(path: Path, head: int | None = None) -> tuple[list[str], np.ndarr
     except ARFF_ERRORS as exc:
         raise DataError(f"{path}: unreadable ARFF file ({first_line(exc)})") from None
     names = list(meta.names())
-    rows = data if head is None else data[:head]
-    body = np.stack([_text(rows[name], meta[name][0]) for name in names], axis=1) if len(rows) else np.empty((0, len(names)), str)
+    body = np.stack([_text(data[name], meta[name][0]) for name in names], axis=1) if len(data) else np.empty((0, len(names)), str)
     return names, body, []

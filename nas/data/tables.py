@@ -74,7 +74,9 @@ def headerless(columns: Columns) -> bool:
 def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None) -> Columns:
     """Columns of a CSV file with a header row, as arrays of stripped strings, in file order; a
     file whose first row is numbers with fractions has none, and its columns are named 0, 1, ...
-    `head`: only the first `head` data rows (the column names without reading a large file).
+    `head`: only the first `head` data rows (the column names without reading a large file), from
+    a text table; a reader that parses the whole file anyway (ARFF: TABLE_READERS) gives every row,
+    so a read of the names and the read of the rows are one parse, kept once.
 
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
     aeon's Uschange, most exported frames): it is left out, and said in `notes`.
@@ -87,7 +89,8 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
         stat = path.stat()
     except OSError as exc:
         raise DataError(f"{path}: unreadable CSV file ({exc})") from None
-    columns, said = _parsed(str(path), stat.st_size, stat.st_mtime_ns, head)
+    whole = path.suffix.lower() in TABLE_READERS
+    columns, said = _parsed(str(path), stat.st_size, stat.st_mtime_ns, None if whole else head)
     if notes is not None:
         notes.extend(said)
     return dict(columns)
@@ -164,7 +167,8 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
     `size` and `modified` are part of the key only, so a file changed on disk is read again."""
     path = Path(name)
-    header, body, notes = TABLE_READERS.get(path.suffix.lower(), _text_table)(path, head)
+    reader = TABLE_READERS.get(path.suffix.lower())
+    header, body, notes = _text_table(path, head) if reader is None else reader(path)
     if not len(body):
         raise DataError(f"{path}: has a header but no data rows")
     body.flags.writeable = False
@@ -206,8 +210,8 @@ def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, li
     return header, body, notes
 
 
-# Tables that are not delimited text, by suffix: (path, head) -> (names, rows as strings, notes).
-TABLE_READERS: dict[str, Callable[[Path, int | None], tuple[list[str], np.ndarray, list[str]]]] = {ARFF: arff_table}
+# Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
+TABLE_READERS: dict[str, Callable[[Path], tuple[list[str], np.ndarray, list[str]]]] = {ARFF: arff_table}
 
 
 
