@@ -81,3 +81,33 @@ def test_three_workers_on_postgresql(workdir: Path, tiny_space: Path) -> None:
 
     store = artifact_store(url, str(workdir / "shared-artifacts"))
     assert all(load_checkpoint(t, store) for t in trials)
+
+
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"no PostgreSQL server: set {PG_ENV} (.ci/run starts one)")
+def test_workers_starting_together_on_a_fresh_postgresql_database_all_open_it() -> None:
+    """Six processes open an empty database at once (as a job array does): none loses the race
+    to create Optuna's tables ('relation "studies" already exists' failed a CI run)."""
+    import sys
+
+    from sqlalchemy import create_engine, inspect, text
+
+    url = os.environ[PG_ENV]
+    opener = ("import sys\nfrom nas.errors import NasError\nfrom nas.store import open_storage\n"
+              "try:\n    open_storage(sys.argv[1])\nexcept NasError as e:\n    sys.exit(str(e))")
+    admin = create_engine(url)
+    try:
+        for _ in range(3):  # the race is lost in about one start in ten without the lock
+            schema = f"fresh_{uuid.uuid4().hex[:8]}"  # an empty database of our own: its search path
+            with admin.begin() as connection:
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
+            try:
+                procs = [subprocess.Popen([sys.executable, "-c", opener, f"{url}?options=-csearch_path%3D{schema}"],
+                                          env=nas_env(), stderr=subprocess.PIPE, text=True) for _ in range(6)]
+                errors = [p.communicate(timeout=120)[1] for p in procs]
+                assert [p.returncode for p in procs] == [0] * 6, errors
+                assert {"studies", "trials", "version_info", "alembic_version"} <= set(inspect(admin).get_table_names(schema=schema))
+            finally:
+                with admin.begin() as connection:
+                    connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    finally:
+        admin.dispose()

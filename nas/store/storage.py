@@ -12,14 +12,15 @@ import os
 import sqlite3
 import time
 import warnings
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.storages import RetryHeartbeatStaleTrialCallback
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from nas.errors import StoreError, nearest
@@ -116,15 +117,47 @@ def _use_sqlite_pragmas(storage: Any) -> None:
     storage.engine.dispose()
 
 
+SCHEMA_LOCK_KEY = 0x6E6173  # "nas": the PostgreSQL advisory lock that orders schema creation
+
+
+@contextmanager
+def _schema_lock(url: str, engine_kwargs: dict[str, Any]) -> Iterator[None]:
+    """On PostgreSQL, hold an advisory lock while Optuna creates (or checks) its tables.
+
+    Why: workers started together on a fresh database each run Optuna's CREATE TABLEs; the
+    loser of that race fails with 'relation "studies" already exists' (or a unique violation
+    on pg_type), and retrying can collide again on the next table. With the lock they take
+    turns: the first creates the schema, the others find it. Other servers rely on the retry.
+    """
+    if make_url(url).get_backend_name() != "postgresql":
+        yield
+        return
+    engine = create_engine(url, **engine_kwargs)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+    finally:
+        engine.dispose()
+
+
+def _lost_schema_race(exc: SQLAlchemyError) -> bool:
+    """A CREATE TABLE that another process won: the table now exists, so opening again works."""
+    return isinstance(exc, IntegrityError) or "already exists" in str(getattr(exc, "orig", None) or exc)
+
+
 def _rdb_storage(url: str, kwargs: dict[str, Any]) -> Any:
-    """RDBStorage; on a fresh server, workers starting together race to create the schema: retry."""
+    """RDBStorage; on a fresh server, workers starting together race to create the schema."""
     for attempt in range(5):
         try:
-            with warnings.catch_warnings():  # heartbeats are 'experimental' in Optuna, and stable enough
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            with warnings.catch_warnings(), _schema_lock(url, kwargs["engine_kwargs"]):
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats
                 return RDBStorage(url, **kwargs)  # issue 14: heartbeats survive a locked database
-        except IntegrityError:
-            if attempt == 4:
+        except SQLAlchemyError as exc:
+            if attempt == 4 or not _lost_schema_race(exc):
                 raise
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
