@@ -194,11 +194,10 @@ def test_a_csv_that_cannot_be_one_series_per_row_is_refused_in_one_line(tmp_path
     with pytest.raises(UsageError, match=r"needs --window W .* or --target T \(one series per row"):
         load_data(spec(unnamed, "sequence"))
     rows = [[i % 2, *map(float, rng.normal(size=20))] for i in range(30)]
-    rows[4][7] = ""
-    gap = write_csv(tmp_path / "gap.csv", ["label"] + [f"t{i}" for i in range(20)], rows)
-    with pytest.raises(DataError, match=r"column 't6' has a missing value in data row 5; a series needs every step"):
-        load_data(spec(gap, "sequence", target="label"))
-    rows[4][7] = 0.0
+    empty = write_csv(tmp_path / "empty.csv", ["label"] + [f"t{i}" for i in range(20)],
+                      [r if i != 4 else [r[0]] + [""] * 20 for i, r in enumerate(rows)])  # a gap is filled (test_data_gaps)
+    with pytest.raises(DataError, match=r"empty.csv: series 5 has no values \(every step is missing\)"):
+        load_data(spec(empty, "sequence", target="label"))
     text = write_csv(tmp_path / "text.csv", ["label", "site"] + [f"t{i}" for i in range(20)],
                      [[r[0], "ab"[i % 2], *r[1:]] for i, r in enumerate(rows)])
     with pytest.raises(DataError, match=r"column 'site' is text; the columns of a series"):

@@ -16,8 +16,9 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data.arff_file import is_arff
+from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
-from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target, filled_gaps,
+from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target,
                              looks_like_classes, missing_cells, numeric_column, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
@@ -151,14 +152,12 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
         name = next(iter(table.categorical))
         raise DataError(f"{path}: column '{name}' is text; the columns of a series (one row per series) are numbers "
                         f"(--task tabular reads it as a table)")
-    if np.isnan(table.X).any():
-        row, col = (int(i[0]) for i in np.nonzero(np.isnan(table.X)))
-        raise DataError(f"{path}: column '{table.columns[col]}' has a missing value in data row {row + 1}; "
-                        f"a series needs every step")
+    X, filled = filled_series(path, table.X[:, :, None])  # missing steps, and the NaN padding of unequal lengths
     steps = table.X.shape[1]
-    return replace(table, X=table.X[:, :, None], source=f"{path} (CSV, one series per row, target '{spec.target}')",
-                   notes=(*table.notes, f"each row read as a series of {steps} steps, one channel (the columns in file "
-                                        f"order, '{spec.target}' left out; --task tabular reads each column as a feature)"))
+    notes = (*table.notes, f"each row read as a series of {steps} steps, one channel (the columns in file order, "
+                           f"'{spec.target}' left out; --task tabular reads each column as a feature)")
+    return replace(table, X=X, source=f"{path} (CSV, one series per row, target '{spec.target}')",
+                   notes=(*notes, filled) if filled else notes)
 
 
 def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Series:

@@ -12,11 +12,12 @@ import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
 from nas.data.files import TEXT_TABLES, file_kind
+from nas.data.gaps import filled_gaps, filled_series
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
-from nas.data.tables import filled_gaps, headerless, numeric_column, one_hot, read_csv, windows
+from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -69,8 +70,9 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
     series = "window" in prep
-    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series) for c in columns]
-    if series:  # a series' missing steps are filled as in training (nas.data.tables.filled_gaps)
+    per_row = info["task"] == "sequence" and not series  # one series per row: its gaps filled below
+    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series or per_row) for c in columns]
+    if series:  # a series' missing steps are filled as in training (nas.data.gaps.filled_gaps)
         numbers = [filled_gaps(path, c, n)[0] for c, n in zip(columns, numbers)]
     rows = len(next(iter(table.values())))
     X = np.stack(numbers, axis=1).astype(np.float32) if numbers else np.zeros((rows, 0), np.float32)
@@ -84,7 +86,10 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
         return X, [f"step {i + window}" for i in range(len(X))], answers
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
     names = [str(i) for i in range(len(X))]
-    return to_layout(X, info["task"]), names, table.get(prep.get("target", ""))  # sequence: one series per row
+    X = to_layout(X, info["task"])
+    if per_row:  # missing steps filled as in training (nas.data.gaps)
+        X, _ = filled_series(path, X)
+    return X, names, table.get(prep.get("target", ""))
 
 
 def _images(paths: list[Path], info: dict[str, Any]) -> np.ndarray:

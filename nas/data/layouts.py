@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nas.data.gaps import interpolate_series
+
 
 def image_layout(X: np.ndarray) -> np.ndarray:
     """Images as (N, C, H, W): (N, H, W) gains a channel axis; channels-last (N, H, W, 1|3) is moved."""
@@ -79,9 +81,13 @@ def looks_like_series(X: np.ndarray) -> bool:
     if X.ndim != 2 or X.shape[1] < SERIES_MIN_STEPS or not np.issubdtype(X.dtype, np.number):
         return False
     A = X[:SERIES_PROBE_ROWS].astype(np.float64)
+    if np.isinf(A).any():
+        return False
+    A = interpolate_series(A[:, :, None])[:, :, 0]  # missing steps (a series file's gaps or padding) filled
+    A = A[~np.isnan(A).any(axis=1)]  # a row with no value at all
     std = A.std(axis=0)
-    if not np.isfinite(A).all() or (std > 0).sum() < SERIES_MIN_STEPS:
-        return False  # missing cells (a table's, filled later; refused in an NPZ) or mostly constant columns: no series
+    if len(A) < 2 or (std > 0).sum() < SERIES_MIN_STEPS:
+        return False  # mostly constant columns: no series
     Z = (A - A.mean(axis=0)) / np.where(std > 0, std, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # pairs with a constant column are NaN, left out

@@ -262,19 +262,6 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
     return numbers
 
 
-def filled_gaps(path: Path, name: str, numbers: np.ndarray) -> tuple[np.ndarray, int]:
-    """A series column with its missing steps filled by linear interpolation between the steps
-    either side (the first or last known value at the ends), and how many were filled. Why: a
-    real series has gaps (a sensor down, a week not recorded), and a window must hold every step."""
-    known = np.isfinite(numbers)
-    if known.all():
-        return numbers, 0
-    if not known.any():
-        raise DataError(f"{path}: column '{name}' has no values")
-    steps = np.arange(len(numbers))
-    return np.interp(steps, steps[known], numbers[known]), int((~known).sum())
-
-
 def pick_target(path: Path, columns: dict[str, np.ndarray], target: str | None) -> np.ndarray:
     """The target column; UsageError when --target is missing or names no column (nearest names)."""
     if not target:

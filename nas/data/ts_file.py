@@ -7,7 +7,8 @@ the same way, by aeon's ARFF reader.
 Why: a user who downloads an archive set gets `<Name>_TRAIN.ts` and `<Name>_TEST.ts`;
 `nas search --data X_TRAIN.ts --test-data X_TEST.ts` reads them as they ship, the test file's
 series the test split. Series of unequal length (JapaneseVowels as aeon ships it) are padded to
-the longest by repeating each one's last step, said in a `data:` line. Every problem is a
+the longest by repeating each one's last step, and missing steps (`?`, NaN) are filled by linear
+interpolation (nas.data.gaps), each said in a `data:` line. Every problem is a
 one-line DataError naming the file.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from nas.data._raw import Raw
 from nas.data.arff_file import is_arff
+from nas.data.gaps import filled_series
 from nas.data.layouts import sequence_layout
 from nas.data.tables import encode_target
 from nas.errors import DataError, UsageError, first_line
@@ -72,9 +74,9 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
     X = sequence_layout(np.asarray(X, np.float32), "channels")  # aeon's N x C x T
     if len(X) == 0:
         raise DataError(f"{path}: no series")
-    if not np.isfinite(X).all():
-        row = int(np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(axis=1))[0])
-        raise DataError(f"{path}: series {row + 1} has a missing or infinite value; a series needs every step")
+    X, filled = filled_series(path, X)  # '?' or NaN steps (the archive's DodgerLoop sets)
+    if filled:
+        notes.append(filled)
     labels = None if y is None or len(y) == 0 else np.asarray(y)
     return X, labels, notes
 

@@ -1,0 +1,134 @@
+"""Series with missing steps (nas.data.gaps): the UCR archive's .tsv marks them NaN and pads
+series of unequal length with NaN (its DodgerLoop and varying-length sets), a .ts file writes
+'?'. They read as series, each gap filled by linear interpolation between its neighbours, said in
+a `data:` line, in training, in a test file and in `nas predict` alike. Real series (UCR GunPoint,
+bundled with aeon) with gaps punched in; the expected values are computed here with np.interp."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nas.data import load_data
+from nas.data.gaps import filled_series
+from nas.errors import DataError
+from tests.test_data_files import _real_2d, spec
+
+GAPS = {3: slice(40, 52), 8: slice(0, 5), 13: slice(145, 150)}  # inside, at the start, at the end of a series
+SHORT = {5: 120, 21: 97}  # series cut short: the rest of the line NaN, as the archive pads unequal lengths
+
+
+def _punched(X: np.ndarray) -> np.ndarray:
+    holed = X.astype(np.float64).copy()
+    for row, steps in GAPS.items():
+        holed[row, steps] = np.nan
+    for row, length in SHORT.items():
+        holed[row, length:] = np.nan
+    return holed
+
+
+def _filled_here(X: np.ndarray) -> np.ndarray:
+    """What nas should make of `_punched(X)`: each series' known steps joined by straight lines,
+    the nearest known value before the first and after the last."""
+    holed, out = _punched(X), X.astype(np.float64).copy()
+    for row in (*GAPS, *SHORT):
+        known = ~np.isnan(holed[row])
+        out[row] = np.interp(np.arange(X.shape[1]), np.flatnonzero(known), holed[row, known])
+    return out
+
+
+def _tsv(path: Path, X: np.ndarray, y: np.ndarray | None) -> Path:
+    """The archive's .tsv: no header, tab-separated, label first (when given), NaN for a missing step."""
+    def cell(v: float) -> str:
+        return "NaN" if np.isnan(v) else f"{v:.7f}"
+    path.write_text("".join(("" if y is None else f"{label}\t") + "\t".join(map(cell, row)) + "\n"
+                            for label, row in zip(y if y is not None else [None] * len(X), X)))
+    return path
+
+
+def test_missing_steps_are_joined_by_a_line_and_ends_take_the_nearest_value() -> None:
+    X = np.array([[[1.0], [np.nan], [np.nan], [4.0], [np.nan]], [[np.nan], [2.0], [2.0], [2.0], [2.0]]])
+    filled, note = filled_series("s.ts", X)
+    assert filled[:, :, 0].tolist() == [[1.0, 2.0, 3.0, 4.0, 4.0], [2.0, 2.0, 2.0, 2.0, 2.0]]
+    assert note == ("4 missing step(s) in 2 of 2 series filled by linear interpolation between their neighbours "
+                    "(the nearest known step at either end)")
+    assert filled_series("s.ts", np.ones((2, 5, 1)))[1] is None
+    with pytest.raises(DataError, match=r"^s.ts: series 2, channel 2, has no values \(every step is missing\)$"):
+        filled_series("s.ts", np.stack([np.ones((5, 2)), np.stack([np.ones(5), np.full(5, np.nan)], 1)]))
+    with pytest.raises(DataError, match=r"^s.ts: series 1 has an infinite value$"):
+        filled_series("s.ts", np.array([[[np.inf], [1.0]]]))
+
+
+def test_a_ucr_tsv_with_gaps_and_unequal_lengths_reads_as_the_filled_series(tmp_path: Path) -> None:
+    """Without --task the gappy file is still read as series (its rows look like series once
+    filled); its tensors are those of the same file written with the gaps filled by hand, and
+    `nas predict` reads gappy new rows (without the label) as the filled ones."""
+    from nas.data import infer_task
+    from nas.data.inputs import load_inputs
+
+    X, y = _real_2d("GunPoint")
+    gappy = _tsv(tmp_path / "gappy.tsv", _punched(X), y)
+    clean = _tsv(tmp_path / "clean.tsv", _filled_here(X), y)
+    assert infer_task(str(gappy), None) == "sequence"
+    data, expected = load_data(spec(gappy, "sequence")), load_data(spec(clean, "sequence"))
+    assert data.input_shape == (150, 1)
+    steps = sum(s.stop - s.start for s in GAPS.values()) + sum(150 - n for n in SHORT.values())
+    assert (f"{steps} missing step(s) in 5 of 50 series filled by linear interpolation between their neighbours "
+            "(the nearest known step at either end)") in data.notes
+    for ours, theirs in ((data.train, expected.train), (data.val, expected.val), (data.test, expected.test)):
+        assert np.allclose(ours.X.numpy(), theirs.X.numpy(), atol=1e-5) and np.array_equal(ours.y, theirs.y)
+    info = data.describe()
+    new, _ = load_inputs(_tsv(tmp_path / "new.tsv", _punched(X)[:10], None), info)
+    assert np.isfinite(new).all() and np.allclose(new, load_inputs(clean, info)[0][:10], atol=1e-5)
+
+
+def test_a_ts_file_with_question_marks_reads_filled_and_an_empty_series_is_refused(tmp_path: Path) -> None:
+    """aeon's GunPoint .ts with '?' steps (the format's missing value): read as the filled series,
+    said; a series with no known step at all is one error line naming it."""
+    from nas.data.ts_file import read_ts
+
+    aeon = pytest.importorskip("aeon", reason="the .ts files of GunPoint ship with aeon: pip install 'nas[ucr]'")
+    source = Path(aeon.__file__).parent / "datasets" / "data" / "GunPoint" / "GunPoint_TRAIN.ts"
+    original, _, _ = read_ts(Path(shutil.copy(source, tmp_path / "whole.ts")))
+    lines = source.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip().lower() == "@data") + 1
+
+    def written(rows: dict[int, slice], name: str) -> Path:
+        out = list(lines)
+        for row, steps in rows.items():
+            values, label = out[first + row].rsplit(":", 1)
+            cells = values.split(",")
+            cells[steps] = ["?"] * len(cells[steps])
+            out[first + row] = ",".join(cells) + ":" + label
+        (tmp_path / name).write_text("\n".join(out).replace("@missing false", "@missing true") + "\n")
+        return tmp_path / name
+
+    X, _, notes = read_ts(written(GAPS, "gappy.ts"))
+    assert notes == [f"{sum(s.stop - s.start for s in GAPS.values())} missing step(s) in 3 of 50 series filled by "
+                     "linear interpolation between their neighbours (the nearest known step at either end)"]
+    expected = original[:, :, 0].astype(np.float64).copy()
+    for row, steps in GAPS.items():
+        known = np.ones(150, bool)
+        known[steps] = False
+        expected[row] = np.interp(np.arange(150), np.flatnonzero(known), expected[row, known])
+    assert np.allclose(X[:, :, 0], expected, atol=1e-5)
+    with pytest.raises(DataError, match=r"empty.ts: series 3 has no values \(every step is missing\)$"):
+        read_ts(written({2: slice(0, 150)}, "empty.ts"))
+
+
+def test_the_cli_searches_and_predicts_a_gappy_tsv_pair(workdir: Path, run_cli) -> None:
+    """`nas search --data X_TRAIN.tsv --test-data X_TEST.tsv` on files with gaps, no other data
+    flag: the filling is said for each file, and `nas predict` scores the gappy test file."""
+    X, y = _real_2d("GunPoint")
+    _tsv(workdir / "G_TRAIN.tsv", _punched(X[:40]), y[:40])
+    _tsv(workdir / "G_TEST.tsv", _punched(X[5:])[::-1], y[5:][::-1])
+    result = run_cli("search", "--data", "G_TRAIN.tsv", "--test-data", "G_TEST.tsv", "--trials", 1, "--epochs", 1, "--cv", 1)
+    assert result.exit_code == 0, result.stderr
+    assert "data: 105 missing step(s) in 5 of 40 series filled by linear interpolation" in result.stdout
+    assert "data: --test-data: 105 missing step(s) in 5 of 45 series filled" in result.stdout
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    scored = run_cli("predict", "bundle", "G_TEST.tsv")
+    assert scored.exit_code == 0, scored.stderr
+    assert "scored against the file's column '0' (45 rows): accuracy" in scored.stderr
