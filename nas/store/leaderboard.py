@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from statistics import stdev
 from typing import Any
 
 import optuna
@@ -133,9 +134,7 @@ def _paired_error(best: Any, trial: Any) -> float | None:
     a, b = _fold_values(best), _fold_values(trial)
     if a is None or b is None or len(a) != len(b):
         return None
-    diffs = [y - x for x, y in zip(a, b)]
-    mean = sum(diffs) / len(diffs)
-    return math.sqrt(sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs))
+    return stdev(y - x for x, y in zip(a, b)) / math.sqrt(len(a))
 
 
 def one_se_choice(ordered: list[Any], maximize: bool, kind: str | None = None) -> Any | None:
