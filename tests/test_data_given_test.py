@@ -90,6 +90,26 @@ def test_a_test_file_that_does_not_match_the_training_file_is_refused_in_one_lin
         load_data(spec(tmp_path / "plain.npz", tmp_path / "own.npz"))
 
 
+def test_a_small_test_file_is_read_with_the_training_files_column_decisions(tmp_path: Path) -> None:
+    """A test file of a few rows holds each category once, and its names differ in every row as
+    the training file's do: the categories stay categories and the names stay ignored, as training
+    decided, where reading the test file alone would decide otherwise."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    colours = ["red", "white", "rose", "orange"]
+    rows = [[f"wine {i}", colours[i // 2 % 4], *x[:4], ("a", "b", "c")[t]] for i, (x, t) in enumerate(zip(X, y))]
+    header = ["name", "colour", "alcohol", "malic", "ash", "alcalinity", "label"]
+    train = _write(tmp_path / "train.csv", header, rows[1::2])  # 89 rows, 89 names
+    test = _write(tmp_path / "test.csv", header, [rows[i] for i in (0, 62, 130, 132)])  # the 4 colours, the 3 classes
+    data = load_data(spec(train, test))
+    assert data.preprocessing["columns"] == ["alcohol", "malic", "ash", "alcalinity"]
+    assert list(data.preprocessing["categories"]) == ["colour"]
+    assert "text column 'name' ignored: a different name in each of its 89 rows (a name or an id, not a category)" in data.notes
+    assert len(data.test) == 4 and data.test.X.shape[1] == data.train.X.shape[1] == 4 + 4
+    assert data.test.X[:, 4:].sum().item() == 4  # each test row one-hot in the training categories
+
+
 def test_npz_and_image_folder_pairs_read_the_test_like_the_training_data(tmp_path: Path) -> None:
     """An aeon-layout NPZ pair keeps --data's layout; a test image folder of another size and
     colour is read at the training folder's size and channels."""

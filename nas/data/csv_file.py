@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -98,17 +98,51 @@ def _common_classes(y: np.ndarray, names: list[str], notes: list[str]) -> tuple[
     return keep, renumber[y[keep]], [n for n, c in zip(names, common) if c]
 
 
-def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]) -> tuple[Columns, Columns]:
-    """(numeric columns as floats, text columns to one-hot), the target left out. A text column of
-    more than MAX_CATEGORIES values (a name, an id, free text) is ignored, not refused."""
+def _id_like(values: np.ndarray) -> str | None:
+    """Why a text column is not a category (None when it is one): more than MAX_CATEGORIES values
+    (an id or free text), or a different name in every row (words in each cell: R's row names, a
+    country per row). Such a column cannot generalise, as one-hot or otherwise: a test row's value
+    was never seen in training, and one indicator per training row lets a model memorise the rows
+    (mtcars' 32 car names made 32 features beside 10 measurements, and its linear baseline a
+    ridge fit). AutoGluon drops such columns too (DropUniqueFeatureGenerator). A column of figures
+    that did not all parse as numbers ('234,28' among '1,234') is left as it was, a category."""
+    distinct = len(set(cells := values.tolist()))
+    if distinct > MAX_CATEGORIES:
+        return f"{distinct} distinct values (an id or free text, not a category)"
+    if distinct == len(cells) > MIN_PER_CLASS and all(any(c.isalpha() for c in cell) for cell in cells):
+        return f"a different name in each of its {distinct} rows (a name or an id, not a category)"
+    return None
+
+
+class Followed(NamedTuple):
+    """What the training file's reading decided about its columns, for reading its test file alike."""
+
+    categories: frozenset[str]  # text columns one-hot encoded
+    ignored: frozenset[str]  # columns left out (id-like text)
+
+
+def followed(train: Raw, train_path: Path) -> Followed:
+    """`Followed` for the table `train` read from `train_path`."""
+    kept = {*train.categorical, *(train.columns or []), str(train.extra.get("target"))}
+    return Followed(frozenset(train.categorical), frozenset(set(read_csv(train_path, head=1)) - kept))
+
+
+def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
+                     follow: Followed | None = None) -> tuple[Columns, Columns]:
+    """(numeric columns as floats, text columns to one-hot), the target left out. An id-like text
+    column (`_id_like`) is ignored, not refused. `follow`: what the training file's reading decided,
+    when this is its test file: the columns training ignored are ignored, and its categories stay
+    categories (a small test file may hold each of them once)."""
     numeric, text = {}, {}
     for name, values in columns.items():
-        if name == target:
+        if name == target or (follow is not None and name in follow.ignored):
             continue
-        if (numbers := as_numbers(values)) is not None:
+        if follow is not None and name in follow.categories:
+            text[name] = values
+        elif (numbers := as_numbers(values)) is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
-        elif (distinct := len(set(values.tolist()))) > MAX_CATEGORIES:
-            notes.append(f"text column '{name}' ignored: {distinct} distinct values (an id or free text, not a category)")
+        elif follow is None and (why := _id_like(values)) is not None:
+            notes.append(f"text column '{name}' ignored: {why}")
         else:
             text[name] = values
     if not numeric and not text:
@@ -116,13 +150,14 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
     return numeric, text
 
 
-def _table(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
+def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw:
     """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
 
     What an AutoML tool does with a real export (AutoGluon does the same): rows without a
     target, and classes too rare to split, are left out, and id-like text columns ignored. Each
     is said in a note printed when the search starts, and replayed on every reload of the data.
-    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split).
+    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split);
+    `follow` reads a test file's columns as its training file's were read.
     """
     notes: list[str] = []
     columns = _labelled(path, read_csv(path, notes), spec.target, notes)
@@ -131,7 +166,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
         keep, y, names = _common_classes(y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
-    numeric, text = _feature_columns(path, columns, spec.target, notes)
+    numeric, text = _feature_columns(path, columns, spec.target, notes, follow)
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))
@@ -242,7 +277,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     return None, ""
 
 
-def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Series:
+def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw | Series:
     """A table (--target); a series whose --target is forecast one step ahead, with --window or for
     a sequence task on a file of one series over time (`series_column`; the window then chosen by
     nas.data.window); for another sequence task, one series per row (`_rows_as_series`).
@@ -258,7 +293,7 @@ def load_csv(path: Path, spec: DataSpec, every_class: bool = False) -> Raw | Ser
     if forecast:
         data: Raw | Series = read_series(path, spec)
     else:
-        data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class)
+        data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class, follow)
     if not note:
         return data
     header: list[str] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw, Series
-from nas.data.csv_file import load_csv, read_series
+from nas.data.csv_file import followed, load_csv, read_series
 from nas.data.files import check_path, file_kind, load_file
 from nas.data.tables import read_csv
 from nas.data.ts_file import load_ts
@@ -55,7 +55,8 @@ def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
     if like.target is not None and like.target not in read_csv(path, head=1):
         raise DataError(f"{path}: no column '{like.target}' to score the test rows against (a test file holds the "
                         f"answers; to predict rows without them, use nas predict)")
-    return load_csv(path, like, every_class=True)  # a class seen once or twice stays: test rows are never split
+    table = followed(train, Path(str(spec.path))) if train.columns is not None else None
+    return load_csv(path, like, every_class=True, follow=table)  # a class seen once or twice stays: test rows are never split
 
 
 def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
