@@ -131,6 +131,28 @@ def test_a_csv_saved_by_excel_on_windows_is_read_in_its_code_page(tmp_path: Path
     assert sizes and all(size.endswith(",5") for size in sizes)  # text, as written
 
 
+def test_a_first_column_that_numbers_the_rows_is_ignored_and_said(tmp_path: Path) -> None:
+    """R's exports (Rdatasets' `rownames`, read.csv's `X`) and id columns that count the rows:
+    ignored as a row index, with a data: line, also when the target leaves rows out afterwards;
+    a --test-data file whose numbers go on from the training file's is read alike. A first column
+    that counts but is named as data (`dose`), or an `id` that does not count the rows, is a feature."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    rows = [[i + 1, *(f"{v:.5f}" for v in x[:3]), "" if i == 7 else f"{t:.0f}"] for i, (x, t) in enumerate(zip(X, y))]
+    header = ["age", "sex", "bmi", "progression"]
+    train = write_csv(tmp_path / "train.csv", ["rownames", *header], rows[:120])
+    test = write_csv(tmp_path / "test.csv", ["rownames", *header], rows[120:150])
+    data = load_data(spec(train, "tabular", target="progression", test_path=str(test)))
+    assert data.preprocessing["columns"] == ["age", "sex", "bmi"] and len(data.test) == 30
+    assert data.notes[:2] == ("column 'rownames' ignored: it numbers the rows 1 to 120 (a row index, not a measurement)",
+                              "1 of 120 rows left out: their target 'progression' is missing")
+    dose = write_csv(tmp_path / "dose.csv", ["dose", *header], rows[:120])
+    assert load_data(spec(dose, "tabular", target="progression")).preprocessing["columns"][0] == "dose"
+    ids = write_csv(tmp_path / "ids.csv", ["id", *header], [[i * 7 + 1000, *r[1:]] for i, r in enumerate(rows[:120])])
+    assert load_data(spec(ids, "tabular", target="progression")).preprocessing["columns"][0] == "id"
+
+
 def test_a_pandas_index_column_is_ignored_and_said(workdir: Path, run_cli) -> None:
     """`DataFrame.to_csv()` writes the row index as a first column without a name (aeon's Uschange
     is such a file): tables and series read it as the index, not a feature, say so, and

@@ -114,6 +114,28 @@ def _id_like(values: np.ndarray) -> str | None:
     return None
 
 
+# What the first column of an exported frame is called when it numbers the rows: R's `rownames`
+# (Rdatasets) and `X` (read.csv of a write.csv file), readr's `...1`, pandas' `Unnamed: 0` and
+# `index` (a frame read back, or reset_index), and the usual id columns (Kaggle's `Id`).
+ROW_NUMBER_NAMES = frozenset({"rownames", "row.names", "x", "...1", "unnamed: 0", "index", "id", "row", "row_id", "rowid"})
+
+
+def _row_number(columns: Columns, target: str | None) -> str | None:
+    """The first column when it only numbers the rows: named as exports name a row index
+    (ROW_NUMBER_NAMES) and counting 0, 1, 2, ... or 1, 2, 3, ... down the file. As a feature it
+    tells a model where a row sat in the file: nothing about a new row, and for a file sorted by
+    anything (R's Boston by town) a proxy of it. Both tests are needed: a first column `dose`
+    running 1 to 10, or an `id` that does not count the rows, is data. None otherwise."""
+    name = next(iter(columns), None)
+    if name is None or name == target or name.strip().lower() not in ROW_NUMBER_NAMES:
+        return None
+    numbers = as_numbers(columns[name])
+    if numbers is None or len(numbers) <= MIN_PER_CLASS:
+        return None
+    start = numbers[0]
+    return name if start in (0, 1) and np.array_equal(numbers, np.arange(start, start + len(numbers))) else None
+
+
 class Followed(NamedTuple):
     """What the training file's reading decided about its columns, for reading its test file alike."""
 
@@ -154,13 +176,18 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     """A CSV table: numeric columns as X, text columns kept for one-hot encoding after the split.
 
     What an AutoML tool does with a real export (AutoGluon does the same): rows without a
-    target, and classes too rare to split, are left out, and id-like text columns ignored. Each
+    target, and classes too rare to split, are left out, and id-like text columns and a row
+    number ignored. Each
     is said in a note printed when the search starts, and replayed on every reload of the data.
     `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split);
     `follow` reads a test file's columns as its training file's were read.
     """
     notes: list[str] = []
-    columns = _labelled(path, read_csv(path, notes), spec.target, notes)
+    columns = read_csv(path, notes)
+    if follow is None and (counter := _row_number(columns, spec.target)) is not None:
+        first, last = (int(v) for v in as_numbers(columns.pop(counter))[[0, -1]])
+        notes.append(f"column '{counter}' ignored: it numbers the rows {first} to {last} (a row index, not a measurement)")
+    columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
     if kind == "classification" and not every_class:
         keep, y, names = _common_classes(y, names, notes)
