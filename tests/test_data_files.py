@@ -159,6 +159,23 @@ def _csv_of(X: np.ndarray, y: np.ndarray, path: Path) -> Path:
     return write_csv(path, header, [[label, *map(float, row)] for label, row in zip(y, X)])
 
 
+def test_a_csv_with_a_text_feature_beside_a_numeric_target_is_a_table(tmp_path: Path) -> None:
+    """Columns that move together (Ecdat's PatentsHGH: patents and R&D of years in a row) beside a
+    text feature: with a numeric --target the text column is a feature, so the file is a table,
+    not series with a text label (it was refused: "column 'scisect' is text"). Without --target
+    the text column may be the label, and the file stays series."""
+    from nas.data import infer_task
+
+    X, y = _real_2d("GunPoint")
+    header = ["hand", *(f"t{i}" for i in range(X.shape[1]))]
+    path = write_csv(tmp_path / "gun.csv", header, [[("left", "right")[int(label) - 1], *map(float, row)]
+                                                      for label, row in zip(y, X)])
+    assert infer_task(str(path), None) == "sequence"
+    assert infer_task(str(path), None, "t149") == "tabular"
+    data = load_data(spec(path, "tabular", target="t149"))
+    assert data.kind == "regression" and list(data.preprocessing["categories"]) == ["hand"]
+
+
 def test_a_csv_of_series_with_a_label_column_is_one_series_per_row(tmp_path: Path) -> None:
     """A UCR set exported as a CSV (label, then the steps): without --task its rows look like series,
     and the sequence task reads them as T steps of one channel; `nas predict` reads new rows alike."""

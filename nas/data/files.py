@@ -63,7 +63,7 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
         return "image"
     if kind == ".csv":
         one_series = not window and series_column(read_csv(p), target) is not None
-        return "sequence" if window or one_series or csv_rows_are_series(p) else "tabular"
+        return "sequence" if window or one_series or csv_rows_are_series(p, target) else "tabular"
     if kind == ".npz":
         arrays = npz_arrays(p)
         return npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
