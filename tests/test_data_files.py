@@ -493,7 +493,8 @@ def test_integer_targets_seen_once_are_measurements_not_classes(tmp_path: Path) 
 def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None:
     """UCI's ecoli has classes of 2 examples: a stratified 60/20/20 split needs 3 of each, so their
     rows are left out (said), and the other classes are renumbered; with under 2 common classes
-    the split refuses the data in one line."""
+    the split refuses the data in one line, and a target of a name per row (a dish, a date) is
+    refused as not classes."""
     rows = [[i, ("a", "b", "c")[i % 3]] for i in range(30)] + [[100, "rare"], [101, "rare"], [102, "odd"]]
     path = write_csv(tmp_path / "t.csv", ["x", "label"], rows)
     data = load_data(spec(path, "tabular", target="label"))
@@ -504,3 +505,7 @@ def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None
     lonely = write_csv(tmp_path / "l.csv", ["x", "label"], [[i, "a"] for i in range(20)] + [[50, "b"], [51, "b"]])
     with pytest.raises(DataError, match="a class has only 2 example"):
         load_data(spec(lonely, "tabular", target="label"))
+    names = write_csv(tmp_path / "n.csv", ["x", "dish"], [[i, f"dish {i}"] for i in range(30)] + [[31, "dish 3"]])
+    with pytest.raises(DataError, match="column 'dish' holds 30 distinct values in 31 rows, fewer than 2 of them in 3 "
+                                        "rows or more: not classes to learn"):
+        load_data(spec(names, "tabular", target="dish"))
