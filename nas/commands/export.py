@@ -143,8 +143,10 @@ def _score(rows: list[dict[str, Any]], answers: Any, inputs: Path, info: dict[st
 
     scored = score_answers(rows, answers, info)
     target = info.get("preprocessing", {}).get("target")
-    where = "class folders" if inputs.is_dir() else f"file's column '{target}'" if target else "file's y"
-    if "window" in info.get("preprocessing", {}):
+    prep = info.get("preprocessing", {})
+    where = ("class folders" if inputs.is_dir() else f"file's column '{target}'" if target
+             else "series' own steps, in their units" if "tsf_window" in prep else "file's y")
+    if "window" in prep or "tsf_window" in prep:
         where += ", the value after each window"
     if scored.metrics:
         err_console.print(f"scored against the {where} ({scored.rows} rows): {format_metrics(scored.metrics)}",

@@ -15,6 +15,7 @@ from nas.data.csv_file import csv_rows_are_series, load_csv, series_column
 from nas.data.tables import read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
+from nas.data.tsf_file import load_tsf
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def file_kind(path: Path) -> str:
 def _unsupported(path: Path) -> DataError:
     sheet = " (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else ""
     return DataError(f"{path}: unsupported data file type '{path.suffix}'{sheet} (expected a folder of images, .npz, .ts, "
-                     f".arff or a text table: {', '.join(TEXT_TABLES)})")
+                     f".tsf, .arff or a text table: {', '.join(TEXT_TABLES)})")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:
@@ -67,7 +68,7 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
     if kind == ".npz":
         arrays = npz_arrays(p)
         return npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
-    if kind == ".ts":
+    if kind in (".ts", ".tsf"):
         return "sequence"
     raise _unsupported(p)
 
@@ -90,7 +91,8 @@ def load_folder(path: Path, spec: DataSpec) -> Raw:
     return load_image_folder(path, spec.image_size)
 
 
-LOADERS: dict[str, Callable[[Path, "DataSpec"], Raw | Series]] = {".npz": load_npz, ".csv": load_csv, ".ts": load_ts}
+LOADERS: dict[str, Callable[[Path, "DataSpec"], Raw | Series]] = {".npz": load_npz, ".csv": load_csv, ".ts": load_ts,
+                                                                  ".tsf": load_tsf}
 
 
 def load_file(spec: DataSpec) -> Raw | Series:
@@ -100,7 +102,8 @@ def load_file(spec: DataSpec) -> Raw | Series:
     kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
         raise _unsupported(path)
-    allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}, ".ts": {"kind"}}[kind]
+    allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}, ".ts": {"kind"},
+               ".tsf": {"window"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):
         if getattr(spec, flag) is not None and flag not in allowed:
             raise UsageError(f"--{flag.replace('_', '-')}: does not apply to {path} "

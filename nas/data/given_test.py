@@ -111,7 +111,9 @@ def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw | Series:
     if isinstance(train, Series):
         return _continued(train, spec)
     if train.splits is not None or train.test_rows is not None:
-        raise UsageError(f"--test-data: {spec.path} holds its own split already (X_val or X_test); pass X and y only")
+        own = ("each series' last @horizon steps test" if file_kind(Path(str(spec.path))) == ".tsf"
+               else "X_val or X_test; pass X and y only")
+        raise UsageError(f"--test-data: {spec.path} holds its own split already ({own})")
     test = _read_test(train, spec)
     if not isinstance(test, Raw) or test.splits is not None or test.test_rows is not None:
         raise UsageError(f"--test-data: {path} holds a split of its own; pass one set of rows (X and y)")

@@ -15,6 +15,7 @@ from nas.data.files import TEXT_TABLES, file_kind
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
+from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
@@ -30,6 +31,10 @@ class Inputs:
     X: np.ndarray
     names: list[str]
     answers: np.ndarray | None = None
+    # A .tsf file's windows forecast a change in their series' scaled units: the value is
+    # offset + unit x the model's answer (nas.data.tsf_file); None for every other input.
+    offset: np.ndarray | None = None
+    unit: np.ndarray | None = None
 
 
 Read = tuple[np.ndarray, list[str], "np.ndarray | None"]  # what a reader returns: raw X, names, answers
@@ -130,16 +135,45 @@ READERS: dict[str, Callable[[Path, dict[str, Any]], Read]] = {
 }
 
 
+def _tsf(path: Path, info: dict[str, Any]) -> Inputs:
+    """A .tsf file's series cut into windows as training cut them (nas.data.tsf_file), each
+    series scaled by its own mean absolute value: one forecast per window, the last one past the
+    series' end; the steps after the others are the answers."""
+    window = int(info.get("preprocessing", {}).get("tsf_window", 0))
+    if not window:
+        raise DataError(f"{path}: a .tsf file is read by a model trained on one (this one was trained on "
+                        f"{info.get('task')} data of another kind)")
+    tsf = read_tsf(path)
+    X, names, answers, offset, unit = [], [], [], [], []
+    for name, values in zip(tsf.names, tsf.series):
+        if len(values) < window:
+            continue
+        scale = series_scale(values)
+        rows, _, last = series_windows(values, window, scale)
+        X.append(rows)
+        names += [f"{name} step {window + i + 1}" for i in range(len(rows))]
+        answers.append(np.append(values[window:], np.nan))
+        offset.append(last)
+        unit.append(np.full(len(rows), scale))
+    if not X:
+        raise DataError(f"{path}: no series of {window} steps or more (the model reads windows of {window})")
+    prep = info.get("preprocessing", {})
+    return Inputs(apply_standardize(np.concatenate(X).astype(np.float32), prep, info["task"]), names,
+                  np.concatenate(answers), np.concatenate(offset), np.concatenate(unit))
+
+
 def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     """Model-ready float32 inputs, one name per row (file name or row index) and the answers the
     input held beside them, if any (`Inputs`)."""
     path = Path(path)
+    if path.is_file() and file_kind(path) == ".tsf":
+        return _tsf(path, info)
     if path.is_dir():
         X, names, answers = _folder(path, info)
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .ts, .arff, an image, or a text table: "
+        raise DataError(f"{path}: unsupported input type '{path.suffix}' (expected .npz, .ts, .tsf, .arff, an image, or a text table: "
                         f"{', '.join(TEXT_TABLES)})")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)

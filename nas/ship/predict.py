@@ -47,11 +47,14 @@ ROWS: dict[str, Callable[[torch.Tensor, list[str], dict[str, Any]], list[dict[st
 
 
 def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> tuple[list[dict[str, Any]], np.ndarray | None]:
-    """Read `inputs` (image, image folder, .npz, .csv), preprocess, run the model: one row each,
+    """Read `inputs` (image, image folder, .npz, .csv, .ts, .tsf), preprocess, run the model: one row each,
     and the answers the input held beside them, if any (`nas.data.inputs.Inputs`)."""
     read = read_inputs(inputs, bundle.data)
     out = predict(bundle.model, torch.from_numpy(read.X).to(device)).cpu()
-    return ROWS[bundle.data["kind"]](out, read.names, bundle.data), read.answers
+    rows = ROWS[bundle.data["kind"]](out, read.names, bundle.data)
+    if read.offset is not None and read.unit is not None:  # a .tsf window's change, back in its series' units
+        rows = [{**row, "value": float(o + u * row["value"])} for row, o, u in zip(rows, read.offset, read.unit)]
+    return rows, read.answers
 
 
 def _label(value: Any) -> str:
