@@ -174,8 +174,11 @@ def load_tsf(path: Path, spec: DataSpec) -> Raw:
         roles.append(np.select([target_step >= len(values) - horizon, target_step >= len(values) - 2 * horizon], [2, 1], 0))
     X, y, role = (np.concatenate(rows) if rows else np.zeros(0) for rows in (rows_X, rows_y, roles))
     if not (role == 0).any():
+        longest = max(len(s) for s in tsf.series)
+        hint = ("--window W sets a shorter window" if longest > 2 * horizon + 1
+                else f"the longest series has {longest} steps, too few for any window")
         raise DataError(f"{path}: no series is longer than {window + 2 * horizon} steps (a window of {window}, then "
-                        f"{horizon} to validate and {horizon} to test): nothing to train on; --window W sets a shorter window")
+                        f"{horizon} to validate and {horizon} to test): nothing to train on; {hint}")
     lengths = [len(s) for s in tsf.series]
     notes = [f"{len(tsf.series)} series of {min(lengths)} to {max(lengths)} {tsf.frequency or ''} steps, forecast one "
              f"step ahead by one model from their last {window} steps ({'--window' if spec.window else 'the horizon, a season, at least 4'}); "
