@@ -130,6 +130,14 @@ def test_monash_regression_sets_keep_their_official_test_split(name: str, test: 
     assert len(data.test) == test and data.out_dim == 1
 
 
+@pytest.mark.parametrize("name", [_builtin("m1yearly")])
+def test_m1_yearly_is_the_tsf_file_aeon_ships_each_series_last_six_years_its_test(name: str) -> None:
+    data = load_data(DataSpec(task="sequence", dataset=name))
+    assert data.input_shape == (6, 1) and data.kind == "regression"
+    assert (len(data.train), len(data.val), len(data.test)) == (1279, 1064, 1086)
+    assert data.notes[0].startswith("181 series of 15 to 58 yearly steps")
+
+
 def test_an_aeon_series_with_a_gap_is_refused_in_one_line(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nas.data import timeseries
     from nas.errors import DataError

@@ -15,7 +15,7 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data.tasks import TASKS
-from nas.data.timeseries import UCR_LOADERS, aeon_series, mnist1d
+from nas.data.timeseries import UCR_LOADERS, aeon_series, m1_yearly, mnist1d
 
 
 def _digits_image() -> Raw:
@@ -118,6 +118,8 @@ BUILTINS: dict[str, BuiltinDataset] = {
     "lynx": BuiltinDataset("sequence", aeon_series("Lynx", "lynx"),
                            "yearly Canadian lynx trappings 1821-1934, forecast next year", "regression", (12, 1),
                            102, "aeon", window=12, extra="ucr"),
+    "m1yearly": BuiltinDataset("sequence", m1_yearly, "M1 competition, 181 yearly series, forecast each next year "
+                               "(their last 6 years test)", "regression", (6, 1), 3429, "aeon (Monash)", extra="ucr"),
     "mnist1d": BuiltinDataset("sequence", mnist1d, "MNIST-1D, 5000 x 40 steps, 10 classes (1000 test)",
                               "classification", (40, 1), 5000, "mnist1d", extra="mnist1d"),
     # UCR / UEA sets that aeon ships: official test split; a quarter of the official train validates

@@ -113,6 +113,13 @@ def aeon_series(folder: str, column: str) -> Callable[[], Series]:
     return load
 
 
+def m1_yearly() -> Raw:
+    """M1's 181 yearly series, the Monash .tsf file aeon ships, read as `--data` reads it (nas.data.tsf_file)."""
+    from nas.data.tsf_file import tsf_raw
+
+    return tsf_raw(_aeon_file("m1_yearly_dataset", "m1_yearly_dataset.tsf"))
+
+
 def mnist1d() -> Raw:
     """MNIST-1D with the package's default arguments (procedural: nothing is downloaded)."""
     _require("mnist1d", "mnist1d", "mnist1d")

@@ -152,14 +152,20 @@ def series_scale(values: np.ndarray) -> float:
 
 
 def load_tsf(path: Path, spec: DataSpec) -> Raw:
-    """Windows of every series, their changes over each series' scale, split by time within each
-    series: the last `horizon` steps test, the `horizon` before validate, the rest train. A series
-    too short to train on still validates and tests the model of the others."""
+    """`--data X.tsf`: `tsf_raw` with `--window`, for the sequence task only."""
     if spec.task != "sequence":
         raise UsageError(f"--task: {path} is a .tsf file of series to forecast; use --task sequence")
+    return tsf_raw(path, spec.window)
+
+
+def tsf_raw(path: Path, window: int | None = None) -> Raw:
+    """Windows of every series, their changes over each series' scale, split by time within each
+    series: the last `horizon` steps test, the `horizon` before validate, the rest train. A series
+    too short to train on still validates and tests the model of the others. `window`: steps per
+    input (None: `default_window`)."""
     tsf = read_tsf(path)
     horizon = tsf.horizon or 1
-    window = spec.window or default_window(tsf)
+    given, window = window is not None, window or default_window(tsf)
     rows_X, rows_y, roles, short = [], [], [], 0
     for values in tsf.series:
         if len(values) <= window:
@@ -181,7 +187,7 @@ def load_tsf(path: Path, spec: DataSpec) -> Raw:
                         f"{horizon} to validate and {horizon} to test): nothing to train on; {hint}")
     lengths = [len(s) for s in tsf.series]
     notes = [f"{len(tsf.series)} series of {min(lengths)} to {max(lengths)} {tsf.frequency or ''} steps, forecast one "
-             f"step ahead by one model from their last {window} steps ({'--window' if spec.window else 'the horizon, a season, at least 4'}); "
+             f"step ahead by one model from their last {window} steps ({'--window' if given else 'the horizon, a season, at least 4'}); "
              f"the last {horizon} steps of each series (@horizon) are the test split, the {horizon} before them validate",
              "each series divided by its mean absolute value over its training steps, each window read as changes from "
              "its last step: errors are in those units (a change's error is its level's), for nas and the baseline alike"]
