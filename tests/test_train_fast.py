@@ -53,3 +53,28 @@ def test_a_trailing_batch_of_one_row_is_dropped(n: int, size: int, starts: list[
     from nas.train import _batch_starts
 
     assert _batch_starts(n, size) == starts
+
+
+def test_a_large_training_split_takes_larger_batches_not_more_steps() -> None:
+    """At most MAX_STEPS_PER_EPOCH optimizer steps an epoch: breast_cancer's training rows train in
+    the sampled batches of 16; the same rows repeated 100 times (34,100) in larger batches, still
+    MAX_STEPS_PER_EPOCH steps."""
+    from dataclasses import replace
+
+
+    from nas.data._task import Split
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    from nas.train import MAX_STEPS_PER_EPOCH, fit
+
+    for repeat in (1, 100):
+        model, data, cfg = _setup("tabular", "breast_cancer", MLP, batch_size=16, epochs=1)
+        rows = len(data.train) * repeat
+        data = replace(data, train=Split(data.train.X.repeat(repeat, 1), data.train.y.repeat(repeat)))
+        counted: list[int] = []
+        handle = register_optimizer_step_post_hook(lambda *a: counted.append(1))
+        try:
+            fit(model, data, cfg, seed=0)
+        finally:
+            handle.remove()
+        assert len(counted) == (-(-rows // 16) if repeat == 1 else MAX_STEPS_PER_EPOCH)
