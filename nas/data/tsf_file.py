@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw
-from nas.data.gaps import interpolate_series
+from nas.data.gaps import filled_gaps
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -62,23 +62,15 @@ def _header_int(path: Path, line_no: int, key: str, value: str) -> int:
 
 
 def _steps(path: Path, line_no: int, text: str) -> np.ndarray:
-    cells = [c.strip() for c in text.split(",")]
-    try:
-        values = np.array([math.nan if c == "?" else float(c) for c in cells], dtype=np.float64)
-    except ValueError:
-        bad = next(c for c in cells if c != "?" and not _is_number(c))
-        raise DataError(f"{path}: line {line_no}: step '{bad}' is not a number (nor '?', a missing step)") from None
-    if np.isinf(values).any():
+    values = []
+    for cell in (c.strip() for c in text.split(",")):
+        try:
+            values.append(math.nan if cell == "?" else float(cell))
+        except ValueError:
+            raise DataError(f"{path}: line {line_no}: step '{cell}' is not a number (nor '?', a missing step)") from None
+    if math.inf in map(abs, values):
         raise DataError(f"{path}: line {line_no}: a step is infinite")
-    return values
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    return np.array(values, dtype=np.float64)
 
 
 def read_tsf(path: Path) -> TsfFile:
@@ -108,7 +100,7 @@ def read_tsf(path: Path) -> TsfFile:
             raise DataError(f"{path}: line {i}: expected a header line (@relation, @attribute, ...) before @data")
     if data_at is None:
         raise DataError(f"{path}: no @data line (not a .tsf forecasting file)")
-    names, series = [], []
+    names, series, filled = [], [], 0
     for i, raw in enumerate(lines[data_at:], start=data_at + 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -121,11 +113,11 @@ def read_tsf(path: Path) -> TsfFile:
         if np.isnan(steps).all():
             raise DataError(f"{path}: line {i}: the series has no values (every step is missing)")
         names.append(parts[attributes.index("series_name")] if "series_name" in attributes else f"series {len(names) + 1}")
+        steps, gaps = filled_gaps(path, names[-1], steps)
         series.append(steps)
+        filled += gaps
     if not series:
         raise DataError(f"{path}: no series after @data")
-    filled = sum(int(np.isnan(s).sum()) for s in series)
-    series = [interpolate_series(s[None, :, None])[0, :, 0] for s in series]
     return TsfFile(names, series, horizon, frequency, filled)
 
 
