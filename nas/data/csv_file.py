@@ -83,32 +83,28 @@ def _labelled(path: Path, columns: Columns, target: str, notes: list[str]) -> Co
     return _rows(columns, labelled)
 
 
-def _common_classes(y: np.ndarray, names: list[str], notes: list[str]) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
+def _common_classes(path: Path, target: str, y: np.ndarray, names: list[str],
+                    notes: list[str]) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
     """Rows to keep (None: all), class indices and names once classes seen fewer than
     MIN_PER_CLASS times are left out: a stratified split needs one of each in train, validation
-    and test. Kept as they are (the split then refuses them) when fewer than 2 classes remain."""
+    and test. Kept as they are (the split then refuses them) when fewer than 2 classes remain;
+    refused here when there are also too many values for them to: a target of names or dates, a
+    different one in (nearly) every row, is not classes to learn (the split's own refusal, for a
+    few classes with too few rows, speaks of integer targets, which this is not)."""
     counts = np.bincount(y, minlength=len(names))
     common = counts >= MIN_PER_CLASS
+    if common.sum() < 2 and len(names) * MIN_PER_CLASS > len(y):
+        raise DataError(f"{path}: column '{target}' holds {len(names)} distinct values in {len(y)} rows, fewer than 2 of "
+                        f"them in {MIN_PER_CLASS} rows or more: not classes to learn (a class needs examples; "
+                        f"a value per row is a name or a date; --target picks another column)")
     if common.all() or common.sum() < 2:
-        return None, y, names  # the split refuses fewer than 2 classes (`_too_few_per_class` says why first)
+        return None, y, names
     keep = common[y]
     rare = [f"'{names[c]}' ({counts[c]})" for c in np.flatnonzero(~common)]
     notes.append(f"{int((~keep).sum())} rows of class(es) {', '.join(rare)} left out: fewer than {MIN_PER_CLASS} "
                  f"examples each, too few to split into train, validation and test")
     renumber = np.cumsum(common) - 1
     return keep, renumber[y[keep]], [n for n, c in zip(names, common) if c]
-
-
-def _too_few_per_class(path: Path, target: str, y: np.ndarray, names: list[str]) -> None:
-    """DataError when fewer than 2 classes have MIN_PER_CLASS rows and there are too many values
-    for them to: a target of names or dates, a different one in (nearly) every row, is not
-    classes to learn (the split's own refusal, for a few classes with too few rows, speaks of
-    integer targets, which this is not)."""
-    counts = np.bincount(y, minlength=len(names))
-    if (counts >= MIN_PER_CLASS).sum() < 2 and len(names) * MIN_PER_CLASS > len(y):
-        raise DataError(f"{path}: column '{target}' holds {len(names)} distinct values in {len(y)} rows, fewer than 2 of "
-                        f"them in {MIN_PER_CLASS} rows or more: not classes to learn (a class needs examples; "
-                        f"a value per row is a name or a date; --target picks another column)")
 
 
 def _id_like(values: np.ndarray) -> str | None:
@@ -207,8 +203,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
     if kind == "classification" and not every_class:
-        _too_few_per_class(path, spec.target, y, names)
-        keep, y, names = _common_classes(y, names, notes)
+        keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
     numeric, text = _feature_columns(path, columns, spec.target, notes, follow)
