@@ -81,6 +81,27 @@ LINEAR_TRAIN: dict[str | None, dict[str, Any]] = {
 }
 
 
+# A network that is not linear may be fitted by full-batch L-BFGS too (the space's `optimizer:
+# lbfgs`): on small tables it is often the rank-1 trial (diabetes, R's Auto and biopsy, fair in
+# docs/benchmarks.md), as scikit-learn's MLP documentation says of its lbfgs solver. Its epoch is
+# LBFGS_ITERS iterations, each one pass or more over the whole training split, where a mini-batch
+# epoch is one pass; on a large table that made one trial most of a search: on ggplot2's diamonds
+# (32,364 training rows) a 3-layer MLP took 291 s for its 196 epochs of a default 9-minute search.
+# Past LBFGS_FULL_ROWS training rows (200 batches of the smallest sampled size, where nas.train's
+# mini-batch cap begins) an epoch makes proportionally fewer iterations, at least 1: diamonds 2,
+# 41 s for 200 epochs (benchmarks/lbfgs_epoch.py). The count is written into the architecture
+# (`lbfgs_iters`), so every fold and the refit on train + validation (more rows) make the same
+# iterations. A linear network keeps LBFGS_ITERS: it is cheap, and each step of its
+# regularisation path must converge.
+LBFGS_ITERS = 20  # L-BFGS iterations per epoch (torch's default max_iter)
+LBFGS_FULL_ROWS = 3_200
+
+
+def lbfgs_iters(rows: int) -> int:
+    """L-BFGS iterations per epoch of a network that is not linear, on `rows` training rows."""
+    return LBFGS_ITERS if rows <= LBFGS_FULL_ROWS else max(1, round(LBFGS_ITERS * LBFGS_FULL_ROWS / rows))
+
+
 def path_weight_decay(epoch: int, floor: float) -> float:
     """The weight decay of epoch `epoch` (from 0) on a regularisation path that stops at `floor`."""
     return max(floor, PATH_START * 10.0 ** (-epoch / PATH_STEPS))
@@ -106,7 +127,7 @@ def linear_params(space: Space) -> dict[str, Any] | None:
     return None
 
 
-def _sample_family(trial: Any, fam: FamilySpace, kind: str | None) -> Arch:
+def _sample_family(trial: Any, fam: FamilySpace, kind: str | None, rows: int | None) -> Arch:
     body: dict[str, Any] = {}
     for name, sec in fam.sections.items():
         prefix = f"{fam.prefix}{name}."
@@ -119,16 +140,19 @@ def _sample_family(trial: Any, fam: FamilySpace, kind: str | None) -> Arch:
     if LINEAR.get(fam.family, lambda sections: False)(body):
         train = {**{k: v for k, v in train.items() if k not in UNUSED_BY_LBFGS}, "optimizer": CONVEX_OPTIMIZER,
                  **LINEAR_TRAIN.get(kind, {})}
+    elif train.get("optimizer") == CONVEX_OPTIMIZER and rows is not None and (iters := lbfgs_iters(rows)) < LBFGS_ITERS:
+        train = {**train, "lbfgs_iters": iters}
     return Arch(family=fam.family, sections=body, train=train)
 
 
-def sample_arch(space: Space, trial: Any, kind: str | None = None) -> Arch:
+def sample_arch(space: Space, trial: Any, kind: str | None = None, rows: int | None = None) -> Arch:
     """Sample an architecture from `space` through `trial` (an Optuna Trial or FixedTrial);
     `kind` (classification | regression), the target's, when known: it decides how a linear
-    network is fitted (LINEAR_TRAIN)."""
+    network is fitted (LINEAR_TRAIN); `rows`, the training split's size, when known: it decides
+    the L-BFGS iterations of an epoch of a deeper network (`lbfgs_iters`)."""
     names = list(space.families)
     family = suggest(trial, "family", Choice(tuple(names))) if space.family_choice else names[0]
-    return _sample_family(trial, space.families[family], kind)
+    return _sample_family(trial, space.families[family], kind, rows)
 
 
 def random_archs(space: Space, n: int, seed: int = 0) -> list[Arch]:

@@ -10,7 +10,7 @@ once at the end.
 The regularisers of the `train` section live here too, all off by default: label smoothing (in the
 loss), a moving average of the weights (`ema`: the averaged copy is what is evaluated and kept),
 early-stopping `patience`, and batch augmentation (`nas.augment`, training batches only).
-`optimizer: lbfgs` is full-batch L-BFGS: one epoch is up to LBFGS_ITERS iterations with a
+`optimizer: lbfgs` is full-batch L-BFGS: one epoch is up to `lbfgs_iters` iterations with a
 strong-Wolfe line search on the whole training split, which drives a convex model (an MLP of
 depth 0: linear / logistic regression, a rocket head) to its optimum instead of near it.
 A model with a frozen, data-fitted first stage (`nas.models.FitsData`: the rocket family) is
@@ -39,19 +39,18 @@ from nas.data import Split, TaskData
 from nas.errors import DivergedError
 from nas.metrics import METRICS, autocast, better, predict
 from nas.models import FitsData, build_model
-from nas.sample import path_weight_decay
+from nas.sample import LBFGS_ITERS, path_weight_decay
 
-LBFGS_ITERS = 20  # L-BFGS iterations per epoch (torch's default max_iter)
-
+# name -> factory(parameters, TrainConfig)
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
-    "adam": lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
-    "adamw": lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
-    "sgd": lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd, momentum=0.9, nesterov=True),
-    "rmsprop": lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+    "adam": lambda p, cfg: torch.optim.Adam(p, lr=cfg.lr, weight_decay=cfg.weight_decay),
+    "adamw": lambda p, cfg: torch.optim.AdamW(p, lr=cfg.lr, weight_decay=cfg.weight_decay),
+    "sgd": lambda p, cfg: torch.optim.SGD(p, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=0.9, nesterov=True),
+    "rmsprop": lambda p, cfg: torch.optim.RMSprop(p, lr=cfg.lr, weight_decay=cfg.weight_decay),
     # lr, batch_size and scheduler are unused: the line search picks the step; weight decay is an
     # L2 term in the loss (see _full_batch_epoch), as in scikit-learn's linear models.
-    "lbfgs": lambda p, lr, wd: torch.optim.LBFGS(p, lr=1.0, max_iter=LBFGS_ITERS, history_size=10,
-                                                 line_search_fn="strong_wolfe"),
+    "lbfgs": lambda p, cfg: torch.optim.LBFGS(p, lr=1.0, max_iter=cfg.lbfgs_iters, history_size=10,
+                                              line_search_fn="strong_wolfe"),
 }
 FULL_BATCH = frozenset({"lbfgs"})
 # Mini-batch steps per epoch, at most: a larger training split takes larger batches instead
@@ -104,6 +103,7 @@ class TrainConfig:
     scaling: float = 0.0
     jitter: float = 0.0
     decay_path: bool = False  # full batch only: epoch e fits at nas.sample.path_weight_decay(e, weight_decay)
+    lbfgs_iters: int = LBFGS_ITERS  # full batch only: iterations an epoch (fewer on large data: nas.sample.lbfgs_iters)
 
     @classmethod
     def from_arch(cls, arch: Arch) -> TrainConfig:
@@ -209,7 +209,7 @@ def _batch_starts(n: int, batch_size: int) -> list[int]:
 def prepare_run(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int) -> _Run:
     """The optimizer, schedule, generator, loss, augmentation and weight average of one fit."""
     device = data.train.X.device
-    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg.lr, cfg.weight_decay)
+    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg)
     full = cfg.optimizer in FULL_BATCH
     steps = cfg.epochs * (1 if full else -(-len(data.train) // batch_size(cfg, len(data.train))))
     sched = None if full else SCHEDULERS[cfg.scheduler](opt, cfg.lr, steps)
@@ -256,7 +256,7 @@ def path_decay(cfg: TrainConfig, epoch: int) -> float | None:
 
 
 def _full_batch_epoch(run: _Run, epoch: int) -> None:
-    """One L-BFGS step (up to LBFGS_ITERS iterations) on the whole training split, in float32.
+    """One L-BFGS step (up to `lbfgs_iters` iterations) on the whole training split, in float32.
 
     Weight decay is the L2 term wd/2 * |W|^2 on weight matrices (biases are not penalised), the
     penalty of scikit-learn's ridge and logistic regression. On a regularisation path

@@ -208,7 +208,7 @@ def _train_step(arch: Any, out_dim: int = 3) -> str:
     torch.manual_seed(0)
     model = build_model(arch, shape, out_dim)
     cfg = TrainConfig.from_arch(arch)
-    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg.lr, cfg.weight_decay)
+    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), cfg)
     sched = None if cfg.optimizer in FULL_BATCH else SCHEDULERS[cfg.scheduler](opt, cfg.lr, 4)  # as fit() does
     x, y = torch.randn(4, *shape), torch.tensor([0, 1, 2, 0])
 

@@ -208,6 +208,28 @@ def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_
         assert arch.train["optimizer"] == optimizer and len(arch.sections["layers"]) == depth
 
 
+def test_an_lbfgs_network_makes_fewer_iterations_an_epoch_on_a_large_training_split(tmp_path: Path) -> None:
+    """Past 3,200 training rows a deeper network's full-batch L-BFGS epoch makes proportionally
+    fewer iterations (nas.sample.lbfgs_iters), written into the architecture so that the folds
+    and the refit make the same ones; small splits, other optimizers and linear networks (whose
+    path must converge at each step) are unchanged."""
+    import optuna
+
+    from nas.sample import LBFGS_ITERS, lbfgs_iters, sample_arch
+
+    space = load_space(write(tmp_path, "family: mlp\nlayers: {depth: [0, 2], width: 8}\n"
+                                       "train: {optimizer: [adamw, lbfgs], epochs: 3}\n"))
+    def train(depth: int, optimizer: str, rows: int | None) -> dict:
+        trial = optuna.trial.FixedTrial({"layers.depth": depth, "train.optimizer": optimizer})
+        return sample_arch(space, trial, "regression", rows).train
+
+    assert train(2, "lbfgs", 32_364)["lbfgs_iters"] == 2 == lbfgs_iters(32_364)
+    assert train(2, "lbfgs", 640_000)["lbfgs_iters"] == 1 and lbfgs_iters(6_400) == LBFGS_ITERS // 2
+    for unchanged in (train(2, "lbfgs", 3_200), train(2, "lbfgs", None), train(2, "adamw", 32_364),
+                      train(0, "lbfgs", 32_364)):
+        assert "lbfgs_iters" not in unchanged, unchanged
+
+
 def test_a_linear_regression_walks_a_regularisation_path_and_its_repeats_are_one_configuration(tmp_path: Path) -> None:
     """A linear network drops the knobs L-BFGS ignores (lr, batch size, scheduler); for a
     regression target it is fitted along a regularisation path (nas.sample.LINEAR_TRAIN): one

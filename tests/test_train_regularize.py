@@ -265,3 +265,17 @@ def test_a_path_fit_keeps_the_strength_with_the_best_validation_value() -> None:
                                                         epochs=13), seed=0)
     assert len(result.curve) == 13 and result.best_value == min(result.curve)
     assert len(set(result.curve)) > 6  # each step is another fit, scored on validation
+
+
+def test_lbfgs_makes_the_configured_iterations_an_epoch(wine) -> None:
+    """`lbfgs_iters` (written by nas.sample on large data) bounds the L-BFGS iterations of an
+    epoch: one iteration is at most two passes over the training split (its line search), where
+    torch's default 20 make many more on a network that is not linear."""
+    passes = {}
+    for iters in (1, 20):
+        model = _mlp(wine, depth=1)
+        count = [0]
+        model.register_forward_hook(lambda module, inputs, out: count.__setitem__(0, count[0] + module.training))
+        fit(model, wine, TrainConfig(optimizer="lbfgs", epochs=3, lbfgs_iters=iters), seed=0)
+        passes[iters] = count[0]
+    assert passes[1] <= 2 * 3 < passes[20], passes

@@ -67,7 +67,7 @@ class Objective:
     def __call__(self, trial: Any) -> float | tuple[float, ...]:
         self.current = trial.number
         self.before_trial(trial)
-        arch = sample_arch(self.space, trial, self.data.kind)
+        arch = sample_arch(self.space, trial, self.data.kind, len(self.data.train))
         seed = trial_seed(self.seed, trial.number)
         summary = summarize(arch)
         for key, value in {attrs.ARCH: arch.to_dict(), attrs.SUMMARY: summary, attrs.SEED: seed}.items():
