@@ -338,8 +338,13 @@ def test_npz_length_mismatch_and_nan(tmp_path: Path) -> None:
     X = np.ones((20, 3))
     X[4, 1] = np.inf
     np.savez(tmp_path / "n.npz", X=X, y=np.arange(20) % 2)
-    with pytest.raises(DataError, match="NaN or infinite"):
+    with pytest.raises(DataError, match=r"n.npz: X contains infinite values$"):
         load_data(spec(tmp_path / "n.npz", "tabular"))
+    images = np.ones((20, 8, 8))
+    images[3, 2, 2] = np.nan  # a missing pixel has no reading (a table's cell or a series' step has)
+    np.savez(tmp_path / "i.npz", X=images, y=np.arange(20) % 2)
+    with pytest.raises(DataError, match=r"i.npz: X contains NaN \(missing\) values; only a table's cells"):
+        load_data(spec(tmp_path / "i.npz", "image"))
 
 
 def test_csv_infinite_feature_names_column_and_row(tmp_path: Path) -> None:

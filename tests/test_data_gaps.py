@@ -132,3 +132,41 @@ def test_the_cli_searches_and_predicts_a_gappy_tsv_pair(workdir: Path, run_cli) 
     scored = run_cli("predict", "bundle", "G_TEST.tsv")
     assert scored.exit_code == 0, scored.stderr
     assert "scored against the file's column '0' (45 rows): accuracy" in scored.stderr
+
+
+def test_an_npz_with_missing_values_reads_as_the_same_data_in_a_text_file(tmp_path: Path) -> None:
+    """NaN in an NPZ's X is a missing value, as an empty cell of a CSV: series (a UCR set saved
+    N x T with gaps and unequal lengths) are filled along each series, said, in training and in
+    `nas predict`; a table's cells are filled with their column's training median, the tensors
+    those of the CSV with the same cells empty."""
+    from sklearn.datasets import load_breast_cancer
+
+    from nas.data.inputs import load_inputs
+    from tests.test_data_files import write_csv
+
+    X, y = _real_2d("GunPoint")
+    np.savez(tmp_path / "gappy.npz", X=_punched(X), y=y)
+    np.savez(tmp_path / "clean.npz", X=_filled_here(X), y=y)
+    data, expected = (load_data(spec(tmp_path / f"{name}.npz", "sequence")) for name in ("gappy", "clean"))
+    steps = sum(s.stop - s.start for s in GAPS.values()) + sum(150 - n for n in SHORT.values())
+    assert (f"X: {steps} missing step(s) in 5 of 50 series filled by linear interpolation between their neighbours "
+            "(the nearest known step at either end)") in data.notes
+    for ours, theirs in ((data.train, expected.train), (data.val, expected.val), (data.test, expected.test)):
+        assert np.allclose(ours.X.numpy(), theirs.X.numpy(), atol=1e-5) and np.array_equal(ours.y, theirs.y)
+    new, _ = load_inputs(tmp_path / "gappy.npz", data.describe())
+    assert np.allclose(new, load_inputs(tmp_path / "clean.npz", data.describe())[0], atol=1e-5)
+
+    bc = load_breast_cancer()
+    table = bc.data[:, :5].copy()
+    holes = np.random.default_rng(0).random(table.shape) < 0.1
+    table[holes] = np.nan
+    np.savez(tmp_path / "bc.npz", X=table, y=bc.target)
+    cells = [["" if np.isnan(v) else repr(float(v)) for v in row] + [int(t)] for row, t in zip(table, bc.target)]
+    csv = write_csv(tmp_path / "bc.csv", ["a", "b", "c", "d", "e", "label"], cells)
+    ours, theirs = load_data(spec(tmp_path / "bc.npz", "tabular")), load_data(spec(csv, "tabular", target="label"))
+    assert ours.preprocessing["fill"] == pytest.approx(theirs.preprocessing["fill"])
+    assert f"X: {int(holes.sum())} missing (NaN) cell(s) in 5 of 5 column(s) filled with their column's median " \
+           "over the training rows" in ours.notes
+    for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
+        assert np.isfinite(a.X.numpy()).all() and np.allclose(a.X.numpy(), b.X.numpy(), atol=1e-5)
+        assert np.array_equal(a.y, b.y)

@@ -55,7 +55,10 @@ def _npz(path: Path, info: dict[str, Any]) -> Read:
         raise DataError(f"{path}: {key} has shape {X.shape}; expected one row per input")
     layout = info.get("preprocessing", {}).get("layout")  # how the training file's axes were read
     answers = arrays.get("y" + key[1:])
-    return to_layout(X.astype(np.float32), info["task"], layout), [str(i) for i in range(len(X))], answers
+    X = to_layout(X.astype(np.float32), info["task"], layout)
+    if info["task"] == "sequence":  # missing steps filled along each series, as in training (npz_file)
+        X, _ = filled_series(f"{path}: {key}", X)
+    return X, [str(i) for i in range(len(X))], answers
 
 
 def _csv(path: Path, info: dict[str, Any]) -> Read:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw
+from nas.data.gaps import filled_series
 from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, looks_like_series, sequence_axes, to_layout
 from nas.data.tables import encode_target
 from nas.data.tasks import TASKS
@@ -100,8 +101,14 @@ def npz_task(path: Path, X: np.ndarray) -> str:
     return "image"
 
 
-def _features(path: Path, name: str, X: np.ndarray, task: str, layout: str | None = None) -> np.ndarray:
-    """An npz input array as float32 in the layout the task needs; DataError for text, wrong rank, NaN/inf."""
+def _features(path: Path, name: str, X: np.ndarray, task: str, layout: str | None = None) -> tuple[np.ndarray, str | None]:
+    """An npz input array as float32 in the layout the task needs, and a note when missing values
+    (NaN) were there; DataError for text, wrong rank, infinity, NaN in images.
+
+    NaN is a missing value, as in a CSV: a table's cells stay NaN here and are filled with their
+    column's training median (nas.data.fill_missing, after the split), a series' steps are filled
+    along the series (nas.data.gaps.filled_series: gaps, and the NaN padding of unequal lengths
+    that aeon and tslearn write). An image has no such reading."""
     if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.issubdtype(X.dtype, np.complexfloating):
         raise DataError(f"{path}: {name} is not real-valued numbers (dtype {X.dtype})")
     if X.ndim < 2:
@@ -111,9 +118,19 @@ def _features(path: Path, name: str, X: np.ndarray, task: str, layout: str | Non
     rank = TASKS[task].rank
     if rank is not None and X.ndim != rank:
         raise DataError(f"{path}: {name} has shape {X.shape}; a {task} task needs {TASKS[task].layout}")
-    if not np.isfinite(X).all():
-        raise DataError(f"{path}: {name} contains NaN or infinite values")
-    return X
+    if np.isinf(X).any():
+        raise DataError(f"{path}: {name} contains infinite values")
+    missing = np.isnan(X)
+    if not missing.any():
+        return X, None
+    if task == "sequence":
+        X, note = filled_series(f"{path}: {name}", X)
+        return X, f"{name}: {note}"
+    if X.ndim != 2:
+        raise DataError(f"{path}: {name} contains NaN (missing) values; only a table's cells or a series' steps can be filled")
+    columns = int(missing.any(axis=0).sum())
+    return X, (f"{name}: {int(missing.sum())} missing (NaN) cell(s) in {columns} of {X.shape[1]} column(s) filled "
+               f"with their column's median over the training rows")
 
 
 def _target(path: Path, key: str, y: np.ndarray) -> np.ndarray:
@@ -133,12 +150,13 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     given = arrays[parts[0]]
     sequence = spec.task == "sequence" and given.ndim == 3
     layout = (spec.layout or sequence_axes(given)) if sequence else None
-    X, y = [], []
+    X, y, missing_notes = [], [], []
     for key in parts:
         ykey = "y" + key[1:]
         if ykey not in arrays:
             raise DataError(f"{path}: has {key} but no {ykey}")
-        xs, ys = _features(path, key, arrays[key], spec.task, layout), _target(path, ykey, arrays[ykey])
+        (xs, filled), ys = _features(path, key, arrays[key], spec.task, layout), _target(path, ykey, arrays[ykey])
+        missing_notes += [filled] if filled else []
         if len(xs) != len(ys):
             raise DataError(f"{path}: {key} has {len(xs)} rows but {ykey} has {len(ys)}")
         if len(xs) == 0:
@@ -157,6 +175,7 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     elif spec.task == "sequence" and given.ndim == 2:
         notes.append(f"{parts[0]} of shape N x {given.shape[1]} read as series of {given.shape[1]} steps, one channel "
                      f"(--task tabular reads each column as a feature)")
+    notes += missing_notes
     ends = np.cumsum([len(x) for x in X])
     rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
     splits, test_rows, source = None, None, f"{path}"
