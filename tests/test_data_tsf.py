@@ -57,7 +57,7 @@ def test_every_window_of_every_series_is_a_row_and_each_series_last_steps_test(m
     assert set(test[test < rows]) == set(range(rows - 6, rows))
     data = load_data(DataSpec(task="sequence", path=str(path)))
     assert data.input_shape == (6, 1) and data.kind == "regression"
-    assert "1 missing step(s) ('?') filled by linear interpolation along their series" in data.notes
+    assert "1 missing step(s) filled by linear interpolation along their series" in data.notes
 
 
 def test_a_bad_tsf_file_or_flag_is_one_line(m1: Path, tmp_path: Path) -> None:

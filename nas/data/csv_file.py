@@ -18,8 +18,9 @@ from nas.data._split import MIN_PER_CLASS
 from nas.data.arff_file import is_arff
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
+from nas.data.long_csv import LongLayout, long_layout, long_raw
 from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target,
-                             looks_like_classes, missing_cells, numeric_column, pick_target, read_csv)
+                             looks_like_classes, missing_cells, numeric_column, orders_rows, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -40,27 +41,15 @@ def csv_rows_are_series(path: Path, target: str | None = None) -> bool:
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
 
 
-def _orders_rows(values: np.ndarray, numbers: np.ndarray | None) -> bool:
-    """Does a column put the rows in time order rather than measure anything? Numbers rising by one
-    step (years, 1, 2, 3, ..., a decimal month), or text that never repeats and holds a digit in
-    every cell (dates, time stamps, '1970 Q1', '1991 Jul'; not names: a state or a company per row
-    is not a time)."""
-    if numbers is None:
-        return len(np.unique(values)) == len(values) and all(any(c.isdigit() for c in v) for v in values.tolist())
-    steps = np.diff(numbers)
-    return (len(steps) > 0 and bool(np.isfinite(steps).all()) and float(steps.min()) > 0
-            and bool(np.allclose(steps, steps[0], rtol=1e-3)))
-
-
 def series_column(columns: Columns, target: str | None = None) -> str | None:
     """The value column of a file that holds one series over time, else None: every column but
-    one orders the rows (`_orders_rows`: a date, a year), and the one left is numbers (`target`,
+    one orders the rows (`orders_rows`: a date, a year), and the one left is numbers (`target`,
     when given). Such a file has one reading, a forecast: as a table its only feature would be
     the date. A text column that repeats (a category) makes it a table."""
     values = []
     for name, column in columns.items():
         numbers = as_numbers(column)
-        if not _orders_rows(column, numbers):
+        if not orders_rows(column, numbers):
             if numbers is None or values:
                 return None  # a category, or a second column of values: a table (found at once on a wide one)
             values.append(name)
@@ -149,6 +138,28 @@ def _row_number(columns: Columns, target: str | None) -> str | None:
     return name if counts and numbers[-1] - numbers[0] + 1 <= 1.1 * len(numbers) else None
 
 
+def _without_row_number(columns: Columns, target: str | None, notes: list[str]) -> Columns:
+    """`columns` without a first column that numbers the rows (`_row_number`), said in `notes`."""
+    if (counter := _row_number(columns, target)) is None:
+        return columns
+    first, last = (int(v) for v in as_numbers(columns[counter])[[0, -1]])
+    notes.append(f"column '{counter}' ignored: it numbers the rows {first} to {last} (a row index, not a measurement)")
+    return {name: values for name, values in columns.items() if name != counter}
+
+
+def many_series(path: Path, target: str | None = None) -> LongLayout | None:
+    """The columns of a CSV of many series in long format (nas.data.long_csv), a row number
+    aside; None when it is not one."""
+    return long_layout(_without_row_number(read_csv(path), target, []), target)
+
+
+def _long(path: Path, spec: DataSpec, layout: LongLayout) -> Raw:
+    notes: list[str] = []
+    columns = _without_row_number(read_csv(path, notes), spec.target, notes)
+    raw = long_raw(path, columns, layout, spec.window)
+    return replace(raw, notes=(*notes, *raw.notes))
+
+
 class Followed(NamedTuple):
     """What the training file's reading decided about its columns, for reading its test file alike."""
 
@@ -197,9 +208,8 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     """
     notes: list[str] = []
     columns = read_csv(path, notes)
-    if follow is None and (counter := _row_number(columns, spec.target)) is not None:
-        first, last = (int(v) for v in as_numbers(columns.pop(counter))[[0, -1]])
-        notes.append(f"column '{counter}' ignored: it numbers the rows {first} to {last} (a row index, not a measurement)")
+    if follow is None:
+        columns = _without_row_number(columns, spec.target, notes)
     columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
     if kind == "classification" and not every_class:
@@ -251,7 +261,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Se
         numeric = list(like)
     else:
         numeric = [n for n, v in parsed.items() if v is not None]  # text columns (dates) are skipped
-        times = [n for n in numeric if n != spec.target and _orders_rows(columns[n], parsed[n])]
+        times = [n for n in numeric if n != spec.target and orders_rows(columns[n], parsed[n])]
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
         numeric = [n for n in numeric if n not in times]
@@ -318,11 +328,14 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
 
 
 def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw | Series:
-    """A table (--target); a series whose --target is forecast one step ahead, with --window or for
-    a sequence task on a file of one series over time (`series_column`; the window then chosen by
-    nas.data.window); for another sequence task, one series per row (`_rows_as_series`).
+    """Many series in long format (`many_series`, a sequence task); a table (--target); a series
+    whose --target is forecast one step ahead, with --window or for a sequence task on a file of
+    one series over time (`series_column`; the window then chosen by nas.data.window); for
+    another sequence task, one series per row (`_rows_as_series`).
     Without --target, an obvious target is taken and said (`_implied_target`); it is stored with
     the study's preprocessing, and found the same way again on every reload."""
+    if spec.task == "sequence" and spec.kind != "classification" and (layout := many_series(path, spec.target)):
+        return _long(path, spec, layout)
     note = ""
     if spec.target is None:
         target, note = _implied_target(path, spec)

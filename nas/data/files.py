@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
-from nas.data.csv_file import csv_rows_are_series, load_csv, series_column
+from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
 from nas.data.tables import read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
@@ -64,7 +64,8 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
         return "image"
     if kind == ".csv":
         one_series = not window and series_column(read_csv(p), target) is not None
-        return "sequence" if window or one_series or csv_rows_are_series(p, target) else "tabular"
+        series = window or one_series or many_series(p, target) or csv_rows_are_series(p, target)
+        return "sequence" if series else "tabular"
     if kind == ".npz":
         arrays = npz_arrays(p)
         return npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])

@@ -15,6 +15,7 @@ from nas.data.files import TEXT_TABLES, file_kind
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
+from nas.data.long_csv import LongLayout, read_long
 from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
@@ -138,15 +139,25 @@ READERS: dict[str, Callable[[Path, dict[str, Any]], Read]] = {
 }
 
 
-def _tsf(path: Path, info: dict[str, Any]) -> Inputs:
-    """A .tsf file's series cut into windows as training cut them (nas.data.tsf_file), each
-    series scaled by its own mean absolute value: one forecast per window, the last one past the
+def _many_series(path: Path, info: dict[str, Any]) -> Inputs:
+    """Many series, a .tsf file's or a long-format CSV's (read by the columns training read,
+    `long_columns`), cut into windows as training cut them (nas.data.tsf_file), each series
+    scaled by its own mean absolute value: one forecast per window, the last one past the
     series' end; the steps after the others are the answers."""
-    window = int(info.get("preprocessing", {}).get("tsf_window", 0))
+    prep = info.get("preprocessing", {})
+    window = int(prep.get("tsf_window", 0))
     if not window:
         raise DataError(f"{path}: a .tsf file is read by a model trained on one (this one was trained on "
                         f"{info.get('task')} data of another kind)")
-    tsf = read_tsf(path)
+    if file_kind(path) == ".tsf":
+        tsf = read_tsf(path)
+    else:
+        columns = read_csv(path)
+        layout = LongLayout(*prep["long_columns"])
+        if missing := [c for c in (layout.id, layout.time, layout.value) if c not in columns]:
+            raise DataError(f"{path}: no column '{missing[0]}' (the model's series were read from columns "
+                            f"'{layout.id}', '{layout.time}' and '{layout.value}')")
+        tsf = read_long(path, columns, layout)
     X, names, answers, offset, unit = [], [], [], [], []
     for name, values in zip(tsf.names, tsf.series):
         if len(values) < window:
@@ -160,7 +171,6 @@ def _tsf(path: Path, info: dict[str, Any]) -> Inputs:
         unit.append(np.full(len(rows), scale))
     if not X:
         raise DataError(f"{path}: no series of {window} steps or more (the model reads windows of {window})")
-    prep = info.get("preprocessing", {})
     return Inputs(apply_standardize(np.concatenate(X).astype(np.float32), prep, info["task"]), names,
                   np.concatenate(answers), np.concatenate(offset), np.concatenate(unit))
 
@@ -169,8 +179,8 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     """Model-ready float32 inputs, one name per row (file name or row index) and the answers the
     input held beside them, if any (`Inputs`)."""
     path = Path(path)
-    if path.is_file() and file_kind(path) == ".tsf":
-        return _tsf(path, info)
+    if path.is_file() and (file_kind(path) == ".tsf" or "long_columns" in info.get("preprocessing", {})):
+        return _many_series(path, info)
     if path.is_dir():
         X, names, answers = _folder(path, info)
     elif not path.exists():

@@ -224,6 +224,18 @@ _MISSING_SPELLINGS = np.array(sorted({"".join(chars) for word in MISSING
                                       for chars in product(*({c.lower(), c.upper()} for c in word))}))
 
 
+def orders_rows(values: np.ndarray, numbers: np.ndarray | None) -> bool:
+    """Does a column put the rows in time order rather than measure anything? Numbers rising by one
+    step (years, 1, 2, 3, ..., a decimal month), or text that never repeats and holds a digit in
+    every cell (dates, time stamps, '1970 Q1', '1991 Jul'; not names: a state or a company per row
+    is not a time)."""
+    if numbers is None:
+        return len(np.unique(values)) == len(values) and all(any(c.isdigit() for c in v) for v in values.tolist())
+    steps = np.diff(numbers)
+    return (len(steps) > 0 and bool(np.isfinite(steps).all()) and float(steps.min()) > 0
+            and bool(np.allclose(steps, steps[0], rtol=1e-3)))
+
+
 def missing_cells(values: np.ndarray) -> np.ndarray:
     """Which cells of a column of strings read as a missing value (MISSING, any case)."""
     return np.isin(values.astype(str), _MISSING_SPELLINGS)

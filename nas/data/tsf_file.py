@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -151,13 +151,32 @@ def load_tsf(path: Path, spec: DataSpec) -> Raw:
 
 
 def tsf_raw(path: Path, window: int | None = None) -> Raw:
-    """Windows of every series, their changes over each series' scale, split by time within each
-    series: the last `horizon` steps test, the `horizon` before validate, the rest train. A series
-    too short to train on still validates and tests the model of the others. `window`: steps per
-    input (None: `default_window`)."""
+    """Windows of every series of a .tsf file (`series_raw`): its `@horizon` (1 when it has none)
+    tests, `window` steps per input (None: `default_window`)."""
     tsf = read_tsf(path)
-    horizon = tsf.horizon or 1
-    given, window = window is not None, window or default_window(tsf)
+    cut = Cut(tsf.horizon or 1, "(@horizon)", window or default_window(tsf),
+              "--window" if window else "the horizon, a season, at least 4")
+    return series_raw(tsf, path, ".tsf", cut)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How many series are cut into rows: the steps each series tests (and validates), the
+    window, and why each (said in the notes)."""
+
+    horizon: int
+    horizon_why: str
+    window: int
+    window_why: str
+
+
+def series_raw(tsf: TsfFile, path: Path, kind: str, cut: Cut, extra: dict[str, Any] | None = None) -> Raw:
+    """Windows of every series, their changes over each series' scale, split by time within each
+    series: the last `cut.horizon` steps test, the `cut.horizon` before validate, the rest train.
+    A series too short to train on still validates and tests the model of the others. `kind`
+    names the file's type in the source ('.tsf', 'long CSV'); `extra`: more to store in the
+    preprocessing (how `nas predict` reads such a file again)."""
+    horizon, window = cut.horizon, cut.window
     rows_X, rows_y, roles, short = [], [], [], 0
     for values in tsf.series:
         if len(values) <= window:
@@ -178,15 +197,15 @@ def tsf_raw(path: Path, window: int | None = None) -> Raw:
         raise DataError(f"{path}: no series is longer than {window + 2 * horizon} steps (a window of {window}, then "
                         f"{horizon} to validate and {horizon} to test): nothing to train on; {hint}")
     lengths = [len(s) for s in tsf.series]
-    notes = [f"{len(tsf.series)} series of {min(lengths)} to {max(lengths)} {tsf.frequency or ''} steps, forecast one "
-             f"step ahead by one model from their last {window} steps ({'--window' if given else 'the horizon, a season, at least 4'}); "
-             f"the last {horizon} steps of each series (@horizon) are the test split, the {horizon} before them validate",
+    notes = [f"{len(tsf.series)} series of {min(lengths)} to {max(lengths)} {tsf.frequency + ' ' if tsf.frequency else ''}steps, forecast one "
+             f"step ahead by one model from their last {window} steps ({cut.window_why}); "
+             f"the last {horizon} steps of each series {cut.horizon_why} are the test split, the {horizon} before them validate",
              "each series divided by its mean absolute value over its training steps, each window read as changes from "
              "its last step: errors are in those units (a change's error is its level's), for nas and the baseline alike"]
     if short:
         notes.append(f"{short} series of {window} steps or fewer left out (no window with a step after it)")
     if tsf.filled:
-        notes.append(f"{tsf.filled} missing step(s) ('?') filled by linear interpolation along their series")
+        notes.append(f"{tsf.filled} missing step(s) filled by linear interpolation along their series")
     splits = tuple(np.flatnonzero(role == r) for r in (0, 1, 2))
-    return Raw(X.astype(np.float32), y.astype(np.float32), "regression", [], f"{path} (.tsf, {len(tsf.series)} series)",
-               splits=splits, extra={"tsf_window": window}, notes=tuple(notes))
+    return Raw(X.astype(np.float32), y.astype(np.float32), "regression", [], f"{path} ({kind}, {len(tsf.series)} series)",
+               splits=splits, extra={"tsf_window": window, **(extra or {})}, notes=tuple(notes))
