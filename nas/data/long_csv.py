@@ -51,7 +51,7 @@ class LongLayout:
 
 def _groups(ids: np.ndarray) -> list[np.ndarray]:
     """Each id's rows, in file order, the ids in order of first appearance (one sort, not a scan per id)."""
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    inverse = np.unique(ids, return_inverse=True)[1]
     order = np.argsort(inverse, kind="stable")
     bounds = np.flatnonzero(np.diff(inverse[order])) + 1
     groups = np.split(order, bounds)
@@ -72,7 +72,8 @@ def _dates(values: np.ndarray) -> np.ndarray | None:
 # A column of step numbers is a time when it is named as one (Nixtla's `ds`, pandas' and
 # Darts' usual names); a count 1, 2, 3 under another name is as often a cross-classified table's
 # other factor (R's morley: 5 experiments of runs 1-20; crimtab: heights by finger lengths).
-TIME_NAMES = frozenset({"ds", "date", "datetime", "timestamp", "time", "t", "step", "timestep", "time_idx", "period", "year", "yr"})
+TIME_NAMES = frozenset({"ds", "date", "datetime", "timestamp", "time", "t", "step", "timestep", "time_idx", "period",
+                        "year", "yr"})
 YEARS = (1000, 2999)
 REGULAR = 0.75  # of a series' steps at its usual spacing (within 0.9-1.12 of the median: months, weekdays)
 
