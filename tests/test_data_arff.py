@@ -98,15 +98,47 @@ def test_an_arff_test_file_and_new_rows_for_predict(tmp_path: Path) -> None:
     assert read.X.shape == (36, 15) and set(read.answers) <= {"c0", "c1", "c2"}
 
 
+def test_string_attributes_and_sparse_rows_read_as_the_same_table(tmp_path: Path) -> None:
+    """What scipy's reader refuses, OpenML's string attributes and sparse rows ({index value, ...},
+    omitted cells 0 or a nominal attribute's first value), reads as the same table: wine written
+    sparse (its zeros left out), and with a string attribute naming each row (ignored as a name
+    per row, as in a CSV), gives the tensors of the dense file."""
+    dense = load_data(_spec(_wine_arff(tmp_path / "dense.arff")))
+    lines = (tmp_path / "dense.arff").read_text().splitlines()
+    at = lines.index("@data")
+    header, rows = lines[:at], lines[at + 1:]
+    sparse_rows = []
+    for i, row in enumerate(rows):
+        cells = row.split(",")
+        if i % 7 == 0:
+            cells[4] = "0.0"  # a zero the sparse row leaves out
+        kept = [f"{j} {c}" for j, c in enumerate(cells) if c not in ("0.0", "high")]  # high: the nominal default
+        sparse_rows.append("{" + ", ".join(kept) + "}")
+        rows[i] = ",".join(cells)
+    (tmp_path / "zeros.arff").write_text("\n".join([*header, "@data", *rows]) + "\n")
+    (tmp_path / "sparse.arff").write_text("\n".join([*header, "@data", *sparse_rows]) + "\n")
+    at_class = header.index("@attribute cultivar {c0,c1,c2}")
+    named = [*header[:at_class], "@attribute 'specimen id' string", *header[at_class:], "@data",
+             *(f"{row.rsplit(',', 1)[0]},'wine no. {i}',{row.rsplit(',', 1)[1]}" for i, row in enumerate(rows))]
+    (tmp_path / "named.arff").write_text("\n".join(named) + "\n")
+    zeros = load_data(_spec(tmp_path / "zeros.arff"))
+    for other in ("sparse", "named"):
+        data = load_data(_spec(tmp_path / f"{other}.arff"))
+        for a, b in ((data.train, zeros.train), (data.val, zeros.val), (data.test, zeros.test)):
+            assert np.array_equal(a.X.numpy(), b.X.numpy()) and np.array_equal(a.y.numpy(), b.y.numpy()), other
+    assert zeros.input_shape == dense.input_shape
+    assert any("specimen id" in note for note in load_data(_spec(tmp_path / "named.arff")).notes)
+
+
 def test_bad_arff_files_are_refused_in_one_line(tmp_path: Path) -> None:
     broken = tmp_path / "broken.arff"
     broken.write_text("@relation broken\n@attribute a numeric\n@attribute b {x,y}\n@data\n1,x\nabc,y\n")
     with pytest.raises(DataError, match=r"broken.arff: unreadable ARFF file \("):
         load_data(_spec(broken, target="b"))
-    text = tmp_path / "text.arff"
-    text.write_text("@relation t\n@attribute note string\n@attribute c {x,y}\n@data\n'a',x\n'b',y\n")
-    with pytest.raises(DataError, match=r"text.arff: unreadable ARFF file \(.*[Ss]tring"):
-        load_data(_spec(text))
+    sparse = tmp_path / "sparse.arff"
+    sparse.write_text("@relation s\n@attribute a numeric\n@attribute c {x,y}\n@data\n{0 1, 1 x}\n{0 abc}\n")
+    with pytest.raises(DataError, match=r"sparse.arff: unreadable ARFF file \("):
+        load_data(_spec(sparse))
     empty = tmp_path / "empty.arff"
     empty.write_text("@relation e\n@attribute a numeric\n@attribute c {x,y}\n@data\n")
     with pytest.raises(DataError, match=r"empty.arff: has a header but no data rows"):
