@@ -213,3 +213,41 @@ def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
     odd = (tmp_path / "report.csv").read_text().replace('"234,289"', '"234,28"')
     (tmp_path / "odd.csv").write_text(odd)
     assert "GNP" in load_data(spec(tmp_path / "odd.csv", "tabular", target="TOTEMP")).preprocessing.get("categories", {})
+
+
+def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
+    """A text table compressed with gzip, bzip2 or xz (UCI's and Kaggle's downloads) reads as the
+    plain file, in training and in `nas predict`, its study named without the suffixes; scikit-
+    learn's own digits.csv.gz (no header; its first row integers that repeat, so data, not names;
+    its first column all 0, so not the label) is 64 pixels and a class of 10. A truncated file,
+    and a compressed file of another format, are one line each."""
+    import bz2
+    import gzip
+    import lzma
+    import shutil
+
+    import sklearn
+
+    from nas.data.inputs import read_inputs
+
+    shipped = Path(sklearn.__file__).parent / "datasets" / "data" / "digits.csv.gz"
+    digits = load_data(DataSpec(task=None, path=str(shutil.copy(shipped, tmp_path / "digits.csv.gz"))).resolved())
+    assert (digits.task, digits.input_shape, digits.name) == ("tabular", (64,), "digits")
+    assert len(digits.class_names) == 10 and digits.preprocessing["target"] == "64"
+    plain = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows(60))
+    expected = load_data(spec(plain, "tabular", target="label"))
+    for suffix, opener in ((".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)):
+        packed = tmp_path / f"t.csv{suffix}"
+        with opener(packed, "wb") as f:
+            f.write(plain.read_bytes())
+        data = load_data(spec(packed, "tabular", target="label"))
+        assert data.name == "t" and np.array_equal(data.train.X.numpy(), expected.train.X.numpy())
+        assert np.array_equal(read_inputs(packed, data.describe()).X, read_inputs(plain, data.describe()).X)
+    truncated = tmp_path / "cut.csv.gz"
+    truncated.write_bytes((tmp_path / "t.csv.gz").read_bytes()[:40])
+    with pytest.raises(DataError, match=r"cut.csv.gz: unreadable CSV file \(Compressed file ended"):
+        load_data(spec(truncated, "tabular", target="label"))
+    other = tmp_path / "w.arff.gz"
+    other.write_bytes((tmp_path / "t.csv.gz").read_bytes())
+    with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* which may be compressed"):
+        load_data(DataSpec(task=None, path=str(other)).resolved())

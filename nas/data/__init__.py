@@ -21,7 +21,7 @@ from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
-from nas.data.tables import fit_categories, forget_parsed, one_hot, windows
+from nas.data.tables import data_name, fit_categories, forget_parsed, one_hot, windows
 from nas.data.tasks import TASKS, Task
 from nas.data.window import default_window
 from nas.errors import DataError, UsageError, nearest
@@ -186,7 +186,7 @@ def load_data(spec: DataSpec) -> TaskData:
         if spec.dataset is not None:
             raise UsageError("--data and --dataset: pass one of them, not both")
         path = Path(spec.path).resolve()
-        name, raw, window = path.stem if path.is_file() else path.name, load_file(spec), None
+        name, raw, window = data_name(path) if path.is_file() else path.name, load_file(spec), None
         if spec.test_path is not None:
             raw = with_test_file(raw, spec)
         forget_parsed()  # the rows are in `raw` now: a large CSV's text is not kept through the search

@@ -284,11 +284,14 @@ TARGET_NAMES = ("target", "label", "class", "y")
 
 def _holds_classes(values: np.ndarray) -> bool:
     """Class labels: few integers, each seen a few times (nas.data.tables.looks_like_classes), or
-    text of at most MAX_CATEGORIES values, one of them seen twice (not an id)."""
+    text of at most MAX_CATEGORIES values, one of them seen twice (not an id); two values at
+    least (the first pixel of scikit-learn's digits.csv.gz is 0 in every row: not the label)."""
+    distinct = len(np.unique(values))
+    if distinct < 2:
+        return False
     numbers = as_numbers(values)
     if numbers is not None:
         return looks_like_classes(numbers)
-    distinct = len(np.unique(values))
     return distinct <= MAX_CATEGORIES and distinct < len(values)
 
 

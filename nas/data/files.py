@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
-from nas.data.tables import read_csv
+from nas.data.tables import format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
@@ -42,7 +42,9 @@ def file_kind(path: Path) -> str:
     ARFF file of multivariate series: nas.data.arff_file) or the file's own suffix."""
     if path.is_dir():
         return "folder"
-    suffix = path.suffix.lower()
+    suffix = format_suffix(path)
+    if suffix != path.suffix.lower():  # compressed: only a text table is read so
+        return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
     return ".csv" if suffix in TEXT_TABLES else suffix
@@ -50,8 +52,8 @@ def file_kind(path: Path) -> str:
 
 def _unsupported(path: Path) -> DataError:
     sheet = " (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else ""
-    return DataError(f"{path}: unsupported data file type '{path.suffix}'{sheet} (expected a folder of images, .npz, .ts, "
-                     f".tsf, .arff or a text table: {', '.join(TEXT_TABLES)})")
+    return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{sheet} (expected a folder of images, .npz, .ts, "
+                     f".tsf, .arff or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

@@ -5,12 +5,16 @@ encoded the same way both times. One-hot categories are fitted on the training s
 """
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import lzma
 import re
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,13 +57,15 @@ def _looks_like_data(header: list[str]) -> bool:
     """Is this first row data, not names (a file saved without a header, as the UCR archive's .tsv
     or UCI's iris.data: `5.1,3.5,1.4,0.2,Iris-setosa`)? Numbers with a fraction are: names never
     are; so is a row of which they are most, beside a few words (a label). Integers can be names
-    (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names."""
+    (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names,
+    unless one repeats: names do not (scikit-learn's own digits.csv.gz starts `0,0,5,13,9,1,0,0`)."""
     cells = np.array(header)
     numbers = np.array([float(n[0]) if (n := as_numbers(cells[i:i + 1])) is not None else np.nan
                         for i in range(len(cells))])
     finite = np.isfinite(numbers)
     fractions = finite & (numbers != np.round(np.where(finite, numbers, 0)))
-    return len(header) > 1 and bool(fractions.any()) and 2 * int(finite.sum()) > len(header)
+    repeated = bool(finite.all()) and len(set(header)) < len(header)
+    return len(header) > 1 and (repeated or (bool(fractions.any()) and 2 * int(finite.sum()) > len(header)))
 
 
 NO_HEADER = "no header row (the first row is numbers): columns named"  # read_csv's note, when it names columns
@@ -96,6 +102,35 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     return dict(columns)
 
 
+# A text table may come compressed (UCI's and Kaggle's downloads, scikit-learn's own digits.csv.gz),
+# as pandas reads it: by the last suffix, the one before it naming the format (`sales.csv.gz`).
+COMPRESSED: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# What a damaged compressed file raises as it is read (a truncated gzip: EOFError; bad xz data: LZMAError).
+COMPRESSION_ERRORS = (EOFError, lzma.LZMAError)
+
+
+def format_suffix(path: Path) -> str:
+    """The suffix that names the file's format, in lower case: `.csv` for sales.csv and sales.csv.gz."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if len(suffixes) >= 2 and suffixes[-1] in COMPRESSED:
+        return suffixes[-2]
+    return path.suffix.lower()
+
+
+def data_name(path: Path) -> str:
+    """A file's name without its suffixes of format and compression (sales for sales.csv.gz)."""
+    name = path.name
+    if path.suffix.lower() in COMPRESSED:
+        name = name[: -len(path.suffix)]
+    return Path(name).stem
+
+
+def _open_text(path: Path, encoding: str) -> Any:
+    """The file as text, decompressed when its suffix says so (COMPRESSED)."""
+    opener = COMPRESSED.get(path.suffix.lower())
+    return path.open(newline="", encoding=encoding) if opener is None else opener(path, "rt", newline="", encoding=encoding)
+
+
 # Text encodings tried in turn: UTF-8 (a byte-order mark dropped), then Windows' Western code page
 # (Excel's "CSV" on Windows), then Latin-1, which decodes any bytes.
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -106,7 +141,7 @@ def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str, str]:
     """The file's non-blank rows (the first `head` + 1 of them), the encoding that read them and the delimiter."""
     for encoding in ENCODINGS:
         try:
-            with path.open(newline="", encoding=encoding) as f:
+            with _open_text(path, encoding) as f:
                 delimiter = _delimiter(f.read(8192))
                 f.seek(0)
                 lines = (line.split() for line in f) if delimiter == WHITESPACE else csv.reader(f, delimiter=delimiter)
@@ -114,7 +149,7 @@ def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str, str]:
                 return list(islice(filled, None if head is None else head + 1)), encoding, delimiter
         except UnicodeDecodeError:
             continue
-        except (OSError, csv.Error) as exc:
+        except (OSError, csv.Error, *COMPRESSION_ERRORS) as exc:
             raise DataError(f"{path}: unreadable CSV file ({exc})") from None
     raise DataError(f"{path}: unreadable CSV file (not text in {', '.join(ENCODINGS)})")  # latin-1 reads any bytes
 
