@@ -153,3 +153,49 @@ def test_a_search_with_a_test_file_resumes_only_with_the_same_test_file(wine_pai
     predicted = run_cli("predict", "bundle", test)
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 51
     assert predicted.stderr.startswith(f"scored against the file's column 'label' (50 rows): accuracy {shipped}")
+
+
+def _digit_folders(root: Path, parts: dict[str, range]) -> None:
+    """scikit-learn's digits as PNGs, one folder per split, one sub-folder per class (0-9)."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    for part, rows in parts.items():
+        for i in rows:
+            folder = root / part / str(d.target[i])
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray((d.images[i] * 15).astype(np.uint8)).save(folder / f"{i}.png")
+
+
+def test_a_folder_of_train_and_test_folders_keeps_its_split(tmp_path: Path) -> None:
+    """Kaggle's layout, data/train/<class>/ and data/test/<class>/ (and val/): the test images are
+    the test split as given, a validation folder validates, without one a quarter of train/ does,
+    said in a data: line; a test class training never saw, two folders of one split and
+    --test-data beside it are one line each. A folder of classes of which one is named 'train'
+    is still a folder of classes."""
+    _digit_folders(tmp_path / "pair", {"train": range(0, 300), "Test": range(300, 400)})
+    data = load_data(DataSpec(task=None, path=str(tmp_path / "pair")).resolved())
+    assert data.task == "image" and data.input_shape == (1, 8, 8) and len(data.class_names) == 10
+    assert len(data.test) == 100 and len(data.train) + len(data.val) == 300 and len(data.val) >= 70
+    assert data.notes[-1] == ("the folders train/ and Test/ are the split as given; no validation folder: a quarter of "
+                              "train/, drawn by --seed, validates")
+    _digit_folders(tmp_path / "three", {"train": range(0, 300), "val": range(300, 360), "test": range(360, 400)})
+    three = load_data(DataSpec(task="image", path=str(tmp_path / "three")))
+    assert (len(three.train), len(three.val), len(three.test)) == (300, 60, 40)
+    with pytest.raises(UsageError, match=r"--test-data: .*three holds its own split already \(its train / test folders\)"):
+        load_data(DataSpec(task="image", path=str(tmp_path / "three"), test_path=str(tmp_path / "pair" / "Test")))
+    _digit_folders(tmp_path / "twice", {"train": range(0, 100), "training": range(100, 200), "test": range(200, 230)})
+    with pytest.raises(DataError, match=r"twice: two train folders \((train/ and training/|training/ and train/)\)"):
+        load_data(DataSpec(task="image", path=str(tmp_path / "twice")))
+    from sklearn.datasets import load_digits
+
+    sevens = load_digits().target == 7
+    _digit_folders(tmp_path / "new", {"train": [i for i in range(300) if not sevens[i]], "test": range(300, 400)})
+    with pytest.raises(DataError, match=r"new/test/7: a class the training folder does not have \(0, 1, 2, 3, 4, 5, 6, 8, 9\)"):
+        load_data(DataSpec(task="image", path=str(tmp_path / "new")))
+    from tests.test_data_files import write_pngs
+
+    write_pngs(tmp_path / "classes" / "train", 6)
+    write_pngs(tmp_path / "classes" / "cat", 6, seed=1)
+    assert load_data(DataSpec(task="image", path=str(tmp_path / "classes"))).class_names == ["cat", "train"]

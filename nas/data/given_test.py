@@ -113,6 +113,7 @@ def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw | Series:
     if train.splits is not None or train.test_rows is not None:
         own = ("each series' last @horizon steps test" if file_kind(Path(str(spec.path))) == ".tsf"
                else "each series' last fifth tests" if "long_columns" in train.extra
+               else "its train / test folders" if file_kind(Path(str(spec.path))) == "folder"
                else "X_val or X_test; pass X and y only")
         raise UsageError(f"--test-data: {spec.path} holds its own split already ({own})")
     test = _read_test(train, spec)

@@ -73,22 +73,88 @@ def common_size(probes: dict[Path, tuple[tuple[int, int], bool]],
                   f" (--image-size N: N x N)")
 
 
+# Sub-folders named as a split (any case): a dataset shipped as train/ and test/ (and val/)
+# folders of class folders, Kaggle's and most papers' layout (chest_xray/train/NORMAL/...).
+SPLIT_FOLDERS = {"train": 0, "training": 0, "val": 1, "valid": 1, "validation": 1, "dev": 1, "test": 2, "testing": 2}
+SPLIT_WORDS = ("train", "validation", "test")
+
+
+def split_folders(root: Path) -> dict[int, Path] | None:
+    """Role (0 train, 1 validation, 2 test) -> folder, when every sub-folder of `root` is named as
+    a split (SPLIT_FOLDERS) and one is the training set; None for a folder of class folders."""
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    roles = [SPLIT_FOLDERS.get(p.name.lower()) for p in folders]
+    if not folders or None in roles or 0 not in roles or len(folders) < 2:
+        return None
+    given: dict[int, Path] = {}
+    for role, folder in zip(roles, folders):
+        if role in given:
+            raise DataError(f"{root}: two {SPLIT_WORDS[role]} folders ({given[role].name}/ and {folder.name}/)")
+        given[role] = folder
+    return given
+
+
+def _read(classes: dict[str, list[Path]], names: list[str], where: Path, size: tuple[int, int],
+          channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """The images of `classes` at one size and channel count, labelled by their index in `names`."""
+    for name in classes:
+        if name not in names:
+            raise DataError(f"{where / name}: a class the training folder does not have ({', '.join(names)})")
+    files = [f for fs in classes.values() for f in fs]
+    labels = np.array([names.index(name) for name, fs in classes.items() for _ in fs], dtype=np.int64)
+    return np.stack([read_image(f, size, channels) for f in files]), labels
+
+
 def load_image_folder(root: Path, image_size: int | None,
                       read_as: tuple[tuple[int, int], int] | None = None) -> Raw:
     """All images of all class folders as (N, C, H, W) values 0-255 (scaled to 0-1 before
     standardising). `read_as` = ((H, W), channels) reads them as another folder's were (a test
-    folder read like its training folder, nas.data.given_test)."""
+    folder read like its training folder, nas.data.given_test). A folder of train/ and test/
+    (and val/) folders keeps that split (`_given_split`)."""
+    if read_as is None and (given := split_folders(root)) is not None:
+        return _given_split(root, given, image_size)
     classes = class_folders(root, to_split=read_as is None)
     files = [f for fs in classes.values() for f in fs]
-    labels = np.concatenate([np.full(len(fs), i, dtype=np.int64) for i, fs in enumerate(classes.values())])
     probes = {f: _probe(f) for f in files}
     if read_as is not None:
         (size, channels), note = read_as, None
     else:
         size, note = common_size(probes, image_size)
         channels = 3 if any(colour for _, colour in probes.values()) else 1
-    X = np.stack([read_image(f, size, channels) for f in files])
+    X, labels = _read(classes, list(classes), root, size, channels)
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(X, labels, "classification", list(classes), f"{root} (image folder, {len(files)} {mode} images "
                f"{size[1]}x{size[0]})", scale=1 / 255, extra={"image_size": list(size)},
                notes=(note,) if note else ())
+
+
+def _given_split(root: Path, given: dict[int, Path], image_size: int | None) -> Raw:
+    """Images split as the folders say, as an NPZ's X_train / X_val / X_test are: a test folder is
+    the test split as given; a validation folder validates (and tests, without a test folder);
+    without one, a quarter of the training folder, drawn by --seed, validates. The size and
+    channels are the training images' (nas never looks at the test images to choose them)."""
+    train = class_folders(given[0])
+    probes = {f: _probe(f) for fs in train.values() for f in fs}
+    size, note = common_size(probes, image_size)
+    channels = 3 if any(colour for _, colour in probes.values()) else 1
+    names = list(train)
+    parts = {role: _read(train if role == 0 else class_folders(folder, to_split=False), names, folder, size, channels)
+             for role, folder in sorted(given.items())}
+    ends = np.cumsum([len(y) for _, y in parts.values()])
+    rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
+    said = " and ".join(f"{given[role].name}/" for role in sorted(given))
+    notes = [note] if note else []
+    if 1 in rows:
+        splits, test_rows = (rows[0], rows[1], rows.get(2, rows[1])), None
+        notes.append(f"the folders {said} are the split as given" + ("" if 2 in rows else
+                     f"; no test folder: the test metrics are computed on the validation images ({given[1].name}/)"))
+    else:
+        splits, test_rows = None, rows[2]
+        notes.append(f"the folders {said} are the split as given; no validation folder: a quarter of "
+                     f"{given[0].name}/, drawn by --seed, validates")
+    X = np.concatenate([x for x, _ in parts.values()])
+    y = np.concatenate([labels for _, labels in parts.values()])
+    mode = "RGB" if channels == 3 else "grayscale"
+    return Raw(X, y, "classification", names, f"{root} (image folders {said}, {len(y)} {mode} images "
+               f"{size[1]}x{size[0]})", scale=1 / 255, extra={"image_size": list(size)}, splits=splits,
+               test_rows=test_rows, notes=tuple(notes))
