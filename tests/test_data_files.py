@@ -106,15 +106,17 @@ def test_npz_train_test_pair_keeps_its_test_and_validates_on_a_quarter_of_train(
         load_data(spec(tmp_path / "only.npz", "tabular"))
 
 
-@pytest.mark.parametrize("shape, task", [((20, 1, 24), "sequence"), ((20, 100, 6), "sequence"),
-                                         ((20, 6, 100), "sequence"), ((20, 28, 28), None), ((20, 16, 40), None)])
-def test_a_3d_npz_is_sequences_when_its_shape_cannot_be_images(tmp_path: Path, shape: tuple[int, ...],
+@pytest.mark.parametrize("shape, dtype, task", [((20, 1, 24), np.float32, "sequence"), ((20, 100, 6), np.float32, "sequence"),
+                                                ((20, 6, 100), np.float32, "sequence"), ((20, 28, 28), np.float32, "image"),
+                                                ((20, 16, 40), np.uint8, "image"), ((20, 16, 40), np.float32, None)])
+def test_a_3d_npz_is_sequences_when_its_shape_cannot_be_images(tmp_path: Path, shape: tuple[int, ...], dtype: type,
                                                                task: str | None) -> None:
     """Without --task, N x 1 x 24 (aeon's layout of a univariate set) or one axis 4+ times the other
-    is sequences; an array that could be images (about square) asks for --task in one line."""
+    is sequences; a square array (N x 28 x 28: Keras' mnist.npz) or one of bytes is images; an
+    array that could be either (16 x 40 floats) asks for --task in one line."""
     from nas.data import infer_task
 
-    np.savez(tmp_path / "d.npz", X=np.zeros(shape, np.float32), y=np.arange(shape[0]) % 2)
+    np.savez(tmp_path / "d.npz", X=np.zeros(shape, dtype), y=np.arange(shape[0]) % 2)
     if task:
         assert infer_task(str(tmp_path / "d.npz"), None) == task
     else:

@@ -107,7 +107,7 @@ def test_user_image_folder_search_then_predict(workdir: Path, run_cli, tiny_spac
 ])
 def test_bad_data_is_one_line_exit_2(workdir: Path, run_cli, args: list[str], message: str) -> None:
     write_csv(workdir / "bad.csv", ["x", "colour", "n", "label"], table_rows())
-    np.savez(workdir / "X.npz", X=np.zeros((20, 4, 4)), y=np.zeros(20))
+    np.savez(workdir / "X.npz", X=np.zeros((20, 4, 10)), y=np.zeros(20))
     r = run_cli("search", *args, "--trials", 1)
     assert r.exit_code == 2 and message in r.stderr
     assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1

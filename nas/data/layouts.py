@@ -54,6 +54,14 @@ def looks_like_sequences(shape: tuple[int, ...]) -> bool:
     return short == 1 or long >= SEQUENCE_ASPECT * short
 
 
+def looks_like_images(X: np.ndarray) -> bool:
+    """Whether a 3-D array that could be either (`looks_like_sequences` said no) is images: square
+    (N x 28 x 28: MNIST, digits' 8 x 8) or bytes (uint8: pixels; a series is rarely stored so).
+    Sequences of as many steps as features are rare; the search says how it read the file, and
+    `--task sequence` reads it the other way."""
+    return X.ndim == 3 and (X.shape[1] == X.shape[2] or X.dtype == np.uint8)
+
+
 # A 2-D array (N x D) is a table unless its rows look like series (looks_like_series).
 SERIES_MIN_STEPS = 16  # fewer columns: a table (the UCR archive's shortest series have 15-24 steps)
 SERIES_NEIGHBOURS = 0.6  # mean correlation of adjacent columns, at least

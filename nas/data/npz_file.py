@@ -14,7 +14,8 @@ import numpy as np
 
 from nas.data._raw import Raw
 from nas.data.gaps import filled_series
-from nas.data.layouts import SEQUENCE_LAYOUT_NAMES, looks_like_sequences, looks_like_series, sequence_axes, to_layout
+from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, looks_like_images, looks_like_sequences, looks_like_series,
+                               sequence_axes, to_layout)
 from nas.data.tables import encode_target
 from nas.data.tasks import TASKS
 from nas.errors import DataError, UsageError, first_line
@@ -88,12 +89,15 @@ def npz_arrays(path: Path) -> dict[str, np.ndarray]:
 def npz_task(path: Path, X: np.ndarray) -> str:
     """The task an X array means. A 2-D X is a table unless its rows look like series
     (nas.data.layouts.looks_like_series: a UCR set saved as N x T); a 3-D X is sequences when its
-    shape cannot be images (nas.data.layouts.looks_like_sequences: N x 1 x 24), else ambiguous (N x 28 x 28)."""
+    shape cannot be images (nas.data.layouts.looks_like_sequences: N x 1 x 24), images when square or
+    bytes (`looks_like_images`: Keras' mnist.npz, N x 28 x 28 uint8), else ambiguous (N x 16 x 40)."""
     if X.ndim == 2:
         return "sequence" if looks_like_series(X) else "tabular"
     if X.ndim == 3:
         if looks_like_sequences(X.shape):
             return "sequence"
+        if looks_like_images(X):
+            return "image"
         raise UsageError(f"--task: {path} holds 3-D inputs of N x {X.shape[1]} x {X.shape[2]} (images N x H x W or "
                          f"sequences N x T x F); pass --task image or --task sequence")
     if X.ndim != 4:
@@ -172,6 +176,9 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         axes, other = SEQUENCE_LAYOUT_NAMES[layout]
         notes.append(f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as {steps} steps of {channels} "
                      f"channel(s) ({axes}; --layout {other} reads it the other way)")
+    elif spec.task == "image" and given.ndim == 3:
+        notes.append(f"{parts[0]} of shape N x {given.shape[1]} x {given.shape[2]} read as one-channel images "
+                     f"(--task sequence reads it as {given.shape[1]} steps of {given.shape[2]} features)")
     elif spec.task == "sequence" and given.ndim == 2:
         notes.append(f"{parts[0]} of shape N x {given.shape[1]} read as series of {given.shape[1]} steps, one channel "
                      f"(--task tabular reads each column as a feature)")
