@@ -154,6 +154,7 @@ def many_series(path: Path, target: str | None = None) -> LongLayout | None:
 
 
 def _long(path: Path, spec: DataSpec, layout: LongLayout) -> Raw:
+    """The many series of a long-format CSV (nas.data.long_csv.long_raw), its row number said."""
     notes: list[str] = []
     columns = _without_row_number(read_csv(path, notes), spec.target, notes)
     raw = long_raw(path, columns, layout, spec.window)
