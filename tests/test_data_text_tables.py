@@ -247,6 +247,10 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
     truncated.write_bytes((tmp_path / "t.csv.gz").read_bytes()[:40])
     with pytest.raises(DataError, match=r"cut.csv.gz: unreadable CSV file \(Compressed file ended"):
         load_data(spec(truncated, "tabular", target="label"))
+    archive = tmp_path / "dataset.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))
+    with pytest.raises(DataError, match=r"dataset.zip: unsupported data file type '.zip' \(an archive: extract it"):
+        load_data(DataSpec(task=None, path=str(archive)).resolved())
     other = tmp_path / "w.arff.gz"
     other.write_bytes((tmp_path / "t.csv.gz").read_bytes())
     with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* which may be compressed"):

@@ -50,8 +50,12 @@ def file_kind(path: Path) -> str:
     return ".csv" if suffix in TEXT_TABLES else suffix
 
 
+ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
+
+
 def _unsupported(path: Path) -> DataError:
-    sheet = " (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else ""
+    sheet = (" (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else
+             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{sheet} (expected a folder of images, .npz, .ts, "
                      f".tsf, .arff or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
