@@ -91,10 +91,17 @@ LINEAR_TRAIN: dict[str | None, dict[str, Any]] = {
 # mini-batch cap begins) an epoch makes proportionally fewer iterations, at least 1: diamonds 2,
 # 41 s for 200 epochs (benchmarks/lbfgs_epoch.py). The count is written into the architecture
 # (`lbfgs_iters`), so every fold and the refit on train + validation (more rows) make the same
-# iterations. A linear network keeps LBFGS_ITERS: it is cheap, and each step of its
-# regularisation path must converge.
+# iterations. A convex fit (CONVEX: a linear network, rocket's linear head) keeps LBFGS_ITERS: it
+# is cheap, and must converge (each step of a regularisation path, rocket's 8 epochs).
 LBFGS_ITERS = 20  # L-BFGS iterations per epoch (torch's default max_iter)
 LBFGS_FULL_ROWS = 3_200
+
+
+# A family's test for a network whose fit is convex, a linear model over its inputs or over a frozen
+# stage's features (rocket's linear head): it keeps LBFGS_ITERS an epoch on any data, as it needs
+# to reach its optimum in the few epochs it is given (rocket: 8).
+CONVEX: dict[str, Callable[[dict[str, Any]], bool]] = {
+    **LINEAR, "rocket": lambda sections: not sections.get("head", {}).get("hidden")}
 
 
 def lbfgs_iters(rows: int) -> int:
@@ -140,7 +147,8 @@ def _sample_family(trial: Any, fam: FamilySpace, kind: str | None, rows: int | N
     if LINEAR.get(fam.family, lambda sections: False)(body):
         train = {**{k: v for k, v in train.items() if k not in UNUSED_BY_LBFGS}, "optimizer": CONVEX_OPTIMIZER,
                  **LINEAR_TRAIN.get(kind, {})}
-    elif train.get("optimizer") == CONVEX_OPTIMIZER and rows is not None and (iters := lbfgs_iters(rows)) < LBFGS_ITERS:
+    elif (train.get("optimizer") == CONVEX_OPTIMIZER and not CONVEX.get(fam.family, lambda sections: False)(body)
+          and rows is not None and (iters := lbfgs_iters(rows)) < LBFGS_ITERS):
         train = {**train, "lbfgs_iters": iters}
     return Arch(family=fam.family, sections=body, train=train)
 

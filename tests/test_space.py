@@ -211,8 +211,8 @@ def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_
 def test_an_lbfgs_network_makes_fewer_iterations_an_epoch_on_a_large_training_split(tmp_path: Path) -> None:
     """Past 3,200 training rows a deeper network's full-batch L-BFGS epoch makes proportionally
     fewer iterations (nas.sample.lbfgs_iters), written into the architecture so that the folds
-    and the refit make the same ones; small splits, other optimizers and linear networks (whose
-    path must converge at each step) are unchanged."""
+    and the refit make the same ones; small splits, other optimizers and convex fits (a linear
+    network, whose path must converge at each step; rocket's linear head, 8 epochs) are unchanged."""
     import optuna
 
     from nas.sample import LBFGS_ITERS, lbfgs_iters, sample_arch
@@ -228,6 +228,11 @@ def test_an_lbfgs_network_makes_fewer_iterations_an_epoch_on_a_large_training_sp
     for unchanged in (train(2, "lbfgs", 3_200), train(2, "lbfgs", None), train(2, "adamw", 32_364),
                       train(0, "lbfgs", 32_364)):
         assert "lbfgs_iters" not in unchanged, unchanged
+    rocket = load_space(write(tmp_path, "family: rocket\nrocket: {features: 168}\nhead: {hidden: [0, 16]}\n"
+                                        "train: {optimizer: lbfgs, epochs: 8}\n"))
+    heads = {hidden: sample_arch(rocket, optuna.trial.FixedTrial({"head.hidden": hidden}), "classification", 32_364)
+             for hidden in (0, 16)}
+    assert "lbfgs_iters" not in heads[0].train and heads[16].train["lbfgs_iters"] == 2  # a linear head is convex
 
 
 def test_a_linear_regression_walks_a_regularisation_path_and_its_repeats_are_one_configuration(tmp_path: Path) -> None:
