@@ -183,6 +183,11 @@ def test_a_folder_of_train_and_test_folders_keeps_its_split(tmp_path: Path) -> N
     _digit_folders(tmp_path / "three", {"train": range(0, 300), "val": range(300, 360), "test": range(360, 400)})
     three = load_data(DataSpec(task="image", path=str(tmp_path / "three")))
     assert (len(three.train), len(three.val), len(three.test)) == (300, 60, 40)
+    from nas.data.inputs import read_inputs
+
+    assert len(read_inputs(tmp_path / "three" / "test", three.describe()).X) == 40
+    with pytest.raises(DataError, match=r"three: a folder of split folders \(test/, train/, val/\); pass the one to predict"):
+        read_inputs(tmp_path / "three", three.describe())
     with pytest.raises(UsageError, match=r"--test-data: .*three holds its own split already \(its train / test folders\)"):
         load_data(DataSpec(task="image", path=str(tmp_path / "three"), test_path=str(tmp_path / "pair" / "Test")))
     _digit_folders(tmp_path / "twice", {"train": range(0, 100), "training": range(100, 200), "test": range(200, 230)})

@@ -18,6 +18,7 @@ from nas.data.ts_file import read_ts
 from nas.data.long_csv import LongLayout, read_long
 from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
+from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
@@ -122,6 +123,9 @@ def _folder(root: Path, info: dict[str, Any]) -> Read:
     folders' names are the answers)."""
     labelled = _class_images(root)
     files = image_files(root) or labelled
+    if not files and (given := split_folders(root)) is not None:
+        raise DataError(f"{root}: a folder of split folders ({', '.join(sorted(f.name + '/' for f in given.values()))}); "
+                        f"pass the one to predict, e.g. {given.get(2, given[0])}")
     if not files:
         raise DataError(f"{root}: folder has no image files (directly, or in one sub-folder per class)")
     names = [f"{f.parent.name}/{f.name}" if labelled else f.name for f in files]
