@@ -170,3 +170,22 @@ def test_an_npz_with_missing_values_reads_as_the_same_data_in_a_text_file(tmp_pa
     for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
         assert np.isfinite(a.X.numpy()).all() and np.allclose(a.X.numpy(), b.X.numpy(), atol=1e-5)
         assert np.array_equal(a.y, b.y)
+
+
+def test_npz_rows_without_a_target_are_left_out_as_a_csv_leaves_them(tmp_path: Path) -> None:
+    """diabetes with y missing (NaN) in some rows: those rows are left out and said, and the rest
+    is exactly the data saved without them (a regression target; an all-NaN y is still refused)."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    holes = np.zeros(len(y), bool)
+    holes[[4, 40, 400]] = True
+    np.savez(tmp_path / "some.npz", X=X, y=np.where(holes, np.nan, y))
+    np.savez(tmp_path / "kept.npz", X=X[~holes], y=y[~holes])
+    ours, theirs = (load_data(spec(tmp_path / f"{name}.npz", "tabular")) for name in ("some", "kept"))
+    assert "3 of 442 rows of X left out: their y is missing (NaN)" in ours.notes
+    for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
+        assert np.array_equal(a.X.numpy(), b.X.numpy()) and np.array_equal(a.y.numpy(), b.y.numpy())
+    np.savez(tmp_path / "none.npz", X=X, y=np.full(len(y), np.nan))
+    with pytest.raises(DataError, match=r"none.npz: y has missing, NaN or infinite values"):
+        load_data(spec(tmp_path / "none.npz", "tabular"))

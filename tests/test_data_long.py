@@ -83,6 +83,10 @@ def test_tables_and_flags_that_say_table_stay_tables(m1_series, tmp_path: Path) 
     for path in (panel, short, named):
         assert infer_task(str(path), None, "progression" if path == panel else None) == "tabular", path
     assert infer_task(str(long), None, "ds") == "tabular"
+    gone = write_csv(tmp_path / "gone.csv", ["unique_id", "ds", "y"],
+                     [[n, 1950 + i, "" if n == names[1] else repr(float(v))]
+                      for n, values in zip(names[:4], series[:4]) for i, v in enumerate(values)])
+    assert "1 series without a value left out ('T2')" in load_data(DataSpec(task="sequence", path=str(gone))).notes
     table = load_data(DataSpec(task="tabular", path=str(long)))  # a regression on the date: said, not the default
     assert "long_columns" not in table.preprocessing and table.preprocessing["target"] == "y"
     with pytest.raises(UsageError, match="--test-data: .* holds its own split already \\(each series' last fifth tests\\)"):

@@ -134,19 +134,22 @@ def read_long(path: Path, columns: Columns, layout: LongLayout) -> TsfFile:
     values = as_numbers(columns[layout.value])
     if values is None:  # a file for `nas predict`, read by the training file's columns
         raise DataError(f"{path}: column '{layout.value}' is not numeric (the series' values)")
-    names, series, filled = [], [], 0
+    names, series, filled, empty = [], [], 0, []
     for rows in _groups(columns[layout.id]):
         name = str(columns[layout.id][rows[0]])
         steps = values[rows]
         if np.isinf(steps).any():
             raise DataError(f"{path}: column '{layout.value}' has an infinite value in series '{name}'")
         if np.isnan(steps).all():
-            raise DataError(f"{path}: series '{name}' has no values in column '{layout.value}' (every step is missing)")
+            empty.append(name)  # no value to learn from or forecast from: left out, said
+            continue
         steps, gaps = filled_gaps(path, name, steps)
         names.append(name)
         series.append(steps)
         filled += gaps
-    return TsfFile(names, series, None, None, filled)
+    if not series:
+        raise DataError(f"{path}: column '{layout.value}' has no values (every step of every series is missing)")
+    return TsfFile(names, series, None, None, filled, empty=tuple(empty))
 
 
 def long_raw(path: Path, columns: Columns, layout: LongLayout, window: int | None = None) -> Raw:
@@ -164,6 +167,9 @@ def long_raw(path: Path, columns: Columns, layout: LongLayout, window: int | Non
         why = "--window"
     cut = Cut(horizon, f"(a fifth of the median series, {median} steps)", window, why)
     raw = series_raw(tsf, path, "long CSV", cut, extra={"long_columns": [layout.id, layout.time, layout.value]})
-    said = (f"many series in long format: column '{layout.id}' names the series, '{layout.time}' orders "
-            f"its steps, '{layout.value}' is forecast (--task tabular reads the file as a table)")
-    return replace(raw, notes=(said, *raw.notes))
+    said = [f"many series in long format: column '{layout.id}' names the series, '{layout.time}' orders "
+            f"its steps, '{layout.value}' is forecast (--task tabular reads the file as a table)"]
+    if tsf.empty:
+        said.append(f"{len(tsf.empty)} series without a value left out ({', '.join(repr(n) for n in tsf.empty[:3])}"
+                    f"{', ...' if len(tsf.empty) > 3 else ''})")
+    return replace(raw, notes=(*said, *raw.notes))

@@ -163,6 +163,11 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         missing_notes += [filled] if filled else []
         if len(xs) != len(ys):
             raise DataError(f"{path}: {key} has {len(xs)} rows but {ykey} has {len(ys)}")
+        if ys.dtype.kind == "f" and (unlabelled := np.isnan(ys)).any() and not unlabelled.all():
+            # rows without a target (not yet labelled), left out as a CSV's are; an infinity is refused below
+            xs, ys = xs[~unlabelled], ys[~unlabelled]
+            missing_notes.append(f"{int(unlabelled.sum())} of {len(unlabelled)} rows of {key} left out: their {ykey} "
+                                 f"is missing (NaN)")
         if len(xs) == 0:
             raise DataError(f"{path}: {key} has no rows")
         X.append(xs)

@@ -49,6 +49,7 @@ class TsfFile:
     horizon: int | None
     frequency: str | None
     filled: int  # missing steps filled by interpolation
+    empty: tuple[str, ...] = ()  # series with no value at all, left out (a long CSV's; a .tsf file refuses them)
 
 
 def _header_int(path: Path, line_no: int, key: str, value: str) -> int:
