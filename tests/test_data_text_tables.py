@@ -68,9 +68,9 @@ def test_uci_and_old_ucr_text_files_load_as_they_ship(tmp_path: Path) -> None:
     np.savetxt(ucr, np.column_stack([labels.astype(float), series]), fmt="%15.7e")  # leading spaces, as the archive
     gunpoint = load_data(DataSpec(task=None, path=str(ucr)).resolved())
     assert gunpoint.task == "sequence" and gunpoint.input_shape == (150, 1) and gunpoint.class_names == ["1", "2"]
-    book = tmp_path / "sales.xlsx"
+    book = tmp_path / "sales.ods"
     book.write_bytes(b"PK")
-    with pytest.raises(DataError, match=r"sales.xlsx: unsupported data file type '.xlsx' \(a spreadsheet: save it as CSV\)"):
+    with pytest.raises(DataError, match=r"sales.ods: unsupported data file type '.ods' \(a spreadsheet: save it as CSV or .xlsx\)"):
         load_data(DataSpec(task=None, path=str(book)).resolved())
 
 
@@ -255,3 +255,41 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
     other.write_bytes((tmp_path / "t.csv.gz").read_bytes())
     with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* which may be compressed"):
         load_data(DataSpec(task=None, path=str(other)).resolved())
+
+
+def test_an_excel_workbook_reads_as_its_csv(tmp_path: Path) -> None:
+    """wine in an .xlsx whose first sheet is notes (openpyxl writes it, as Excel would save it):
+    the sheet with the most rows is read and said, typed cells become the CSV's text (a whole
+    float as an integer, a date in ISO), and the tensors are those of the same table as a CSV, in
+    training and in `nas predict`; a damaged workbook is one line."""
+    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (Excel workbooks) is not installed: pip install 'nas[excel]'")
+    import datetime as dt
+
+    from sklearn.datasets import load_wine
+
+    from nas.data.inputs import read_inputs
+
+    wine = load_wine()
+    names = [*wine.feature_names, "sampled", "cultivar"]
+    rows = [[*map(float, x), dt.date(2020, 1, 1) + dt.timedelta(days=i), f"c{t}"]
+            for i, (x, t) in enumerate(zip(wine.data, wine.target))]
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    book.active.append(["wine, from scikit-learn"])
+    sheet = book.create_sheet("measurements")
+    for row in [names, *rows]:
+        sheet.append(row)
+    book.save(tmp_path / "wine.xlsx")
+    csv = write_csv(tmp_path / "wine.csv", names, [[*(repr(v) if not float(v).is_integer() else str(int(v)) for v in r[:-2]),
+                                                   r[-2].isoformat(), r[-1]] for r in rows])
+    ours = load_data(spec(tmp_path / "wine.xlsx", "tabular", target="cultivar"))
+    theirs = load_data(spec(csv, "tabular", target="cultivar"))
+    assert ours.notes[0] == "sheet 'measurements' read, the one with the most rows of 2 ('notes', 'measurements')"
+    assert ours.notes[1:] == theirs.notes and ours.input_shape == theirs.input_shape == (13,)
+    for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
+        assert np.array_equal(a.X.numpy(), b.X.numpy()) and np.array_equal(a.y.numpy(), b.y.numpy())
+    assert np.array_equal(read_inputs(tmp_path / "wine.xlsx", ours.describe()).X, read_inputs(csv, ours.describe()).X)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    with pytest.raises(DataError, match=r"broken.xlsx: unreadable Excel workbook \("):
+        load_data(spec(broken, "tabular", target="cultivar"))

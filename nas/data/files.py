@@ -16,6 +16,7 @@ from nas.data.tables import format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
+from nas.data.xlsx_file import XLSX
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def check_path(path: Path) -> None:
 
 # Text tables by suffix: read alike (nas.data.tables.read_csv finds the delimiter).
 TEXT_TABLES = (".csv", ".tsv", ".txt", ".data")  # .data: UCI's (iris.data); .txt: numpy.savetxt, the old UCR archive
-SPREADSHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")
+SPREADSHEETS = (".xls", ".ods", ".numbers")  # read: .xlsx and .xlsm (nas.data.xlsx_file)
 
 
 def file_kind(path: Path) -> str:
@@ -47,17 +48,17 @@ def file_kind(path: Path) -> str:
         return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
-    return ".csv" if suffix in TEXT_TABLES else suffix
+    return ".csv" if suffix in TEXT_TABLES or suffix in XLSX else suffix
 
 
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
 
 
 def _unsupported(path: Path) -> DataError:
-    sheet = (" (a spreadsheet: save it as CSV)" if path.suffix.lower() in SPREADSHEETS else
+    sheet = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
              " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{sheet} (expected a folder of images, .npz, .ts, "
-                     f".tsf, .arff or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
+                     f".tsf, .arff, an Excel .xlsx or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

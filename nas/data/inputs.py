@@ -190,7 +190,7 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{file_kind(path)}' (expected .npz, .ts, .tsf, .arff, an image, or a "
+        raise DataError(f"{path}: unsupported input type '{file_kind(path)}' (expected .npz, .ts, .tsf, .arff, .xlsx, an image, or a "
                         f"text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)

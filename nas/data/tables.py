@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
+from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
 MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free text, not a category
@@ -212,10 +213,30 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
 
 def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, list[str]]:
     """A text table's column names, its rows as a 2-D array of stripped strings and the notes to say."""
-    notes: list[str] = []
     rows, encoding, delimiter = _rows(path, head)
     if not rows:
         raise DataError(f"{path}: empty CSV file")
+    header, body, notes = _table_of_rows(path, rows)
+    if delimiter != "," and (commas := _decimal_commas(body)):
+        notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
+    if delimiter == "," and (grouped := _thousands(body)):
+        notes.append(f"thousands separators (1,234) read in column(s) {', '.join(repr(header[j]) for j in grouped)}")
+    if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
+        notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
+    return header, body, notes
+
+
+def _xlsx_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """An Excel workbook's first sheet with data (nas.data.xlsx_file), read as its CSV would be."""
+    rows, said = xlsx_rows(path)
+    header, body, notes = _table_of_rows(path, rows)
+    return header, body, [*said, *notes]
+
+
+def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.ndarray, list[str]]:
+    """Column names and a 2-D array of stripped strings from a table's rows, the first a header
+    row unless it looks like data (`_looks_like_data`), and the notes to say."""
+    notes: list[str] = []
     header = [h.strip() for h in rows[0]]
     if len(rows) < 2:
         raise DataError(f"{path}: has a header but no data rows")
@@ -236,17 +257,12 @@ def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, li
         if len(r) != len(header):
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
-    if delimiter != "," and (commas := _decimal_commas(body)):
-        notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
-    if delimiter == "," and (grouped := _thousands(body)):
-        notes.append(f"thousands separators (1,234) read in column(s) {', '.join(repr(header[j]) for j in grouped)}")
-    if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
-        notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
     return header, body, notes
 
 
 # Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
-TABLE_READERS: dict[str, Callable[[Path], tuple[list[str], np.ndarray, list[str]]]] = {ARFF: arff_table}
+TABLE_READERS: dict[str, Callable[[Path], tuple[list[str], np.ndarray, list[str]]]] = {
+    ARFF: arff_table, **{suffix: _xlsx_table for suffix in XLSX}}
 
 
 
