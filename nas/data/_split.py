@@ -74,3 +74,19 @@ def holdout_indices(y: np.ndarray, test: np.ndarray, fraction: float, stratify: 
     except ValueError as exc:
         raise DataError(f"{source}: cannot hold out validation rows from {len(rest)} training rows: {exc}") from None
     return np.sort(train), np.sort(val), np.sort(np.asarray(test))
+
+
+Splits = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def given_split(train: int, val: int | None, test: int | None) -> tuple[Splits | None, np.ndarray | None]:
+    """(Raw.splits, Raw.test_rows) of parts a file gave, stacked train, validation, test (a part
+    not given: None), as an NPZ's X_train / X_val / X_test or an image folder's train/ val/ test/
+    are: with a validation part, the whole split (the validation rows also test when no test part
+    was given); with a test part alone, the test rows as given (validation is then drawn from the
+    training rows by the seed, `holdout_indices`)."""
+    ends = np.cumsum([train, val or 0, test or 0])
+    train_rows, val_rows, test_rows = (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))
+    if val is not None:
+        return (train_rows, val_rows, test_rows if test is not None else val_rows), None
+    return None, test_rows

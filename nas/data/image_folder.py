@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nas.data._split import given_split
 from nas.data.builtin import Raw
 from nas.data.images import GRAY_MODES, image_files, read_image
 from nas.errors import DataError, UsageError
@@ -140,16 +141,14 @@ def _given_split(root: Path, given: dict[int, Path], image_size: int | None) -> 
     names = list(train)
     parts = {role: _read(train if role == 0 else class_folders(folder, to_split=False), names, folder, size, channels)
              for role, folder in sorted(given.items())}
-    ends = np.cumsum([len(y) for _, y in parts.values()])
-    rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
+    counts = {role: len(labels) for role, (_, labels) in parts.items()}
+    splits, test_rows = given_split(counts[0], counts.get(1), counts.get(2))
     said = " and ".join(f"{given[role].name}/" for role in sorted(given))
     notes = [note] if note else []
-    if 1 in rows:
-        splits, test_rows = (rows[0], rows[1], rows.get(2, rows[1])), None
-        notes.append(f"the folders {said} are the split as given" + ("" if 2 in rows else
+    if 1 in given:
+        notes.append(f"the folders {said} are the split as given" + ("" if 2 in given else
                      f"; no test folder: the test metrics are computed on the validation images ({given[1].name}/)"))
     else:
-        splits, test_rows = None, rows[2]
         notes.append(f"the folders {said} are the split as given; no validation folder: a quarter of "
                      f"{given[0].name}/, drawn by --seed, validates")
     X = np.concatenate([x for x, _ in parts.values()])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nas.data._raw import Raw
+from nas.data._split import given_split
 from nas.data.gaps import filled_series
 from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, looks_like_images, looks_like_sequences, looks_like_series,
                                sequence_axes, to_layout)
@@ -188,18 +189,17 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         notes.append(f"{parts[0]} of shape N x {given.shape[1]} read as series of {given.shape[1]} steps, one channel "
                      f"(--task tabular reads each column as a feature)")
     notes += missing_notes
-    ends = np.cumsum([len(x) for x in X])
-    rows = dict(zip(parts, (np.arange(a, b) for a, b in zip([0, *ends[:-1]], ends))))
     splits, test_rows, source = None, None, f"{path}"
-    if "X_val" in rows:
-        splits = (rows["X_train"], rows["X_val"], rows.get("X_test", rows["X_val"]))
-        source += " (its own split)"
-        if "X_test" not in rows:
-            notes.append("no X_test: the test metrics are computed on the validation split (X_val)")
-    elif "X_test" in rows:
+    if "X" not in parts:
         # A train / test pair (a benchmark's official split): the test rows stay as given, and a
         # seeded quarter of X_train validates (stratified for classes), as for the built-in UCR sets.
-        test_rows = rows["X_test"]
+        counts = dict(zip(parts, (len(x) for x in X)))
+        splits, test_rows = given_split(counts["X_train"], counts.get("X_val"), counts.get("X_test"))
+    if "X_val" in parts:
+        source += " (its own split)"
+        if "X_test" not in parts:
+            notes.append("no X_test: the test metrics are computed on the validation split (X_val)")
+    elif "X_test" in parts:
         source += " (its own test split)"
         notes.append("X_test is the test split as given; no X_val: a quarter of X_train, drawn by --seed, validates")
     return Raw(np.concatenate(X), labels, kind, names, source, notes=tuple(notes),
