@@ -4,7 +4,6 @@ as a regression on the date. The series are M1's yearly ones (the .tsf file aeon
 out in long format; the tables that must stay tables are real ones from scikit-learn."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from nas.data import DataSpec, infer_task, load_data
 from nas.errors import UsageError
 from tests.test_data_files import write_csv
+from tests.test_data_tsf import exported_forecasts_are_levels
 
 
 @pytest.fixture
@@ -101,14 +101,7 @@ def test_search_export_and_predict_a_long_csv_in_its_series_units(m1_series, wor
     result = run_cli("search", "--data", path, "--trials", 1, "--epochs", 2, "--window", 5)
     assert result.exit_code == 0, result.stderr
     assert "data: 40 series of 15 to 58 steps, forecast one step ahead by one model from their last 5 steps (--window)" in result.stdout
-    assert run_cli("export", "--out", "bundle").exit_code == 0
-    answer = run_cli("predict", "bundle", path, "--format", "json")
-    assert answer.exit_code == 0, answer.stderr
-    rows = json.loads(answer.stdout)
-    assert len(rows) == sum(len(s) - 4 for s in series) and rows[0]["input"] == "T1 step 6"
-    predicted = np.array([r["value"] for r in rows[: len(series[0]) - 5]])
-    assert np.corrcoef(predicted, series[0][5:])[0, 1] > 0.9  # levels in the series' units
-    assert "scored against the series' own steps, in their units" in answer.stderr
+    exported_forecasts_are_levels(run_cli, path, series, window=5)
     other = write_csv(workdir / "other.csv", ["unique_id", "date", "y"], [["T1", "1950-01-01", 1.0]])
     refused = run_cli("predict", "bundle", other)
     assert refused.exit_code == 2 and "other.csv: no column 'ds' (the model's series were read from columns " \
