@@ -111,14 +111,14 @@ def long_layout(columns: Columns, target: str | None = None) -> LongLayout | Non
     if len(columns) != 3:
         return None
     numbers = {name: as_numbers(values) for name, values in columns.items()}
+    grouped = {name: _groups(values) for name, values in columns.items()}  # each column's series, were it the id
     best: tuple[float, LongLayout] | None = None
     for id_, time, value in permutations(columns):
         if numbers[value] is None or target not in (None, value):
             continue
-        distinct = len(np.unique(columns[id_]))
-        if not 2 <= distinct <= len(columns[id_]) // SERIES_MIN_STEPS:
+        groups = grouped[id_]
+        if not 2 <= len(groups) <= len(columns[id_]) // SERIES_MIN_STEPS:
             continue
-        groups = _groups(columns[id_])
         median = float(np.median([len(rows) for rows in groups]))
         if median < SERIES_MIN_STEPS or (best is not None and median <= best[0]):
             continue
