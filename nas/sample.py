@@ -104,6 +104,12 @@ CONVEX: dict[str, Callable[[dict[str, Any]], bool]] = {
     **LINEAR, "rocket": lambda sections: not sections.get("head", {}).get("hidden")}
 
 
+def holds(test: dict[str, Callable[[dict[str, Any]], bool]], family: str, sections: dict[str, Any]) -> bool:
+    """Does a family's test (LINEAR, CONVEX) hold for these sampled sections? False for a family
+    the table does not name: no cnn or rnn is ever a linear model."""
+    return family in test and test[family](sections)
+
+
 def lbfgs_iters(rows: int) -> int:
     """L-BFGS iterations per epoch of a network that is not linear, on `rows` training rows."""
     return LBFGS_ITERS if rows <= LBFGS_FULL_ROWS else max(1, round(LBFGS_ITERS * LBFGS_FULL_ROWS / rows))
@@ -116,7 +122,7 @@ def path_weight_decay(epoch: int, floor: float) -> float:
 
 def is_linear(arch: Arch) -> bool:
     """Is this sampled network a linear model (the model class of the baseline nas prints)?"""
-    return LINEAR.get(arch.family, lambda sections: False)(arch.sections)
+    return holds(LINEAR, arch.family, arch.sections)
 
 
 def linear_params(space: Space) -> dict[str, Any] | None:
@@ -144,10 +150,10 @@ def _sample_family(trial: Any, fam: FamilySpace, kind: str | None, rows: int | N
         depth = suggest(trial, f"{prefix}depth", sec.depth)
         body[name] = [_sample_keys(trial, f"{prefix}{i}.", sec) for i in range(depth)]
     train = body.pop("train")
-    if LINEAR.get(fam.family, lambda sections: False)(body):
+    if holds(LINEAR, fam.family, body):
         train = {**{k: v for k, v in train.items() if k not in UNUSED_BY_LBFGS}, "optimizer": CONVEX_OPTIMIZER,
                  **LINEAR_TRAIN.get(kind, {})}
-    elif (train.get("optimizer") == CONVEX_OPTIMIZER and not CONVEX.get(fam.family, lambda sections: False)(body)
+    elif (train.get("optimizer") == CONVEX_OPTIMIZER and not holds(CONVEX, fam.family, body)
           and rows is not None and (iters := lbfgs_iters(rows)) < LBFGS_ITERS):
         train = {**train, "lbfgs_iters": iters}
     return Arch(family=fam.family, sections=body, train=train)

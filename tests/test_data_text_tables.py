@@ -251,6 +251,9 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
     archive.write_bytes(b"PK\x05\x06" + bytes(18))
     with pytest.raises(DataError, match=r"dataset.zip: unsupported data file type '.zip' \(an archive: extract it"):
         load_data(DataSpec(task=None, path=str(archive)).resolved())
+    with pytest.raises(DataError, match=r"dataset.zip: unsupported data file type '.zip' \(an archive: extract it.*"
+                                        r"\(expected an image or a folder of them, .npz"):
+        read_inputs(archive, data.describe())  # nas predict: the same refusal, its own image inputs
     other = tmp_path / "w.arff.gz"
     other.write_bytes((tmp_path / "t.csv.gz").read_bytes())
     with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* which may be compressed"):

@@ -54,10 +54,13 @@ def file_kind(path: Path) -> str:
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
 
 
-def _unsupported(path: Path) -> DataError:
-    sheet = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
-             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
-    return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{sheet} (expected a folder of images, .npz, .ts, "
+def unsupported(path: Path, images: str = "a folder of images") -> DataError:
+    """The one refusal of a file nas cannot read, for search and predict alike: its kind, what to
+    do with a spreadsheet or an archive, and what nas reads (`images`: a search reads a folder of
+    them, `nas predict` one image file too)."""
+    hint = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
+            " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
+    return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{hint} (expected {images}, .npz, .ts, "
                      f".tsf, .arff, an Excel .xlsx or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
 
@@ -78,7 +81,7 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
         return npz_task(p, arrays["X"] if "X" in arrays else arrays["X_train"])
     if kind in (".ts", ".tsf"):
         return "sequence"
-    raise _unsupported(p)
+    raise unsupported(p)
 
 
 def search_task(task: str | None, path: str | None, dataset: str | None, window: int | None,
@@ -109,7 +112,7 @@ def load_file(spec: DataSpec) -> Raw | Series:
     check_path(path)
     kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
-        raise _unsupported(path)
+        raise unsupported(path)
     allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}, ".ts": {"kind"},
                ".tsf": {"window"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):

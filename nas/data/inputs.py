@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import TEXT_TABLES, file_kind
+from nas.data.files import file_kind, unsupported
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
@@ -190,8 +190,7 @@ def read_inputs(path: str | Path, info: dict[str, Any]) -> Inputs:
     elif not path.exists():
         raise DataError(f"{path}: no such file or folder")
     elif file_kind(path) not in READERS:
-        raise DataError(f"{path}: unsupported input type '{file_kind(path)}' (expected .npz, .ts, .tsf, .arff, .xlsx, an image, or a "
-                        f"text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
+        raise unsupported(path, images="an image or a folder of them")
     else:
         X, names, answers = READERS[file_kind(path)](path, info)
     expected = tuple(info["input_shape"])

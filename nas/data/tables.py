@@ -389,6 +389,7 @@ def windows(values: np.ndarray, target: np.ndarray | None, window: int) -> tuple
     """Sliding windows (N, window, F) and the target one step after each (N,).
     Without a target (prediction), also the last window, which forecasts past the end."""
     stop = len(values) - window + (1 if target is None else 0)
-    X = np.stack([values[i : i + window] for i in range(stop)]) if stop > 0 else np.zeros((0, window, values.shape[1]))
+    X = (np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[:stop].transpose(0, 2, 1) if stop > 0
+         else np.zeros((0, window, values.shape[1])))
     y = target[window:] if target is not None else np.zeros(0)
     return X.astype(np.float32), y

@@ -131,10 +131,10 @@ def series_windows(values: np.ndarray, window: int, scale: float) -> tuple[np.nd
     """Every window of one series as model rows: its steps minus its last, over `scale` (W, 1);
     the change to the next step over `scale`; and the last step of each window (the change is
     added to it). The last row's next step lies past the series' end: its change is NaN."""
-    starts = np.arange(0, len(values) - window + 1)
-    X = np.stack([values[s:s + window] for s in starts]) if len(starts) else np.zeros((0, window))
+    X = (np.lib.stride_tricks.sliding_window_view(values, window) if len(values) >= window
+         else np.zeros((0, window)))
     last = X[:, -1].copy()
-    nxt = np.append(values[window:], np.nan)[: len(starts)]
+    nxt = np.append(values[window:], np.nan)[: len(X)]
     return ((X - last[:, None]) / scale)[:, :, None], (nxt - last) / scale, last
 
 
