@@ -191,8 +191,9 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     notes += missing_notes
     splits, test_rows, source = None, None, f"{path}"
     if "X" not in parts:
-        # A train / test pair (a benchmark's official split): the test rows stay as given, and a
-        # seeded quarter of X_train validates (stratified for classes), as for the built-in UCR sets.
+        # The split as given. With X_val, the whole split; a train / test pair alone (a benchmark's
+        # official split): the test rows stay as given, and a seeded quarter of X_train validates
+        # (stratified for classes), as for the built-in UCR sets.
         counts = dict(zip(parts, (len(x) for x in X)))
         splits, test_rows = given_split(counts["X_train"], counts.get("X_val"), counts.get("X_test"))
     if "X_val" in parts:
