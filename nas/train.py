@@ -296,8 +296,7 @@ def evaluate(model: nn.Module, split: Split, data: TaskData) -> tuple[float, flo
 
 
 def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
-        on_epoch: Callable[[int, float], None] | None = None, keep_best: bool = True,
-        keep_epoch: int | None = None) -> FitResult:
+        on_epoch: Callable[[int, float], None] | None = None, keep_best: bool = True) -> FitResult:
     """Train `model` (already on the data's device) and return the best validation result.
 
     `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
@@ -306,33 +305,23 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
     `keep_best=False` keeps the last epoch's weights instead, and ignores patience: retraining on
     train + validation has no held-out split to pick an epoch or to stop with; it evaluates only
     after the last epoch (the curve holds NaN before it, and so does `on_epoch`'s value).
-    `keep_epoch` (0-based) stops after that epoch of the configured schedule and keeps its weights
-    (a fit that patience stops first keeps its last epoch's): the model a cross-validated trial
-    was scored with at its chosen epoch (nas.search.selection), which the fold ensemble ships.
     With `cfg.ema`, the averaged weights are the ones evaluated and kept.
     """
     if isinstance(model, FitsData) and not any(cfg.augmentations().values()):
-        return _fit_head(model, data, cfg, seed, on_epoch, keep_best, keep_epoch)
+        return _fit_head(model, data, cfg, seed, on_epoch, keep_best)
     if data.train.X.device.type == "cuda" and data.train.X.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
     run = prepare_run(model, data, cfg, seed)
     step = _full_batch_epoch if cfg.optimizer in FULL_BATCH else _train_epoch
     judged = run.average.model if run.average is not None else model  # the weights evaluated and kept
-    last = cfg.epochs - 1 if keep_epoch is None else min(keep_epoch, cfg.epochs - 1)
-    keep_last = not keep_best or keep_epoch is not None  # the weights kept: the last epoch run's, else the best's
     patience = cfg.patience if keep_best else 0
     result = FitResult(best_value=float("nan"), best_epoch=-1)
     current = judged.state_dict()  # views of the weights, updated in place
-    kept = {k: torch.empty_like(v) for k, v in current.items()}  # on the device, allocated once
-
-    def keep() -> None:
-        for k, v in current.items():
-            kept[k].copy_(v)
-
+    best = {k: torch.empty_like(v) for k, v in current.items()}  # on the device, allocated once
     started = time.perf_counter()
-    for epoch in range(last + 1):
+    for epoch in range(cfg.epochs):
         step(run, epoch)
-        if keep_best or epoch == last:
+        if keep_best or epoch == cfg.epochs - 1:
             value, loss = evaluate(judged, data.val, data)
         else:  # a refit's `val` is its own training rows: scoring them each epoch only cost time (~25%)
             value = loss = float("nan")
@@ -340,34 +329,29 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
         result.loss_curve.append(loss)
         if not keep_best or _improves(result, value, loss, data.direction):
             result.best_value, result.best_epoch = value, epoch
-            if not keep_last:
-                keep()
-        stop = bool(patience) and epoch - result.best_epoch >= patience and epoch < last
-        if keep_last and (stop or epoch == last):
-            keep()
+            for k, v in current.items():
+                best[k].copy_(v)
         if on_epoch is not None:
             on_epoch(epoch, value)
-        if stop:
+        if patience and epoch - result.best_epoch >= patience and epoch < cfg.epochs - 1:
             result.stopped_epoch = epoch
             break
     result.seconds = time.perf_counter() - started
-    if keep_last:  # what is kept is the last epoch run, whatever the best one was
-        result.best_value, result.best_epoch = result.curve[-1], len(result.curve) - 1
     if result.best_epoch >= 0:
         for k, v in model.state_dict().items():
-            v.copy_(kept[k])  # in place: cheaper than load_state_dict for small models
-        result.state = {k: v.to("cpu") for k, v in kept.items()}  # no copy when already on the CPU
+            v.copy_(best[k])  # in place: cheaper than load_state_dict for small models
+        result.state = {k: v.to("cpu") for k, v in best.items()}  # no copy when already on the CPU
     return result
 
 
 def _fit_head(model: FitsData, data: TaskData, cfg: TrainConfig, seed: int,
-              on_epoch: Callable[[int, float], None] | None, keep_best: bool, keep_epoch: int | None) -> FitResult:
+              on_epoch: Callable[[int, float], None] | None, keep_best: bool) -> FitResult:
     """fit() of a model's head on its frozen stage's features, computed once for train and
     validation (fit never reads the test split). The result's state is the whole model's."""
     started = time.perf_counter()
     train, val = (Split(model.features(s.X), s.y) for s in (data.train, data.val))
     mapped = dataclasses.replace(data, input_shape=tuple(train.X.shape[1:]), train=train, val=val)
-    result = fit(model.head, mapped, cfg, seed=seed, on_epoch=on_epoch, keep_best=keep_best, keep_epoch=keep_epoch)
+    result = fit(model.head, mapped, cfg, seed=seed, on_epoch=on_epoch, keep_best=keep_best)
     result.seconds = time.perf_counter() - started
     if result.state:
         result.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}

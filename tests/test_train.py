@@ -57,27 +57,3 @@ def test_on_epoch_can_stop_training(digits) -> None:
     with pytest.raises(KeyboardInterrupt):
         fit(_model(digits), digits, TrainConfig(epochs=10), on_epoch=stop)
     assert seen == [0, 1]
-
-
-def test_keep_epoch_keeps_that_epoch_of_the_same_schedule(digits) -> None:
-    """The fold ensemble's members: the weights at the trial's chosen epoch, on the schedule the
-    search ran (a cosine schedule over 6 epochs stopped after the 3rd), not the best epoch's."""
-    cfg = TrainConfig(lr=1e-2, epochs=6, batch_size=16, scheduler="cosine")
-    full = fit(_model(digits), digits, cfg, seed=1)
-    model = _model(digits)
-    kept = fit(model, digits, cfg, seed=1, keep_epoch=2)
-    assert kept.curve == full.curve[:3]  # the same trajectory, stopped there
-    assert kept.best_epoch == 2 and kept.best_value == full.curve[2]
-    assert score(model, digits.val, digits) == pytest.approx(full.curve[2])
-
-
-def test_keep_epoch_under_patience_keeps_the_last_epoch_run(digits) -> None:
-    """Patience stops a fold as in the search; the member is then its last epoch, whose value
-    the ranking rule padded the fold's curve with (nas.search.selection)."""
-    cfg = TrainConfig(lr=0.1, epochs=40, batch_size=16, patience=1)
-    searched = fit(_model(digits), digits, cfg, seed=1)
-    assert searched.stopped_epoch is not None and searched.stopped_epoch < 39
-    model = _model(digits)
-    kept = fit(model, digits, cfg, seed=1, keep_epoch=39)
-    assert kept.curve == searched.curve and kept.best_epoch == searched.stopped_epoch
-    assert score(model, digits.val, digits) == pytest.approx(searched.curve[-1])

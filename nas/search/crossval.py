@@ -70,18 +70,17 @@ SplitHook = Callable[[int, "FoldRun"], None]  # (split just finished, the run so
 
 def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, first: nn.Module | None = None,
                  on_epoch: EpochHook | None = None, after_split: SplitHook | None = None,
-                 keep_models: bool = False, keep_epoch: int | None = None) -> FoldRun:
+                 keep_models: bool = False) -> FoldRun:
     """Train `arch` on each split in turn (data already on `device`).
 
     `first`: split 0's model when the caller already built it (the search measures its costs
     before training). The hooks may raise (optuna.TrialPruned) to stop between epochs or splits.
-    `keep_epoch`: every split keeps that epoch's weights, not its own best (nas.train.fit).
     """
     run, cfg = FoldRun(), TrainConfig.from_arch(arch)
     for index, split in enumerate(splits):
         model = first if index == 0 and first is not None else build_seeded(arch, split, fold_seed(seed, index), device)
         hook = None if on_epoch is None else (lambda epoch, value, i=index: on_epoch(i, epoch, value))
-        run.results.append(fit(model, split, cfg, seed=fold_seed(seed, index), on_epoch=hook, keep_epoch=keep_epoch))
+        run.results.append(fit(model, split, cfg, seed=fold_seed(seed, index), on_epoch=hook))
         run.val_outputs.append(predict(model, split.val.X).cpu())
         if index == 0:
             run.first = model
