@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import argparse
 import collections
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
+import _common  # noqa: F401  (puts the checkout first on sys.path, so `tests._fuzz` is this one)
 
 
 def _run(name: str, cases: int, strategy: Any, check: Any, tally: dict[str, collections.Counter]) -> None:
     """Draw `cases` inputs from `strategy` and check each; escapes are recorded, never raised."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    from _fuzz import Escape, escape_site
+    from tests._fuzz import Escape, escape_site
 
     outcomes, escapes = tally.setdefault(name, collections.Counter()), tally.setdefault(name + " escapes", collections.Counter())
     if cases <= 0:
@@ -63,7 +60,7 @@ class Cases:
     """Each kind of case written to a file in one scratch folder and run through its checker."""
 
     def __init__(self) -> None:
-        from _fuzz_data import reference_infos
+        from tests._fuzz_data import reference_infos
 
         self.tmp = Path(tempfile.mkdtemp(prefix="nas-fuzz-"))
         self.counter = iter(range(10**9))
@@ -75,7 +72,7 @@ class Cases:
         return path
 
     def space(self, text: bytes) -> str:
-        from _fuzz import check_cli, check_space_file
+        from tests._fuzz import check_cli, check_space_file
 
         path = self.write(text, ".yaml")
         verdict = check_cli("validate", path, "--samples", "2")
@@ -85,14 +82,14 @@ class Cases:
         return deep
 
     def data(self, case: tuple[bytes, str, dict[str, Any]]) -> str:
-        from _fuzz_data import check_data
+        from tests._fuzz_data import check_data
         from nas.data import DataSpec
 
         data, suffix, spec = case
         return check_data(DataSpec(path=str(self.write(data, suffix)), **spec))
 
     def search(self, case: tuple[bytes, str, dict[str, Any]]) -> str:
-        from _fuzz import check_cli
+        from tests._fuzz import check_cli
 
         data, suffix, spec = case
         flags = [f"--{k.replace('_', '-')}={v}" for k, v in spec.items() if v is not None]
@@ -101,7 +98,7 @@ class Cases:
                          "--threads", 1, "--storage", db, "--pruner", "none", "-q")
 
     def predict(self, case: tuple[bytes, str, int]) -> str:
-        from _fuzz_data import check_inputs
+        from tests._fuzz_data import check_inputs
 
         data, suffix, which = case
         return check_inputs(self.write(data, suffix), self.infos[which])
@@ -119,8 +116,8 @@ def main() -> None:
     import optuna
     import torch
 
-    from _fuzz import family_container, space_text
-    from _fuzz_data import data_case, predict_case
+    from tests._fuzz import family_container, space_text
+    from tests._fuzz_data import data_case, predict_case
 
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.ERROR)

@@ -7,13 +7,19 @@ METRIC_LABELS = {"accuracy": "accuracy", "f1_macro": "macro-F1", "rmse": "RMSE",
 
 
 def fmt(value: Any, digits: int = 4) -> str:
-    """A metric for display: 4 decimals, or '-' for missing values."""
-    return "-" if value is None else f"{value:.{digits}f}"
+    """A metric for display: 4 decimals; a value too small for them in 4 significant digits (the
+    RMSE of a near-exact fit, a target measured in thousandths: 1.532e-05, not 0.0000, which
+    reads as a perfect fit and makes two different figures look equal); '-' for missing values."""
+    if value is None:
+        return "-"
+    if value != 0 and abs(value) < 0.5 * 10.0 ** -digits:
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits}f}"
 
 
 def format_metrics(values: dict[str, float]) -> str:
     """'accuracy 0.9561, macro-F1 0.9530' for summaries."""
-    return ", ".join(f"{METRIC_LABELS.get(k, k)} {v:.4f}" for k, v in values.items())
+    return ", ".join(f"{METRIC_LABELS.get(k, k)} {fmt(v)}" for k, v in values.items())
 
 
 def format_blend_trials(blend: list[dict[str, Any]]) -> str:
@@ -21,8 +27,13 @@ def format_blend_trials(blend: list[dict[str, Any]]) -> str:
     return ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in blend)
 
 
+# a final model's kind (nas.search.refit) -> what each blended trial's model is
+EACH_FINAL = {"ensemble": "the ensemble of its fold models", "refit": "refit on train + validation for its chosen epochs",
+              "pair": "its refit on train + validation averaged with its search-time model"}
+
+
 def format_blend(blend: list[dict[str, Any]], kind: str | None) -> str:
     """'blend of trials 10 (0.95), 3 (0.05) by ensemble selection, each the ensemble of its fold
     models': what a `--blend` final model is, for the search summary and `nas export`."""
-    each = "the ensemble of its fold models" if kind == "ensemble" else "refit on train + validation for its chosen epochs"
-    return f"blend of trials {format_blend_trials(blend)} by ensemble selection, each {each}"
+    return f"blend of trials {format_blend_trials(blend)} by ensemble selection, each {EACH_FINAL.get(kind, EACH_FINAL['refit'])}"
+

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY_CNN, CliResult
+from tests.conftest import TINY_CNN, CliResult
 from typer.testing import CliRunner
 
 STUDY = "digits-tiny"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from _fuzz import CELLS, Escape
+from tests._fuzz import CELLS, Escape
 
 Case = tuple[bytes, str, dict[str, Any]]  # file bytes, suffix, DataSpec arguments but the path
 

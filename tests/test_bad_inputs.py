@@ -83,7 +83,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from typer.testing import CliRunner
 
     from nas.cli import app
-    from conftest import TINY_CNN
+    from tests.conftest import TINY_CNN
 
     root = tmp_path_factory.mktemp("bad-inputs")
     (root / GOOD_SPACE).write_text(TINY_CNN)

@@ -72,13 +72,14 @@ def test_an_ensemble_refuses_weights_that_do_not_fit_its_members() -> None:
         Ensemble([nn.Linear(2, 1), nn.Linear(2, 1)], "regression", [1.0, 0.0])
 
 
-def test_a_holdout_blend_of_refits_is_exported_with_its_weights(workdir, run_cli) -> None:
-    # digits holds out (more than 1,000 rows): the blend averages the chosen trials' refits
+def test_a_holdout_blend_of_pairs_is_exported_with_its_weights(workdir, run_cli) -> None:
+    # digits holds out (more than 1,000 rows): the blend averages the chosen trials' final models,
+    # each its refit and its search-time model
     result = run_cli("search", "--task", "image", "--trials", "4", "--epochs", "2", "--blend", "--quiet")
     assert result.exit_code == 0, result.stderr
     best = run_cli("leaderboard", "--json").json()[0]
-    assert best["refit_kind"] == "refit" and len(best["refit_blend"]) >= 2
-    assert "each refit on train + validation for its chosen epochs" in result.stdout
+    assert best["refit_kind"] == "pair" and len(best["refit_blend"]) >= 2
+    assert "each its refit on train + validation averaged with its search-time model" in result.stdout
     trials = ", ".join(f"{b['trial']} ({b['weight']:.2f})" for b in best["refit_blend"])
     assert f"trial {best['trial']}'s final model blends trials {trials}" in run_cli("leaderboard").stdout
     exported = run_cli("export", "--format", "onnx", "--out", "bundle")
@@ -87,5 +88,6 @@ def test_a_holdout_blend_of_refits_is_exported_with_its_weights(workdir, run_cli
     manifest = json.loads((workdir / "bundle" / "manifest.json").read_text())
     assert manifest["metrics"]["test"] == best["refit_test"] and manifest["checks"]["test_reproduced"]["exact"] is True
     spec = json.loads((workdir / "bundle" / "arch.json").read_text())
-    assert len(spec["ensemble"]) == len(best["refit_blend"])  # one refit per blended trial
-    assert spec["weights"] == pytest.approx([b["weight"] for b in best["refit_blend"]], abs=1e-5)
+    assert len(spec["ensemble"]) == 2 * len(best["refit_blend"])  # a pair per blended trial
+    halves = [b["weight"] / 2 for b in best["refit_blend"] for _ in range(2)]
+    assert spec["weights"] == pytest.approx(halves, abs=1e-5)

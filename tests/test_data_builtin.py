@@ -70,6 +70,19 @@ def test_baseline_beats_only_beyond_float32_rounding() -> None:
     assert not baseline_beats(58.2, 58.2000001, "minimize")
 
 
+def test_two_exact_fits_are_one_figure_and_print_as_what_they_are() -> None:
+    """A target that is a sum of other columns: float64 least squares reaches 0, a float32
+    network 1e-5 of the target's spread. Neither beats the other; neither prints as 0.0000."""
+    from nas.baseline import baseline_beats
+    from nas.format import fmt, format_metrics
+
+    assert not baseline_beats(0.0, 1.0e-5, "minimize", scale=0.65)  # the training mean's RMSE: 0.65
+    assert baseline_beats(0.0, 1.0e-3, "minimize", scale=0.65) and baseline_beats(0.0, 1.0e-5, "minimize")
+    assert fmt(1.5308e-05) == "1.531e-05" and fmt(0.0) == "0.0000" and fmt(0.97368) == "0.9737"
+    assert fmt(-2.0e-6) == "-2e-06" and fmt(12093.93812) == "12093.9381" and fmt(None) == "-"
+    assert format_metrics({"rmse": 1.5308e-05, "r2": 1.0}) == "RMSE 1.531e-05, R² 1.0000"
+
+
 def test_series_builtin_without_statsmodels_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 

@@ -516,3 +516,11 @@ def test_classes_too_rare_to_split_are_left_out_and_said(tmp_path: Path) -> None
     with pytest.raises(DataError, match="column 'dish' holds 30 distinct values in 31 rows, fewer than 2 of them in 3 "
                                         "rows or more: not classes to learn"):
         load_data(spec(names, "tabular", target="dish"))
+
+
+def test_load_data_without_a_task_takes_the_one_the_file_implies(tmp_path: Path) -> None:
+    """The library as a script uses it: `load_data(DataSpec(path=..., target=...))`, no task, as
+    `nas search --data` needs none."""
+    path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
+    data = load_data(DataSpec(task=None, path=str(path), target="label"))
+    assert data.kind == "classification" and len(data.train) + len(data.val) + len(data.test) == 40

@@ -215,7 +215,7 @@ def test_nas_search_with_evolution_and_two_workers_then_resume(workdir: Path, ti
     a running trial, nas.search.dedup lets both train.)"""
     import subprocess
 
-    from test_faults import nas_cmd, nas_env
+    from tests.test_faults import nas_cmd, nas_env
 
     population = default_sizes(10)[0]
     for target in (6, 10):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from _export_study import STUDY, TinyStudy, cli, shared_study, write_test_pngs
+from tests._export_study import STUDY, TinyStudy, cli, shared_study, write_test_pngs
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,8 @@ def test_export_writes_a_self_describing_bundle(study: TinyStudy, bundle: Path) 
     m = _manifest(bundle)
     assert sorted(p.name for p in bundle.iterdir()) == [
         "arch.json", "manifest.json", "model.onnx", "model.safetensors", "model.torchscript.pt"]
-    assert json.loads((bundle / "arch.json").read_text()) == trial.user_attrs["arch"]
+    # a holdout study ships the pair (nas.search.refit): its refit and its search-time model, averaged
+    assert json.loads((bundle / "arch.json").read_text()) == {"ensemble": [trial.user_attrs["arch"]] * 2}
     assert (m["task"], m["kind"], m["metric"], m["input_shape"]) == ("image", "classification", "accuracy", [1, 8, 8])
     assert m["class_names"] == [str(i) for i in range(10)]
     assert m["data"] == loaded.user_attrs["nas"]["data"]  # preprocessing fitted on the training split
@@ -47,8 +48,9 @@ def test_export_writes_a_self_describing_bundle(study: TinyStudy, bundle: Path) 
     assert m["source"]["trial"] == study.best and m["source"]["seed"] == trial.user_attrs["seed"]
     refit = loaded.user_attrs[f"refit:{study.best}"]  # the search refit its best trial: export ships that
     assert m["metrics"] == {"val": trial.value, "test": refit["refit_test"], "search_test": trial.user_attrs["test"]}
-    assert m["source"]["refit"] == {"kind": "refit", "on": "train+val", "rows": sum(m["data"]["sizes"][:2]),
-                                    "epochs": trial.user_attrs["chosen_epochs"], "members": 1, "device": "cpu"}
+    assert m["source"]["refit"] == {"kind": "pair", "on": "train+val (refit) and train (search-time model)",
+                                    "rows": sum(m["data"]["sizes"][:2]), "epochs": trial.user_attrs["chosen_epochs"],
+                                    "members": 2, "device": "cpu"}
     assert m["checks"]["test_reproduced"]["exact"] is True
     assert {"nas", "torch", "optuna", "onnx", "onnxruntime"} <= set(m["versions"])
     assert set(m["files"]) == {"arch.json", "model.onnx", "model.safetensors", "model.torchscript.pt"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _export_study import STUDY, TinyStudy, cli, shared_study, one_line_error
+from tests._export_study import STUDY, TinyStudy, cli, shared_study, one_line_error
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _fuzz import check_cli, check_space, check_space_file, family_container, space_doc, space_text
-from _fuzz_data import check_data, check_inputs, csv_case, data_case, npz_case, predict_case, reference_infos
+from tests._fuzz import check_cli, check_space, check_space_file, family_container, space_doc, space_text
+from tests._fuzz_data import check_data, check_inputs, csv_case, data_case, npz_case, predict_case, reference_infos
 from hypothesis import HealthCheck, given, settings
 
 from nas.data import DataSpec

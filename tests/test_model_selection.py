@@ -225,6 +225,19 @@ def test_baseline_beating_the_chosen_model_is_said_in_one_line(workdir: Path, ru
     assert len(lines) == 1 and "2-fold CV" in lines[0] and "logistic regression" in lines[0]
 
 
+def test_an_exact_fit_is_not_called_a_loss_to_the_baseline(workdir: Path, run_cli, tmp_path: Path) -> None:
+    """`total` is a sum of two columns (FinalFourShort17's `Out` is one of the others): the linear
+    trial fits it within float32, least squares exactly; no "prefer the baseline" line."""
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 50, 80), rng.integers(0, 50, 80)
+    csv = tmp_path / "sums.csv"
+    csv.write_text("a,b,total\n" + "".join(f"{x},{y},{x + y}\n" for x, y in zip(a, b)))
+    result = run_cli("search", "--data", csv, "--target", "total", "--trials", "1", "--cv", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "best trial 0: linear" in result.stdout and "the baseline beats" not in result.stdout
+    assert "validation rmse 0.0000 ±" not in result.stdout  # a near-zero error prints its digits
+
+
 def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_space: Path) -> None:
     result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--trials", "2",
                      "--cv", "1", "--quiet", "--objectives", "accuracy,params")
@@ -237,6 +250,43 @@ def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_
         pick = choose([t.user_attrs["curve"]], "maximize")
         assert t.values[0] == pick.value and t.user_attrs["chosen_epochs"] == pick.epochs
         assert t.values[1] == t.user_attrs["params"] and "fold_values" not in t.user_attrs  # costs unchanged
+
+
+def test_a_holdout_study_ships_its_refit_averaged_with_its_search_time_model(workdir: Path, run_cli, mlp_space: Path) -> None:
+    from nas.metrics import score
+    from nas.ship.source import refit_model, study_data
+    from nas.store import artifact_store
+    from nas.store.checkpoints import load_checkpoint
+
+    result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--trials", "1",
+                     "--cv", "1", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert ", averaged with the search-time model); the search-time model: test accuracy" in result.stdout
+    storage = "sqlite:///studies/nas.db"
+    study = _study(storage, "tabular-wine")
+    info = study.user_attrs["refit:0"]
+    assert info["refit_kind"] == "pair" and info["refit_members"] == 2 and info["refit_rows"] == 142
+    store = artifact_store(storage, None)
+    _, data = study_data(study)
+    model, _, _ = refit_model(study, study.trials[0], store, data)
+    searched, refit = model.members
+    checkpoint = load_checkpoint(study.trials[0], store)  # the first member is the search-time model itself
+    assert all(torch.equal(v, checkpoint[k]) for k, v in searched.state_dict().items())
+    assert not all(torch.equal(v, checkpoint[k]) for k, v in refit.state_dict().items())
+    assert score(model, data.test, data) == info["refit_test"]  # what was scored is what is stored
+    from nas.search.refit import build_pair
+
+    for path in Path("studies").rglob(study.trials[0].user_attrs["checkpoint"] + "*"):
+        path.unlink()  # the search-time checkpoint is gone: the refit alone, and the record says so
+    alone = build_pair(study.trials[0], data, torch.device("cpu"), 0, store)
+    assert alone.info["refit_kind"] == "refit" and not hasattr(alone.model, "members")
+
+
+def test_a_holdout_study_with_a_cost_limit_ships_one_network(workdir: Path, run_cli, mlp_space: Path) -> None:
+    result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--trials", "1",
+                     "--cv", "1", "--quiet", "--max-params", "100000")
+    assert result.exit_code == 0, result.stderr
+    assert _study("sqlite:///studies/nas.db", "tabular-wine").user_attrs["refit:0"]["refit_kind"] == "refit"
 
 
 def test_a_series_study_ships_the_refit_not_an_ensemble_of_past_only_folds(workdir: Path, run_cli, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_faults import nas_cmd, nas_env  # tests/ is on sys.path (rootdir-less test modules)
+from tests.test_faults import nas_cmd, nas_env
 
 PG_ENV = "NAS_TEST_POSTGRES_URL"
 

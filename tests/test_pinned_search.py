@@ -13,7 +13,7 @@ from pathlib import Path
 import optuna
 import pytest
 import torch
-from conftest import TINY_CNN, CliResult
+from tests.conftest import TINY_CNN, CliResult
 from typer.testing import CliRunner
 
 STUDY = "image-digits"  # the default study name for the default task and dataset

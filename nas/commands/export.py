@@ -93,7 +93,8 @@ def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
     refit = source.get("refit")
     if refit:
         what = (f"the ensemble of the {refit['members']} fold models" if refit["kind"] == "ensemble"
-                else f"the refit on train + validation ({refit['epochs']} epochs)")
+                else f"the refit on train + validation ({refit['epochs']} epochs)"
+                + (" averaged with the search-time model" if refit["kind"] == "pair" else ""))
         if refit.get("blend"):  # nas search --blend: several trials' final models, weighted
             what = "the " + format_blend(refit["blend"], refit["kind"])
         console.print(f"  {what}; the search-time model scored test {metric} "

@@ -39,7 +39,7 @@ def search(
     prescreen: int = ranged(1, "--prescreen", "Per trial, draw N candidates, score each by parameter count (a training-free proxy, measured best of those tried) and train only the best; 1 = off."),
     workers: int = ranged(1, "--workers", "Worker processes sharing the study (CPU threads split between them; one GPU each when there are several)."),
     cv: Optional[int] = ranged(None, "--cv", "Score each trial by K-fold cross-validation over train + validation (stratified; time-ordered for series); 1: the holdout split. Default: 5 folds up to 1,000 train + validation rows, else holdout (a resumed study keeps its own)."),
-    refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, build the best configuration's final model: the ensemble of its fold models (cross-validation), or its refit on train + validation for its chosen epochs (holdout, cost goals); export and predict use it."),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="After the search, build the best configuration's final model: the ensemble of its fold models (cross-validation), its refit on train + validation for its chosen epochs averaged with its search-time model (holdout), or that refit alone (series, cost goals); export and predict use it."),
     blend: bool = typer.Option(False, "--blend/--no-blend", help="Let the final model average the top trials' final models, weighted by ensemble selection on their held-out predictions (never with cost objectives or limits). Off by default: higher mean accuracy on some small sets, but not more often above the baseline (docs/model-selection.md)."),
 ) -> None:
     """Search architectures for a task; running it again resumes the same study."""
@@ -105,16 +105,17 @@ def _validation(best: dict[str, Any], folds: int) -> str:
 
 def _final_model(best: dict[str, Any], folds: int) -> str:
     """What the shipped model is: 'ensemble of the 5 fold models', 'refit on train + validation,
-    7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to);
-    a blend of trials names them with their weights."""
+    7 epochs', or, for a linear regression, '... at weight decay 0.1' (the step its path refit to),
+    with ', averaged with the search-time model' for a pair; a blend of trials names them with
+    their weights."""
     if best.get("refit_blend"):
         return format_blend(best["refit_blend"], best.get("refit_kind"))
     if best.get("refit_kind") == "ensemble":
         return f"ensemble of the {folds} fold models"
     decay = best.get("chosen_weight_decay")  # a linear regression: its epochs are steps of its path
-    if decay is not None:
-        return f"refit on train + validation at weight decay {decay:.3g}"
-    return f"refit on train + validation, {_epochs(best['refit_epochs'])}"
+    refit = (f"refit on train + validation at weight decay {decay:.3g}" if decay is not None
+             else f"refit on train + validation, {_epochs(best['refit_epochs'])}")
+    return f"{refit}, averaged with the search-time model" if best.get("refit_kind") == "pair" else refit
 
 
 def _print_test(best: dict[str, Any], result: Any) -> None:
@@ -149,7 +150,8 @@ def _print_baseline(best: dict[str, Any], result: Any) -> None:
     ours = best.get("value")
     if theirs is None or ours is None:
         return
-    if baseline_beats(theirs, ours, result.direction):
+    scale = ref["test"].get(result.metric) if result.direction == "minimize" else None
+    if baseline_beats(theirs, ours, result.direction, scale or 0.0):
         how = f"{cv['folds']}-fold CV" if cv else "holdout"
         console.print(f"the baseline beats the chosen model on validation ({baseline['model']} {result.metric} "
                       f"{fmt(theirs)} vs {fmt(ours)}, {how}): prefer it, or search longer or with another space",

@@ -171,7 +171,10 @@ def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
 
 
 def load_data(spec: DataSpec) -> TaskData:
-    """Load the data a spec describes (the task's default built-in when nothing is named)."""
+    """Load the data a spec describes (the task's default built-in when nothing is named). A spec
+    without a task takes the one its data implies, as `nas search` does (nas.data.files.search_task)."""
+    if spec.task is None:
+        spec = replace(spec, task=search_task(None, spec.path, spec.dataset, spec.window, spec.target))
     task = spec.task
     if task not in TASKS:
         raise UsageError(f"--task: unknown task '{task}'{nearest(task, TASKS)}")

@@ -11,12 +11,17 @@ one table (`FINAL_MODELS`), both scored once on the untouched test split:
   averaging K models removes much of one model's seed luck. benchmarks/refit_vs_ensemble.py
   measured it against the refit: better on test in 7 of 12 configurations, worse in 3
   (docs/model-selection.md has the table).
-- `refit` (holdout studies; time-ordered folds, whose first models saw only the distant past;
-  any study with a cost objective or limit: an ensemble has K times the parameters, FLOPs and
-  latency the search measured): as scikit-learn's
-  `GridSearchCV(refit=True)`, the configuration trained once more on all of train + validation
-  with its own seed and knobs for the epoch count the ranking chose (`chosen_epochs`,
-  nas.search.selection), keeping the last epoch's weights (no held-out row is left to pick one).
+- `refit` (time-ordered data, whose early models saw only the distant past; any study with a
+  cost objective or limit: an average has K times the parameters, FLOPs and latency the search
+  measured): as scikit-learn's `GridSearchCV(refit=True)`, the configuration trained once more
+  on all of train + validation with its own seed and knobs for the epoch count the ranking chose
+  (`chosen_epochs`, nas.search.selection), keeping the last epoch's weights (no held-out row is
+  left to pick one).
+- `pair` (holdout studies otherwise, the default there): that refit averaged with the trial's
+  search-time model (its checkpoint, trained on the training split and kept at its best epoch on
+  validation), as the fold ensemble averages; no extra training. One refit is one seed's draw,
+  and on the held-out tables of docs/model-selection.md it lost to the search-time model about
+  as often as it won; the two averaged beat nas's printed baseline more often than either alone.
 
 The result is stored as the study attribute `refit:<trial>` (Optuna refuses to change a finished
 trial's attributes), its weights as an artifact of the study; export, predict (through the
@@ -33,7 +38,9 @@ from typing import Any
 import torch
 
 from nas.data import TaskData, fold_scheme, train_plus_val
+from nas.errors import StoreError
 from nas.metrics import report, score
+from nas.models import build_model
 from nas.models.ensemble import Ensemble
 from nas.search import blend
 from nas.search.config import stored_seed
@@ -41,7 +48,7 @@ from nas.search.crossval import train_splits
 from nas.search.events import SearchObserver
 from nas.search.prepared import PreparedSearch
 from nas.store import artifact_store, attrs, ranked_trials, trial_arch, trial_refit
-from nas.store.checkpoints import load_val_outputs, save_refit_checkpoint
+from nas.store.checkpoints import load_checkpoint, load_val_outputs, save_refit_checkpoint
 from nas.train import TrainConfig, train_arch
 
 
@@ -119,6 +126,29 @@ def build_ensemble(trial: Any, data: TaskData, splits: list[TaskData], device: A
         attrs.REFIT_ROWS: len(data.train) + len(data.val)}, splits[0])
 
 
+def search_time_model(trial: Any, data: TaskData, device: Any, store: Any) -> torch.nn.Module | None:
+    """The trial's search-time model rebuilt from its checkpoint on `device`; None when its file is gone."""
+    try:
+        state = load_checkpoint(trial, store)
+    except StoreError:
+        return None
+    model = build_model(trial_arch(trial), data.input_shape, data.out_dim, data.preprocessing)
+    model.load_state_dict(state, strict=True)
+    return model.to(device).eval()
+
+
+def build_pair(trial: Any, data: TaskData, device: Any, seed: int, store: Any, observer: SearchObserver | None = None,
+               check: Check | None = None) -> Final:
+    """`pair`: the refit (`build_refit`) averaged with the search-time model; the refit alone when
+    the trial's checkpoint is missing (the record then says `refit`)."""
+    refit = build_refit(trial, data, device, seed, observer, check)
+    searched = search_time_model(trial, data, device, store)
+    if searched is None:
+        return refit
+    info = {**refit.info, attrs.REFIT_KIND: "pair", attrs.REFIT_MEMBERS: 2}
+    return Final(Ensemble([searched, refit.model.eval()], data.kind).eval(), info, refit.data)
+
+
 def refit_trial(study: Any, trial: Any, data: TaskData, device: Any, store: Any, seed: int,
                 observer: SearchObserver | None = None, check: Check | None = None) -> dict[str, Any]:
     """Build and store `trial`'s refit (`build_refit`); its record."""
@@ -140,9 +170,14 @@ def _ensemble(p: PreparedSearch, trial: Any, observer: SearchObserver, check: Ch
     return build_ensemble(trial, p.data, splits, p.device, stored_seed(trial, p.config.seed), observer, check)
 
 
+def _pair(p: PreparedSearch, trial: Any, observer: SearchObserver, check: Check | None) -> Final:
+    store = artifact_store(p.config.storage, p.config.artifacts)
+    return build_pair(trial, p.data, p.device, stored_seed(trial, p.config.seed), store, observer, check)
+
+
 # the kind of final model -> how it is built from the prepared search and a trial
 FINAL_MODELS: dict[str, Callable[[PreparedSearch, Any, SearchObserver, Check | None], Final]] = {
-    "refit": _refit, "ensemble": _ensemble,
+    "refit": _refit, "ensemble": _ensemble, "pair": _pair,
 }
 
 
@@ -201,12 +236,14 @@ def blends(prepared: PreparedSearch) -> bool:
 
 
 def final_kind(prepared: PreparedSearch) -> str:
-    """`ensemble` of the fold models for a cross-validated study without cost goals, unless its
-    folds are time-ordered (the early folds' models never saw the recent past a forecast needs
-    most); else `refit`."""
+    """`refit` with cost goals (one network: the one the search measured) or time-ordered data
+    (the early folds' models, and the search-time model, never saw the recent past a forecast
+    needs most); else `ensemble` of the fold models for a cross-validated study, `pair` for a
+    holdout one."""
     costs = prepared.goals.multi or prepared.goals.limits.any
-    ordered = fold_scheme(prepared.data) == "ordered"
-    return "ensemble" if prepared.folds > 1 and not costs and not ordered else "refit"
+    if costs or fold_scheme(prepared.data) == "ordered":
+        return "refit"
+    return "ensemble" if prepared.folds > 1 else "pair"
 
 
 def refit_best(prepared: PreparedSearch, study: Any, observer: SearchObserver | None = None,

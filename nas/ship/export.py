@@ -249,26 +249,30 @@ def export_trial(study: Any, number: int | None, formats: tuple[str, ...], out: 
     return ExportResult(out, write_bundle(c, record, data, formats, out, force))
 
 
+# a final model's kind -> what its networks trained on (the bundle's source.refit.on)
+TRAINED_ON = {"refit": "train+val", "ensemble": "{k} folds of train+val", "pair": "train+val (refit) and train (search-time model)"}
+
+
 def _final_candidate(study: Any, model: nn.Module, arch: Any, info: dict[str, Any], trial: Any,
                      source: dict[str, Any]) -> Candidate:
     """The bundle of a trial's final model (nas.search.refit): the ensemble of its K fold models,
-    or its refit on train + validation, or a weighted blend of several trials' (nas.search.blend);
-    the bundle must reproduce that model's test figure."""
+    its refit on train + validation (alone, or paired with its search-time model), or a weighted
+    blend of several trials' (nas.search.blend); the bundle must reproduce that model's test figure."""
     kind = info.get(attrs.REFIT_KIND, "refit")
     k = int(info.get(attrs.REFIT_MEMBERS) or 1)
     blend = info.get(attrs.REFIT_BLEND)
-    source = {**source, "refit": {"kind": kind, "on": "train+val" if kind == "refit" else f"{k} folds of train+val",
+    source = {**source, "refit": {"kind": kind, "on": TRAINED_ON.get(kind, "train+val").format(k=k),
                                   "rows": info.get(attrs.REFIT_ROWS), "epochs": info.get(attrs.REFIT_EPOCHS),
                                   "members": k, "device": info.get(attrs.REFIT_DEVICE),
                                   **({"blend": blend} if blend else {})}}
     metrics = {"val": trial.values[0], "test": info[attrs.REFIT_TEST], "search_test": trial.user_attrs.get(attrs.TEST)}
     device = str(info.get(attrs.REFIT_DEVICE) or "cpu")
-    if not blend and kind != "ensemble":
+    if not blend and kind not in attrs.AVERAGED_KINDS:
         return Candidate(model, arch.to_dict(), "single", arch.family, summarize(arch), metrics=metrics,
                          source=source, recorded_device=device)
     members = final_members(study, trial, info)
     spec: dict[str, Any] = {"ensemble": [a.to_dict() for a, _ in members]}
-    summary = f"{k} fold models of {summarize(arch)}"
+    summary = (f"{k} fold models of " if kind == "ensemble" else "refit + search-time model of ") + summarize(arch)
     if blend:
         spec["weights"] = [w for _, w in members]
         summary = f"blend of trials {', '.join(str(b['trial']) for b in blend)} ({len(members)} networks)"

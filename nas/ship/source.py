@@ -67,8 +67,9 @@ def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch
 
 def final_members(study: Any, trial: Any, refit: dict[str, Any]) -> list[tuple[Arch, float]]:
     """The final model's networks, each with its weight in the average: one (a refit), the K fold
-    models (an ensemble), or every blended trial's (nas.search.blend), in stored order."""
-    per_trial = int(refit.get(attrs.REFIT_MEMBERS) or 0) if refit.get(attrs.REFIT_KIND) == "ensemble" else 1
+    models (an ensemble), the search-time model and the refit (a pair), or every blended trial's
+    (nas.search.blend), in stored order."""
+    per_trial = int(refit.get(attrs.REFIT_MEMBERS) or 0) if refit.get(attrs.REFIT_KIND) in attrs.AVERAGED_KINDS else 1
     blend = refit.get(attrs.REFIT_BLEND) or [{"trial": trial.number, "weight": 1.0}]
     out = []
     for entry in blend:
@@ -81,7 +82,7 @@ def _members(study: Any, trial: Any, refit: dict[str, Any], data: TaskData) -> n
     """An untrained network of the final model's kind: one, or the (weighted) ensemble of its members."""
     members = final_members(study, trial, refit)
     nets = [build_model(arch, data.input_shape, data.out_dim, data.preprocessing) for arch, _ in members]
-    if refit.get(attrs.REFIT_KIND) != "ensemble" and len(nets) == 1:
+    if refit.get(attrs.REFIT_KIND) not in attrs.AVERAGED_KINDS and len(nets) == 1:
         return nets[0]
     return Ensemble(nets, data.kind, [weight for _, weight in members])
 

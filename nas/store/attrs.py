@@ -52,12 +52,13 @@ RETRY_OF = "retry_of"  # the failed trial this one repeats
 
 # Keys of a refit record (the value of study attribute REFIT_PREFIX + trial number): the final
 # model built after the search (nas.search.refit), of one of two kinds.
-REFIT_KIND = "refit_kind"  # "ensemble" (of the K fold models) or "refit" (one model on train + validation)
+REFIT_KIND = "refit_kind"  # "ensemble" (of the K fold models), "pair" (the refit and the search-time model) or "refit"
+AVERAGED_KINDS = ("ensemble", "pair")  # final-model kinds that average REFIT_MEMBERS networks of the trial
 REFIT_CHECKPOINT = "refit_checkpoint"  # artifact id of its weights (safetensors, on the study)
 REFIT_TEST = "refit_test"  # its test metric
 REFIT_TEST_METRICS = "refit_test_metrics"
 REFIT_EPOCHS = "refit_epochs"  # epochs it trained (refit: the trial's chosen_epochs; ensemble: each member's)
-REFIT_MEMBERS = "refit_members"  # ensemble: K
+REFIT_MEMBERS = "refit_members"  # ensemble: K; pair: 2
 # A blend (nas.search.blend): the final model averages several trials' final models (each of
 # REFIT_KIND), [{"trial": number, "weight": w}, ...] with rank 1 first; absent: rank 1 alone.
 REFIT_BLEND = "refit_blend"
