@@ -36,4 +36,3 @@ def format_blend(blend: list[dict[str, Any]], kind: str | None) -> str:
     """'blend of trials 10 (0.95), 3 (0.05) by ensemble selection, each the ensemble of its fold
     models': what a `--blend` final model is, for the search summary and `nas export`."""
     return f"blend of trials {format_blend_trials(blend)} by ensemble selection, each {EACH_FINAL.get(kind, EACH_FINAL['refit'])}"
-

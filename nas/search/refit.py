@@ -1,8 +1,8 @@
 """The final model: after a search, the rank-1 configuration becomes the model that ships.
 
 Why: during the search every model saw at most 80% of train + validation (a fold) or 60% of the
-data (holdout); the model that ships should use every row held out to choose with. Two ways,
-one table (`FINAL_MODELS`), both scored once on the untouched test split:
+data (holdout); the model that ships should use every row held out to choose with. Three ways,
+one table (`FINAL_MODELS`), each scored once on the untouched test split:
 
 - `ensemble` (cross-validated studies, the default there): the K fold models of the rank-1 trial,
   trained again exactly as the search trained them (same folds, same seeds, each keeping its best
