@@ -40,7 +40,6 @@ import torch
 from nas.data import TaskData, fold_scheme, train_plus_val
 from nas.errors import StoreError
 from nas.metrics import report, score
-from nas.models import build_model
 from nas.models.ensemble import Ensemble
 from nas.search import blend
 from nas.search.config import stored_seed
@@ -48,7 +47,7 @@ from nas.search.crossval import train_splits
 from nas.search.events import SearchObserver
 from nas.search.prepared import PreparedSearch
 from nas.store import artifact_store, attrs, ranked_trials, trial_arch, trial_refit
-from nas.store.checkpoints import load_checkpoint, load_val_outputs, save_refit_checkpoint
+from nas.store.checkpoints import load_network, load_val_outputs, save_refit_checkpoint
 from nas.train import TrainConfig, train_arch
 
 
@@ -127,14 +126,12 @@ def build_ensemble(trial: Any, data: TaskData, splits: list[TaskData], device: A
 
 
 def search_time_model(trial: Any, data: TaskData, device: Any, store: Any) -> torch.nn.Module | None:
-    """The trial's search-time model rebuilt from its checkpoint on `device`; None when its file is gone."""
+    """The trial's search-time model rebuilt from its checkpoint on `device`; None when its file is
+    gone or does not fit."""
     try:
-        state = load_checkpoint(trial, store)
+        return load_network(trial, trial_arch(trial), store, data).to(device)
     except StoreError:
         return None
-    model = build_model(trial_arch(trial), data.input_shape, data.out_dim, data.preprocessing)
-    model.load_state_dict(state, strict=True)
-    return model.to(device).eval()
 
 
 def build_pair(trial: Any, data: TaskData, device: Any, seed: int, store: Any, observer: SearchObserver | None = None,

@@ -1,5 +1,6 @@
 """What shipping reads from the store: a study's record and data (checked against the stored
-fingerprint), a trial picked by number or rank, a trial's network with its checkpoint.
+fingerprint), a trial picked by number or rank, a trial's network with its checkpoint, a trial's
+final model.
 
 Export, retrain and rerun all start here, so all three refuse data that changed since the search.
 """
@@ -15,7 +16,7 @@ from nas.errors import StoreError
 from nas.models import build_model
 from nas.models.ensemble import Ensemble
 from nas.store import StudyRecord, attrs, find_trial, leaderboard, study_record, trial_arch, trial_refit
-from nas.store.checkpoints import load_checkpoint, load_weights
+from nas.store.checkpoints import load_network, load_weights
 
 
 def study_data(study: Any) -> tuple[StudyRecord, TaskData]:
@@ -50,19 +51,10 @@ def pick_trial(study: Any, number: int | None, states: tuple[str, ...] = ("COMPL
     return trial
 
 
-def _built(trial: Any, state: dict[str, Any], data: TaskData, what: str) -> tuple[nn.Module, Arch]:
-    arch = trial_arch(trial)
-    model = build_model(arch, data.input_shape, data.out_dim, data.preprocessing)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise StoreError(f"trial {trial.number}: {what} does not fit its architecture ({str(exc).splitlines()[0]})") from None
-    return model.eval(), arch
-
-
 def trial_model(trial: Any, store: Any, data: TaskData) -> tuple[nn.Module, Arch]:
     """A completed trial's network rebuilt from its arch and safetensors checkpoint (CPU, eval)."""
-    return _built(trial, load_checkpoint(trial, store), data, "checkpoint")
+    arch = trial_arch(trial)
+    return load_network(trial, arch, store, data), arch
 
 
 def final_members(study: Any, trial: Any, refit: dict[str, Any]) -> list[tuple[Arch, float]]:

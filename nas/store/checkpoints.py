@@ -15,6 +15,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from nas.errors import StoreError
+from nas.models import build_model
 from nas.store import attrs
 
 VAL_OUTPUTS_KEY = "outputs"  # the one tensor of a trial's validation-outputs artifact (attrs.VAL_OUTPUTS)
@@ -71,3 +72,16 @@ def load_val_outputs(trial: Any, store: Any) -> Any | None:
         return load_weights(artifact_id, store, f"trial {trial.number} validation outputs").get(VAL_OUTPUTS_KEY)
     except StoreError:
         return None
+
+
+def load_network(trial: Any, arch: Any, store: Any, data: Any) -> Any:
+    """Trial `trial`'s network, its `arch` (a nas.arch.Arch) built for `data` (a TaskData) and
+    given its checkpoint: on the CPU, in eval mode. StoreError when the checkpoint is missing or
+    does not fit the architecture. Export ships it (nas.ship.source.trial_model); a holdout
+    study's final model averages it with the refit (nas.search.refit)."""
+    model = build_model(arch, data.input_shape, data.out_dim, data.preprocessing)
+    try:
+        model.load_state_dict(load_checkpoint(trial, store), strict=True)
+    except RuntimeError as exc:
+        raise StoreError(f"trial {trial.number}: checkpoint does not fit its architecture ({str(exc).splitlines()[0]})") from None
+    return model.eval()
