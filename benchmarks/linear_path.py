@@ -14,6 +14,7 @@ alpha = weight_decay * rows / 2, the optimum nas's L-BFGS fit reaches for that w
 - `path from S`: weight decays from S down to 1e-5, 3 a decade, each fold model keeping the one
   of least validation loss on its own fold (what nas's epoch rule does with a path);
 - `path from 0.1 + mean`: nas's path with the training mean (weight decay 1e9) as a last step;
+- `path from 0.1 + 0`: nas's path with least squares (weight decay 0) as a last step;
 - `LR on train + val`: scikit-learn's linear regression on train + validation, for reference.
 
 Each is scored by its test RMSE over the baseline's (linear regression fitted on the training
@@ -124,6 +125,9 @@ STRATEGIES: dict[str, np.ndarray] = {
     # the training mean (a weight decay so strong no slope survives) as one more step: for tables
     # with no signal (statsmodels' heart, strikes), where the mean beats every fit on test
     "path from 0.1 + mean": np.append(decays(0.1), 1e9),
+    # least squares itself (weight decay 0) as one more step: a target that is an exact linear
+    # function of its inputs (a sum, a count of months) is fitted exactly only there
+    "path from 0.1 + 0": np.append(decays(0.1), 0.0),
 }
 
 

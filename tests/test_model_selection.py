@@ -238,6 +238,25 @@ def test_an_exact_fit_is_not_called_a_loss_to_the_baseline(workdir: Path, run_cl
     assert "validation rmse 0.0000 ±" not in result.stdout  # a near-zero error prints its digits
 
 
+def test_a_linear_regression_path_ends_at_least_squares_and_fits_an_exact_target(workdir: Path, run_cli,
+                                                                                  tmp_path: Path) -> None:
+    """`t` counts months from year and month (Stat2Data CO2SouthPole's last column): least squares
+    fits it exactly, the path's weight decays down to 1e-5 only to ~1e-4 standard deviations. The
+    path's last step (weight decay 0, its L-BFGS run to the end) is chosen, and the shipped model
+    is as exact as the baseline."""
+    import re
+
+    csv = tmp_path / "months.csv"
+    csv.write_text("year,month,t\n" + "".join(f"{y},{m},{12 * (y - 1988) + m}\n"
+                                                for y in range(1988, 2008) for m in range(1, 13)))
+    result = run_cli("search", "--data", csv, "--target", "t", "--trials", "1", "--cv", "2")
+    assert result.exit_code == 0, result.stderr
+    assert "best trial 0: linear" in result.stdout and "regularisation path, least squares" in result.stdout
+    ours = float(re.search(r"^  test RMSE (\S+),", result.stdout, re.M).group(1))
+    base = float(re.search(r"^baseline linear regression: test RMSE (\S+),", result.stdout, re.M).group(1))
+    assert ours < 1e-3 and "the baseline beats" not in result.stdout, (ours, base)  # target sd: 69
+
+
 def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_space: Path) -> None:
     result = run_cli("search", "--task", "tabular", "--dataset", "wine", "--space", mlp_space, "--trials", "2",
                      "--cv", "1", "--quiet", "--objectives", "accuracy,params")

@@ -97,7 +97,8 @@ def _validation(best: dict[str, Any], folds: int) -> str:
     """'0.9692 ± 0.0120 (5-fold CV at 23 epochs)' or '0.9692 (holdout, smoothed, at 23 epochs)'."""
     epochs = f" at {_epochs(best['chosen_epochs'])}" if best.get("chosen_epochs") else ""
     if best.get("chosen_weight_decay") is not None:  # a linear model: its epochs walk a regularisation path
-        epochs = f" at weight decay {best['chosen_weight_decay']:.3g} on its regularisation path"
+        decay = best["chosen_weight_decay"]
+        epochs = f" at weight decay {decay:.3g} on its regularisation path" + ("" if decay else ", least squares")
     if folds > 1:
         return f"{fmt(best['value'])} ± {fmt(best.get('fold_std'))} ({folds}-fold CV{epochs})"
     return f"{fmt(best['value'])} (holdout{epochs})"
