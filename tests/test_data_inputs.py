@@ -31,6 +31,33 @@ def test_csv_with_categories_replays_training_encoding(tmp_path: Path) -> None:
     assert Xn[0, 2:].tolist() == [0.0, 0.0, 0.0] and Xn[1, 2:].tolist() == [0.0, 0.0, 1.0]
 
 
+def test_a_column_of_iso_dates_is_a_feature_read_alike_for_prediction(tmp_path: Path) -> None:
+    """A table's date column (ISO 8601) holds a value per row: as text it would be an id and left
+    out. It is one number, the year with its fraction, said in a note; a new file's dates are read
+    the same way (a cell that is not one: one line), and dates in another notation stay text."""
+    rng = np.random.default_rng(0)
+    days = [f"{1990 + i // 12}-{1 + i % 12:02d}-01" for i in range(60)]
+    rows = [[d, f"{v:.3f}", f"{1990 + i / 12 + v:.4f}"] for i, (d, v) in enumerate(zip(days, rng.normal(size=60)))]
+    path = write_csv(tmp_path / "prices.csv", ["date", "noise", "price"], rows)
+    data = load_data(DataSpec(task="tabular", path=str(path), target="price", seed=0))
+    assert data.preprocessing["columns"] == ["date", "noise"]
+    assert "column 'date' read as dates, each as its year with the fraction gone (1990.000 to 1994.915)" in data.notes
+    info = data.describe()
+    X, _ = load_inputs(path, info)
+    full = np.concatenate([s.X.numpy() for s in (data.train, data.val, data.test)])
+    assert np.allclose(np.sort(X[:, 0]), np.sort(full[:, 0]), atol=1e-5)  # the same standardised years
+    new = write_csv(tmp_path / "new.csv", ["date", "noise"], [["2001-07-02", "0.1"], ["2002-01-01 12:00", "0.2"]])
+    Xn, _ = load_inputs(new, info)
+    mean, std = data.preprocessing["mean"][0], data.preprocessing["std"][0]
+    assert Xn[:, 0] * std + mean == pytest.approx([2001 + 182 / 365, 2002 + 0.5 / 365], abs=1e-3)
+    bad = write_csv(tmp_path / "bad.csv", ["date", "noise"], [["soon", "0.1"]])
+    with pytest.raises(DataError, match="column 'date' is not numeric \\(value 'soon'\\)"):
+        load_inputs(bad, info)
+    us = write_csv(tmp_path / "us.csv", ["date", "noise", "price"], [[f"{1 + i % 12:02d}/01/{1990 + i // 12}", *r[1:]]
+                                                                      for i, r in enumerate(rows)])
+    assert "date" not in load_data(DataSpec(task="tabular", path=str(us), target="price")).preprocessing["columns"]
+
+
 def test_csv_missing_feature_column_is_named(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
     info = load_data(DataSpec(task="tabular", path=str(path), target="label")).describe()

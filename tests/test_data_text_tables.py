@@ -288,7 +288,7 @@ def test_an_excel_workbook_reads_as_its_csv(tmp_path: Path) -> None:
     ours = load_data(spec(tmp_path / "wine.xlsx", "tabular", target="cultivar"))
     theirs = load_data(spec(csv, "tabular", target="cultivar"))
     assert ours.notes[0] == "sheet 'measurements' read, the one with the most rows of 2 ('notes', 'measurements')"
-    assert ours.notes[1:] == theirs.notes and ours.input_shape == theirs.input_shape == (13,)
+    assert ours.notes[1:] == theirs.notes and ours.input_shape == theirs.input_shape == (14,)  # the date a feature
     for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
         assert np.array_equal(a.X.numpy(), b.X.numpy()) and np.array_equal(a.y.numpy(), b.y.numpy())
     assert np.array_equal(read_inputs(tmp_path / "wine.xlsx", ours.describe()).X, read_inputs(csv, ours.describe()).X)

@@ -98,8 +98,11 @@ def test_a_file_of_one_series_loads_as_a_forecast_with_no_flag(tmp_path: Path) -
     assert given.preprocessing["target"] == "volume" and given.input_shape == (6, 1)
     from nas.errors import DataError, UsageError
 
+    as_table = load_data(DataSpec(task="tabular", path=str(path), target="Passengers"))  # asked for: a trend on the date
+    assert as_table.input_shape == (1,) and as_table.preprocessing["columns"] == ["Date"]
     with pytest.raises(DataError, match="no usable feature columns besides the target 'Passengers'"):
-        load_data(DataSpec(task="tabular", path=str(path)))
+        load_data(DataSpec(task="tabular", path=str(_csv(tmp_path / "ids.csv", ["month", "Passengers"],
+                                                          [[f"m{i}", i] for i in range(144)])), target="Passengers"))
     with pytest.raises(UsageError, match=r"--kind: forecasting a series \(.*Airline.csv\) is regression"):
         load_data(DataSpec(task="sequence", path=str(path), kind="classification"))
 

@@ -16,6 +16,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data.arff_file import is_arff
+from nas.data.dates import as_dates
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
@@ -176,8 +177,9 @@ def followed(train: Raw, train_path: Path) -> Followed:
 
 def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
                      follow: Followed | None = None) -> tuple[Columns, Columns]:
-    """(numeric columns as floats, text columns to one-hot), the target left out. An id-like text
-    column (`_id_like`) is ignored, not refused. `follow`: what the training file's reading decided,
+    """(numeric columns as floats, text columns to one-hot), the target left out. A column of ISO
+    dates is a number, its decimal year (nas.data.dates); an id-like text column (`_id_like`) is
+    ignored, not refused. `follow`: what the training file's reading decided,
     when this is its test file: the columns training ignored are ignored, and its categories stay
     categories (a small test file may hold each of them once)."""
     numeric, text = {}, {}
@@ -188,6 +190,11 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
             text[name] = values
         elif (numbers := as_numbers(values)) is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
+        elif (years := as_dates(values, missing_cells(values))) is not None:
+            numeric[name] = years
+            if follow is None:
+                notes.append(f"column '{name}' read as dates, each as its year with the fraction gone "
+                             f"({np.nanmin(years):.3f} to {np.nanmax(years):.3f})")
         elif follow is None and (why := _id_like(values)) is not None:
             notes.append(f"text column '{name}' ignored: {why}")
         else:

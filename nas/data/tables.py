@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
+from nas.data.dates import as_dates
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
@@ -315,6 +316,8 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
     (a table's features: filled later, nas.data.fill_missing). DataError names the first bad row.
     `numbers`: the column as `as_numbers` already parsed it (not parsed twice)."""
     numbers = as_numbers(values) if numbers is None else numbers
+    if numbers is None:  # a column of ISO dates: decimal years, as in training (nas.data.dates)
+        numbers = as_dates(values, missing_cells(values))
     if numbers is None:
         bad = next(v for v in values if as_numbers(np.array([v])) is None)
         raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
