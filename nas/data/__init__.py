@@ -136,6 +136,7 @@ class DataSpec:
     kind: str | None = None  # classification | regression; inferred from the target when None
     layout: str | None = None  # an NPZ sequence's axes: steps (N x T x F) | channels (N x C x T); None: by shape
     test_path: str | None = None  # --test-data: a file like `path` whose rows are the test split (nas.data.given_test)
+    dates: bool = True  # a table's ISO date columns are features (nas.data.dates); False: ids, as before 2026-12-04
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,8 +152,10 @@ class DataSpec:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
+        """The spec a study stored. One stored before `dates` existed read its date columns as ids
+        (left out), and is reloaded so: its trials' networks take the features it had."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
+        return cls(**{"dates": False, **{k: v for k, v in raw.items() if k in known}})
 
 
 def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:

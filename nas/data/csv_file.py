@@ -176,10 +176,10 @@ def followed(train: Raw, train_path: Path) -> Followed:
 
 
 def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
-                     follow: Followed | None = None) -> tuple[Columns, Columns]:
+                     follow: Followed | None = None, dates: bool = True) -> tuple[Columns, Columns]:
     """(numeric columns as floats, text columns to one-hot), the target left out. A column of ISO
-    dates is a number, its decimal year (nas.data.dates); an id-like text column (`_id_like`) is
-    ignored, not refused. `follow`: what the training file's reading decided,
+    dates is a number, its decimal year (nas.data.dates; unless `dates` is False: a study stored
+    before, reloaded); an id-like text column (`_id_like`) is ignored, not refused. `follow`: what the training file's reading decided,
     when this is its test file: the columns training ignored are ignored, and its categories stay
     categories (a small test file may hold each of them once)."""
     numeric, text = {}, {}
@@ -190,7 +190,7 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
             text[name] = values
         elif (numbers := as_numbers(values)) is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
-        elif (years := as_dates(values, missing_cells(values))) is not None:
+        elif dates and (years := as_dates(values, missing_cells(values))) is not None:
             numeric[name] = years
             if follow is None:
                 notes.append(f"column '{name}' read as dates, each as its year with the fraction gone "
@@ -224,7 +224,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
-    numeric, text = _feature_columns(path, columns, spec.target, notes, follow)
+    numeric, text = _feature_columns(path, columns, spec.target, notes, follow, spec.dates)
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))

@@ -14,7 +14,7 @@ import optuna
 
 from nas import __version__
 from nas.baseline import fit_baseline
-from nas.data import TaskData, check_folds, load_data, make_folds
+from nas.data import DataSpec, TaskData, check_folds, load_data, make_folds
 from nas.device import resolve_device
 from nas.errors import UsageError
 from nas.models import check_input, count_params
@@ -170,6 +170,8 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     name = cfg.study or f"{cfg.task}-{data.name}"
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
     old = study_record(existing) if existing is not None else None
+    if old is not None and isinstance(old.data_spec, dict) and not DataSpec.from_dict(old.data_spec).dates:
+        cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, dates=False)))  # read as it was stored
     folds = resolve_folds(cfg.cv, data, old.cv if old is not None else None)
     record = StudyRecord(task=str(cfg.task), dataset=data.name, seed=cfg.seed, data_spec=cfg.data.to_dict(),
                          space=space.to_dict(), data=data.describe(), metric=data.metric,
