@@ -170,8 +170,9 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     name = cfg.study or f"{cfg.task}-{data.name}"
     existing = optuna.load_study(study_name=name, storage=storage) if name in study_names(storage) else None
     old = study_record(existing) if existing is not None else None
-    if old is not None and isinstance(old.data_spec, dict) and not DataSpec.from_dict(old.data_spec).dates:
-        cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, dates=False)))  # read as it was stored
+    if old is not None and old.fingerprint != data.fingerprint() and isinstance(old.data_spec, dict) \
+            and not DataSpec.from_dict(old.data_spec).dates:  # stored before dates were read: read as it was
+        cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, dates=False)))
     folds = resolve_folds(cfg.cv, data, old.cv if old is not None else None)
     record = StudyRecord(task=str(cfg.task), dataset=data.name, seed=cfg.seed, data_spec=cfg.data.to_dict(),
                          space=space.to_dict(), data=data.describe(), metric=data.metric,
