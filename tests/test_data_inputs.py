@@ -50,7 +50,7 @@ def test_a_column_of_iso_dates_is_a_feature_read_alike_for_prediction(tmp_path: 
     Xn, _ = load_inputs(new, info)
     mean, std = data.preprocessing["mean"][0], data.preprocessing["std"][0]
     assert Xn[:, 0] * std + mean == pytest.approx([2001 + 182 / 365, 2002 + 0.5 / 365], abs=1e-3)
-    bad = write_csv(tmp_path / "bad.csv", ["date", "noise"], [["soon", "0.1"]])
+    bad = write_csv(tmp_path / "bad.csv", ["date", "noise"], [["2001-07-02", "0.1"], ["soon", "0.1"]])
     with pytest.raises(DataError, match="column 'date' is not numeric \\(value 'soon'\\)"):
         load_inputs(bad, info)
     us = write_csv(tmp_path / "us.csv", ["date", "noise", "price"], [[f"{1 + i % 12:02d}/01/{1990 + i // 12}", *r[1:]]

@@ -179,9 +179,9 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
                      follow: Followed | None = None, dates: bool = True) -> tuple[Columns, Columns]:
     """(numeric columns as floats, text columns to one-hot), the target left out. A column of ISO
     dates is a number, its decimal year (nas.data.dates; unless `dates` is False: a study stored
-    before, reloaded); an id-like text column (`_id_like`) is ignored, not refused. `follow`: what the training file's reading decided,
-    when this is its test file: the columns training ignored are ignored, and its categories stay
-    categories (a small test file may hold each of them once)."""
+    before, reloaded); an id-like text column (`_id_like`) is ignored, not refused. `follow`: what
+    the training file's reading decided, when this is its test file: the columns training ignored
+    are ignored, and its categories stay categories (a small test file may hold each once)."""
     numeric, text = {}, {}
     for name, values in columns.items():
         if name == target or (follow is not None and name in follow.ignored):

@@ -37,3 +37,8 @@ def as_dates(values: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
     years = np.full(len(missing), np.nan)
     years[~missing] = EPOCH_YEAR + year.astype(np.int64) + (stamps - start) / (end - start)
     return years
+
+
+def is_date(cell: str) -> bool:
+    """Is this one cell an ISO 8601 date (`as_dates` would read it)?"""
+    return as_dates(np.array([cell]), np.array([False])) is not None

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
-from nas.data.dates import as_dates
+from nas.data.dates import as_dates, is_date
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
@@ -319,7 +319,8 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
     if numbers is None:  # a column of ISO dates: decimal years, as in training (nas.data.dates)
         numbers = as_dates(values, missing_cells(values))
     if numbers is None:
-        bad = next(v for v in values if as_numbers(np.array([v])) is None)
+        unread = [v for v in values if as_numbers(np.array([v])) is None]
+        bad = next((v for v in unread if not is_date(v)), unread[0])  # else: a date among numbers
         raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
     bad_rows = np.flatnonzero(np.isinf(numbers) if missing_ok else ~np.isfinite(numbers))
     if len(bad_rows):
