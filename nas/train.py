@@ -39,6 +39,7 @@ from nas.data import Split, TaskData
 from nas.errors import DivergedError
 from nas.metrics import METRICS, autocast, better, predict
 from nas.models import FitsData, build_model
+from nas.ridge import solve_linear
 from nas.sample import LBFGS_ITERS, path_weight_decay
 
 # name -> factory(parameters, TrainConfig)
@@ -272,8 +273,10 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
     Weight decay is the L2 term wd/2 * |W|^2 on weight matrices (biases are not penalised), the
     penalty of scikit-learn's ridge and logistic regression. On a regularisation path
     (`decay_path`) each epoch is a new problem at the next, weaker, weight decay: it starts from
-    the last one's optimum with a fresh L-BFGS history. An augmented split is drawn once per
-    epoch: the line search needs the same loss each time it evaluates the closure.
+    the last one's optimum with a fresh L-BFGS history, or, for a linear regression, is solved
+    exactly in float64 (nas.ridge: L-BFGS in float32 stops short on ill-conditioned tables). An
+    augmented split is drawn once per epoch: the line search needs the same loss each time it
+    evaluates the closure.
     """
     model, X, y = run.model, run.data.train.X, run.data.train.y
     model.train()
@@ -283,6 +286,10 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
     if (on_path := path_decay(run.cfg, epoch)) is not None:
         wd = on_path
         run.opt.state.clear()
+        if run.augment is None and run.data.kind == "regression" and solve_linear(model, batch, y, wd):
+            if run.average is not None:
+                run.average.update()
+            return
 
     def closure() -> torch.Tensor:
         run.opt.zero_grad(set_to_none=True)

@@ -242,8 +242,8 @@ def test_a_linear_regression_path_ends_at_least_squares_and_fits_an_exact_target
                                                                                   tmp_path: Path) -> None:
     """`t` counts months from year and month (Stat2Data CO2SouthPole's last column): least squares
     fits it exactly, the path's weight decays down to 1e-5 only to ~1e-4 standard deviations. The
-    path's last step (weight decay 0, its L-BFGS run to the end) is chosen, and the shipped model
-    is as exact as the baseline."""
+    path's last step (weight decay 0, solved in float64: nas.ridge) is chosen, and the shipped
+    model is as exact as the baseline (float32 L-BFGS stopped its fold models near 1e-3)."""
     import re
 
     csv = tmp_path / "months.csv"
@@ -254,7 +254,7 @@ def test_a_linear_regression_path_ends_at_least_squares_and_fits_an_exact_target
     assert "best trial 0: linear" in result.stdout and "regularisation path, least squares" in result.stdout
     ours = float(re.search(r"^  test RMSE (\S+),", result.stdout, re.M).group(1))
     base = float(re.search(r"^baseline linear regression: test RMSE (\S+),", result.stdout, re.M).group(1))
-    assert ours < 1e-3 and "the baseline beats" not in result.stdout, (ours, base)  # target sd: 69
+    assert ours < max(1e-4, 2 * base) and "the baseline beats" not in result.stdout, (ours, base)  # target sd: 69
 
 
 def test_holdout_with_cv_1_stores_the_chosen_epochs(workdir: Path, run_cli, mlp_space: Path) -> None:

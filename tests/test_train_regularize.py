@@ -253,7 +253,7 @@ def test_each_step_of_the_regularisation_path_is_scikit_learns_ridge_at_that_str
         ridge = Ridge(alpha=wd * len(X) / 2).fit(X, y)
         ours = model[-1].weight.detach().numpy().ravel()
         assert len(result.curve) == epochs
-        assert ours == pytest.approx(ridge.coef_, abs=2e-3), (wd, ours, ridge.coef_)
+        assert ours == pytest.approx(ridge.coef_, abs=1e-5), (wd, ours, ridge.coef_)  # solved: nas.ridge
         shrunk.append(abs(ours).sum())
     unshrunk = abs(Ridge(alpha=1e-9).fit(X, y).coef_).sum()
     assert shrunk[0] < shrunk[1] < unshrunk  # the path's steps are real, ever weaker shrinkage
