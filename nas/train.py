@@ -38,7 +38,7 @@ from nas.augment import AUGMENTS, Augment, make_augment
 from nas.data import Split, TaskData
 from nas.errors import DivergedError
 from nas.metrics import METRICS, autocast, better, predict
-from nas.models import FitsData, build_model
+from nas.models import FitsData, StartsFromData, build_model
 from nas.ridge import solve_linear
 from nas.sample import LBFGS_ITERS, path_weight_decay
 
@@ -383,6 +383,8 @@ def build_seeded(arch: Arch, data: TaskData, seed: int, device: Any) -> nn.Modul
     model = build_model(arch, data.input_shape, data.out_dim, data.preprocessing).to(device)
     if isinstance(model, FitsData):
         model.fit_data(data.train.X, seed)
+    if isinstance(model, StartsFromData):
+        model.start_from(data.train.X, data.train.y)
     return model
 
 

@@ -27,3 +27,26 @@ def test_changed_epochs_is_refused_with_what_changed(workdir: Path, tiny_space: 
     result = run_cli("search", "--space", tiny_space, "--trials", 2, "--epochs", 3, "-q")
     assert result.exit_code == 2
     assert "train.epochs: 1 -> 3" in result.stderr and "--study NEW" in result.stderr
+
+
+def test_a_study_resumed_without_space_keeps_the_space_it_was_made_with(workdir: Path, run_cli) -> None:
+    """A shipped space that changed in a newer nas (here: the tabular space before `head.wide`, as
+    an older nas stored it) does not stop the study from resuming: without `--space` it searches
+    its own space; naming the shipped space is a change of space, refused as before."""
+    import optuna
+
+    args = ("search", "--task", "tabular", "--dataset", "wine", "--epochs", 1, "--cv", 2, "-q")
+    assert run_cli(*args, "--trials", 1).exit_code == 0
+    study = optuna.load_study(study_name="tabular-wine", storage="sqlite:///studies/nas.db")
+    record = study.user_attrs["nas"]
+    assert record["space"]["head"] == {"wide": True}  # the shipped space today
+    del record["space"]["head"]  # as stored before the key existed
+    study.set_user_attr("nas", record)
+    resumed = run_cli(*args, "--trials", 3, "--pruner", "none")
+    assert resumed.exit_code == 0, resumed.stderr
+    study = optuna.load_study(study_name="tabular-wine", storage="sqlite:///studies/nas.db")
+    assert study.user_attrs["nas"]["space"].get("head", {}).get("wide", False) is False
+    deep = [t for t in study.trials if t.params.get("layers.depth", 0) > 0]
+    assert deep and all(not t.user_attrs["arch"].get("head", {}).get("wide") for t in deep)
+    named = run_cli(*args, "--trials", 4, "--space", "tabular")
+    assert named.exit_code == 2 and "head.wide: false -> true" in named.stderr, named.stderr

@@ -71,6 +71,21 @@ def test_mlp_depth_zero_is_a_linear_model() -> None:
     assert summarize(arch) == "linear"
 
 
+def test_a_wide_mlp_adds_a_linear_function_of_its_inputs_and_nothing_at_depth_0() -> None:
+    """`head.wide`: the output is the hidden layers' plus one linear layer's on the inputs; an arch
+    without the key (stored before it existed) builds the plain network, as it was trained."""
+    layers = [{"width": 8, "activation": "tanh"}]
+    wide = build_model(Arch("mlp", {"layers": layers, "head": {"wide": True}}, {}), (4, 5), 3)
+    plain = build_model(Arch("mlp", {"layers": layers}, {}), (4, 5), 3)
+    assert count_params(wide) == count_params(plain) + 20 * 3 + 3
+    x = torch.randn(6, 4, 5)
+    assert torch.allclose(wide(x), wide.deep(x) + x.flatten(1) @ wide.wide.weight.T + wide.wide.bias)
+    assert summarize(Arch("mlp", {"layers": layers, "head": {"wide": True}}, {})) == "fc8-tanh + linear"
+    assert summarize(Arch("mlp", {"layers": layers}, {})) == "fc8-tanh"
+    linear = build_model(Arch("mlp", {"layers": [], "head": {"wide": True}}, {}), (30,), 2)
+    assert count_params(linear) == 30 * 2 + 2  # depth 0 is the linear model already
+
+
 def test_cnn_summary_reads_like_the_architecture() -> None:
     arch = Arch("cnn", {"blocks": [{"channels": 32, "kernel": 3, "pool": "max"}, {"channels": 64, "kernel": 5}],
                         "head": {"hidden": 128}}, {})

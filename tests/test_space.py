@@ -208,6 +208,23 @@ def test_a_linear_network_is_fitted_by_lbfgs_whatever_optimizer_was_sampled(tmp_
         assert arch.train["optimizer"] == optimizer and len(arch.sections["layers"]) == depth
 
 
+def test_a_wide_network_is_kept_for_a_regression_target_and_written_plain_for_classes(tmp_path: Path) -> None:
+    """`head.wide` (nas.sample.WIDE_KINDS): a regression network keeps its linear part; a
+    classifier's sampled architecture says `wide: false`, so it is built and stored plain."""
+    import optuna
+
+    from nas.sample import sample_arch
+
+    space = load_space(shipped_spaces()["tabular"])
+    fixed = optuna.trial.FixedTrial({"layers.depth": 1, "layers.0.width": 16, "layers.0.activation": "relu",
+                                     "layers.0.norm": "none", "layers.0.dropout": 0.0, "train.optimizer": "adam",
+                                     "train.lr": 1e-3, "train.weight_decay": 1e-4, "train.batch_size": 32,
+                                     "train.scheduler": "none"})
+    wide = {kind: sample_arch(space, fixed, kind=kind).sections["head"]["wide"]
+            for kind in ("regression", "classification", None)}
+    assert wide == {"regression": True, "classification": False, None: True}
+
+
 def test_an_lbfgs_network_makes_fewer_iterations_an_epoch_on_a_large_training_split(tmp_path: Path) -> None:
     """Past 3,200 training rows a deeper network's full-batch L-BFGS epoch makes proportionally
     fewer iterations (nas.sample.lbfgs_iters), written into the architecture so that the folds

@@ -16,7 +16,7 @@ def search(
     epochs: Optional[int] = ranged(None, "--epochs", "Override the space's training epochs."),
     seed: int = ranged(0, "--seed", "Seed of the data split, the sampler and every trial."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (auto takes a GPU when there is one)."),
-    space: Optional[str] = typer.Option(None, "--space", help="Space YAML file, or a shipped space name (default: the task's)."),
+    space: Optional[str] = typer.Option(None, "--space", help="Space YAML file, or a shipped space name (default: the task's; a resumed study keeps the space it was made with)."),
     study: Optional[str] = StudyOpt,
     storage: Optional[str] = StorageOpt,
     artifacts: Optional[str] = typer.Option(None, "--artifacts", envvar="NAS_ARTIFACTS", help="Checkpoint folder (default: artifacts/ beside the SQLite file)."),

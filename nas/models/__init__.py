@@ -8,9 +8,10 @@ from typing import Any
 from nas.arch import Arch
 from nas.errors import NasError, nearest
 from nas.models._frozen import FitsData
+from nas.models._start import StartsFromData
 from nas.models.forecast import wrap
 
-__all__ = ["FitsData", "build_model", "check_input", "count_params", "summarize"]
+__all__ = ["FitsData", "StartsFromData", "build_model", "check_input", "count_params", "summarize"]
 
 # family -> (module name, the input rank it expects without the batch dimension, what that is)
 _FAMILIES: dict[str, tuple[str, int, str]] = {

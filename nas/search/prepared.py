@@ -16,7 +16,7 @@ from nas import __version__
 from nas.baseline import fit_baseline
 from nas.data import DataSpec, TaskData, check_folds, load_data, make_folds
 from nas.device import resolve_device
-from nas.errors import UsageError
+from nas.errors import SpaceError, UsageError
 from nas.models import check_input, count_params
 from nas.sample import linear_params
 from nas.search.compat import check_compatible
@@ -27,7 +27,7 @@ from nas.store.leaderboard import ONE_SE_SCOPE
 from nas.search.objectives import Goals, check_goals, make_goals
 from nas.search.prescreen import PrescreenSampler, proxy_scorer
 from nas.search.strategies import make_pruner, make_sampler
-from nas.space import Space
+from nas.space import Space, parse_space
 from nas.store import StudyRecord, attrs, mask_url, open_storage, storage_url, study_names, study_record
 from nas.store.storage import HEARTBEAT_SECONDS
 
@@ -160,6 +160,19 @@ def probe_first(study: Any, space: Space, trials: int) -> None:
             study.enqueue_trial(params)
 
 
+def _own_space(stored: dict[str, Any], shipped: Space, epochs: int | None) -> Space:
+    """The space a study resumed without `--space` searches: the one it was made with, as its
+    `--cv` is. Why: the task's shipped space may have changed since (a new release's tabular
+    space), and a study's trials were sampled from its own; the new one would be refused as a
+    different space. A stored space no longer valid gives way to the shipped one (the
+    compatibility check then says what differs)."""
+    try:
+        own = parse_space(stored)
+    except SpaceError:
+        return shipped
+    return own if epochs is None else own.with_epochs(int(epochs))
+
+
 def prepare(cfg: SearchConfig) -> PreparedSearch:
     """Validate everything, then create or resume the study and record what it is."""
     cfg, data, space, goals = _load(cfg)
@@ -173,6 +186,8 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     if old is not None and old.fingerprint != data.fingerprint() and isinstance(old.data_spec, dict) \
             and not DataSpec.from_dict(old.data_spec).dates:  # stored before dates were read: read as it was
         cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, dates=False)))
+    if old is not None and cfg.space is None:
+        space = _own_space(old.space, space, cfg.epochs)
     folds = resolve_folds(cfg.cv, data, old.cv if old is not None else None)
     record = StudyRecord(task=str(cfg.task), dataset=data.name, seed=cfg.seed, data_spec=cfg.data.to_dict(),
                          space=space.to_dict(), data=data.describe(), metric=data.metric,

@@ -175,6 +175,7 @@ FAMILIES: dict[str, dict[str, Section]] = {
             repeated=True,
             depth=Key("int", 1, low=0, high=64),
         ),
+        "head": Section({"wide": Key("bool", False)}),  # the inputs' linear function added to the output
         "train": Section({**TRAIN_KEYS, **TABLE_AUGMENT}),
     },
 }
