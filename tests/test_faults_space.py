@@ -30,23 +30,24 @@ def test_changed_epochs_is_refused_with_what_changed(workdir: Path, tiny_space: 
 
 
 def test_a_study_resumed_without_space_keeps_the_space_it_was_made_with(workdir: Path, run_cli) -> None:
-    """A shipped space that changed in a newer nas (here: the tabular space before `head.wide`, as
-    an older nas stored it) does not stop the study from resuming: without `--space` it searches
-    its own space; naming the shipped space is a change of space, refused as before."""
+    """A shipped space that changed in a newer nas (here: a study whose stored tabular space had
+    `head.wide: true`, as a release that shipped it stored it) does not stop the study from
+    resuming: without `--space` it searches its own space; naming the shipped space is a change of
+    space, refused as before."""
     import optuna
 
-    args = ("search", "--task", "tabular", "--dataset", "wine", "--epochs", 1, "--cv", 2, "-q")
+    args = ("search", "--task", "tabular", "--dataset", "diabetes", "--epochs", 1, "--cv", 2, "-q")
     assert run_cli(*args, "--trials", 1).exit_code == 0
-    study = optuna.load_study(study_name="tabular-wine", storage="sqlite:///studies/nas.db")
+    study = optuna.load_study(study_name="tabular-diabetes", storage="sqlite:///studies/nas.db")
     record = study.user_attrs["nas"]
-    assert record["space"]["head"] == {"wide": True}  # the shipped space today
-    del record["space"]["head"]  # as stored before the key existed
+    assert record["space"]["head"] == {"wide": False}  # the shipped space today
+    record["space"]["head"] = {"wide": True}  # as a release that shipped it stored it
     study.set_user_attr("nas", record)
     resumed = run_cli(*args, "--trials", 3, "--pruner", "none")
     assert resumed.exit_code == 0, resumed.stderr
-    study = optuna.load_study(study_name="tabular-wine", storage="sqlite:///studies/nas.db")
-    assert study.user_attrs["nas"]["space"].get("head", {}).get("wide", False) is False
+    study = optuna.load_study(study_name="tabular-diabetes", storage="sqlite:///studies/nas.db")
+    assert study.user_attrs["nas"]["space"]["head"] == {"wide": True}
     deep = [t for t in study.trials if t.params.get("layers.depth", 0) > 0]
-    assert deep and all(not t.user_attrs["arch"].get("head", {}).get("wide") for t in deep)
+    assert deep and all(t.user_attrs["arch"]["head"]["wide"] for t in deep)  # a regression target keeps it
     named = run_cli(*args, "--trials", 4, "--space", "tabular")
-    assert named.exit_code == 2 and "head.wide: false -> true" in named.stderr, named.stderr
+    assert named.exit_code == 2 and "head.wide: true -> false" in named.stderr, named.stderr

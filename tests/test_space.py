@@ -215,7 +215,7 @@ def test_a_wide_network_is_kept_for_a_regression_target_and_written_plain_for_cl
 
     from nas.sample import sample_arch
 
-    space = load_space(shipped_spaces()["tabular"])
+    space = load_space(write(tmp_path, "family: mlp\nlayers: {depth: [0, 1], width: 16}\nhead: {wide: true}\n"))
     fixed = optuna.trial.FixedTrial({"layers.depth": 1, "layers.0.width": 16, "layers.0.activation": "relu",
                                      "layers.0.norm": "none", "layers.0.dropout": 0.0, "train.optimizer": "adam",
                                      "train.lr": 1e-3, "train.weight_decay": 1e-4, "train.batch_size": 32,
