@@ -286,7 +286,7 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
     if (on_path := path_decay(run.cfg, epoch)) is not None:
         wd = on_path
         run.opt.state.clear()
-        if run.augment is None and run.data.kind == "regression" and solve_linear(model, batch, y, wd):
+        if run.augment is None and solve_linear(model, batch, y, wd):  # class labels: never solved
             if run.average is not None:
                 run.average.update()
             return
