@@ -80,6 +80,8 @@ def test_two_exact_fits_are_one_figure_and_print_as_what_they_are() -> None:
     assert baseline_beats(0.0, 1.0e-3, "minimize", scale=0.65) and baseline_beats(0.0, 1.0e-5, "minimize")
     assert fmt(1.5308e-05) == "1.531e-05" and fmt(0.0) == "0.0000" and fmt(0.97368) == "0.9737"
     assert fmt(-2.0e-6) == "-2e-06" and fmt(12093.93812) == "12093.9381" and fmt(None) == "-"
+    assert fmt(0.00075830) == "0.0007583" and fmt(0.00076260) == "0.0007626"  # not 0.0008 twice: a win, not a tie
+    assert fmt(0.0831) == "0.0831" and fmt(0.1) == "0.1000" and fmt(0.04, 1) == "0.04"
     assert format_metrics({"rmse": 1.5308e-05, "r2": 1.0}) == "RMSE 1.531e-05, R² 1.0000"
 
 

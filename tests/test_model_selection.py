@@ -389,7 +389,7 @@ def test_summary_says_which_trial_the_one_se_rule_passed_over(family_scope: bool
     scope = " of its family" if family_scope else ""
     assert (f"chosen by the one-standard-error rule: the fewest parameters{scope} within one standard error of the "
             "best validation accuracy (fold by fold), trial 9's 0.9800 (19,994 parameters)") in text
-    assert "best trial 4: rocket 5000f-32d ppv" in text and "0.9600 ± 0.0200 (5-fold CV at 2 epochs)" in text
+    assert "best trial 4: rocket 5000f-32d ppv" in text and "0.9600 ± 0.02 (5-fold CV at 2 epochs)" in text
 
 
 def test_a_trial_pruned_after_its_first_fold_says_its_value_is_that_folds() -> None:
