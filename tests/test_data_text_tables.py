@@ -205,7 +205,8 @@ def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
             writer.writerow([f"{v:,.0f}" if name in ("TOTEMP", "GNP", "POP") else v for name, v in zip(frame.columns, row)])
     report = load_data(spec(tmp_path / "report.csv", "tabular", target="TOTEMP"))
     plain = load_data(spec(tmp_path / "plain.csv", "tabular", target="TOTEMP"))
-    assert report.notes == ("thousands separators (1,234) read in column(s) 'TOTEMP', 'GNP', 'POP'",)
+    assert report.notes == ("figures with thousands separators, currency or percent signs ($1,234.50, 12%) read as "
+                            "numbers in column(s) 'TOTEMP', 'GNP', 'POP'",)
     assert np.array_equal(report.train.X.numpy(), plain.train.X.numpy())
     assert np.array_equal(report.test.y.numpy(), plain.test.y.numpy())
     read = read_inputs(tmp_path / "report.csv", report.describe())
@@ -213,6 +214,39 @@ def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
     odd = (tmp_path / "report.csv").read_text().replace('"234,289"', '"234,28"')
     (tmp_path / "odd.csv").write_text(odd)
     assert "GNP" in load_data(spec(tmp_path / "odd.csv", "tabular", target="TOTEMP")).preprocessing.get("categories", {})
+
+
+def test_figures_with_currency_and_percent_signs_are_numbers(tmp_path: Path) -> None:
+    """diabetes as a spreadsheet exports money and shares: the target quoted as currency
+    ("$1,510.00"), a feature as a percent ("4.5%"). Both read as numbers (the target a regression,
+    not 214 "classes" that cannot be split), the same tensors as the plain file, and predict reads
+    the file alike. Mixed currency signs, or a percent beside plain numbers, stay text."""
+    import csv as csv_module
+
+    from sklearn.datasets import load_diabetes
+
+    from nas.data.figures import plain_figures
+    from nas.data.inputs import read_inputs
+
+    d = load_diabetes()
+    names = [*d.feature_names, "cost"]
+    rows = [[*x, y] for x, y in zip(d.data.round(4), d.target)]
+    write_csv(tmp_path / "plain.csv", names, [[*r[:2], r[2] * 100, *r[3:-1], r[-1] * 10] for r in rows])
+    with (tmp_path / "money.csv").open("w", newline="") as f:
+        writer = csv_module.writer(f)
+        writer.writerow(names)
+        for r in rows:
+            writer.writerow([*r[:2], f"{r[2] * 100:.2f}%", *r[3:-1], f"${r[-1] * 10:,.2f}"])
+    money = load_data(spec(tmp_path / "money.csv", "tabular", target="cost"))
+    plain = load_data(spec(tmp_path / "plain.csv", "tabular", target="cost"))
+    assert money.kind == "regression" and money.notes == (
+        "figures with thousands separators, currency or percent signs ($1,234.50, 12%) read as numbers in column(s) 'bmi', 'cost'",)
+    assert np.allclose(money.train.X.numpy(), plain.train.X.numpy()) and np.allclose(money.test.y.numpy(), plain.test.y.numpy())
+    read = read_inputs(tmp_path / "money.csv", money.describe())
+    assert np.allclose(read.X, read_inputs(tmp_path / "plain.csv", plain.describe()).X)
+    assert plain_figures(np.array(["-$1,510.50", "$3", "$.5"])).tolist() == ["-1510.50", "3", ".5"]
+    assert plain_figures(np.array(["$5", "€5"])) is None and plain_figures(np.array(["5%", "5"])) is None
+    assert plain_figures(np.array(["1,5", "2,25"])) is None and plain_figures(np.array(["12 apples"])) is None
 
 
 def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ import bz2
 import csv
 import gzip
 import lzma
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
@@ -20,6 +19,7 @@ import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
 from nas.data.dates import as_dates, is_date
+from nas.data.figures import plain_figures
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
@@ -172,24 +172,22 @@ def _decimal_commas(body: np.ndarray) -> list[int]:
     return converted
 
 
-# A number written with thousands separators ("1,234", "-12,345.5") or without ("1234.5").
-GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
-
-
-def _thousands(body: np.ndarray) -> list[int]:
-    """Columns written with thousands separators (`"1,234"`, quoted: how spreadsheets and many
-    reports export figures) with the commas taken out in place, and their indices. Only in a
-    comma-separated file (a semicolon file's commas are decimal commas: `_decimal_commas`); a column
-    stays text unless every cell that is not missing is such a number, and one has a comma in
-    threes, so a quoted `"1,5"` (a decimal comma) stays text as written."""
+def _figures(body: np.ndarray) -> list[int]:
+    """Columns of figures as reports write them (`"1,234"`, `"$1,510.00"`, `"12%"`, quoted:
+    nas.data.figures) rewritten as plain numbers in place, and their indices. Only in a
+    comma-separated file (a semicolon file's commas are decimal commas: `_decimal_commas`); a
+    column stays text unless every cell that is not missing is such a figure."""
     converted = []
     for j in range(body.shape[1]):
         column = body[:, j]
-        if not (np.char.find(column, ",") >= 0).any() or as_numbers(column) is not None:
+        if as_numbers(column) is not None:
             continue
-        cells = column[~missing_cells(column)]
-        if all(GROUPED.fullmatch(cell) for cell in cells):
-            body[:, j] = np.char.replace(column, ",", "")
+        missing = missing_cells(column)
+        plain = plain_figures(column[~missing])
+        if plain is not None:
+            rewritten = column.astype(object)
+            rewritten[~missing] = plain
+            body[:, j] = rewritten
             converted.append(j)
     return converted
 
@@ -220,8 +218,9 @@ def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, li
     header, body, notes = _table_of_rows(path, rows)
     if delimiter != "," and (commas := _decimal_commas(body)):
         notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
-    if delimiter == "," and (grouped := _thousands(body)):
-        notes.append(f"thousands separators (1,234) read in column(s) {', '.join(repr(header[j]) for j in grouped)}")
+    if delimiter == "," and (figures := _figures(body)):
+        notes.append(f"figures with thousands separators, currency or percent signs ($1,234.50, 12%) read as numbers "
+                     f"in column(s) {', '.join(repr(header[j]) for j in figures)}")
     if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
         notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
     return header, body, notes
