@@ -24,8 +24,13 @@ FIGURE = re.compile(rf"(?P<sign>[+-]?)(?P<cur>[{CURRENCIES}]?)\s?(?P<num>(\d{{1,
 def plain_figures(cells: np.ndarray) -> np.ndarray | None:
     """The cells (none missing) rewritten as plain numbers (`"-$1,510.50"` -> `"-1510.50"`), or
     None unless every cell is a figure and they share one currency sign (or none)."""
-    matches = [FIGURE.fullmatch(str(cell)) for cell in cells]
-    if not matches or not all(matches):
+    matches = []
+    for cell in cells:  # a text column fails at its first cell, not after a regex over every row
+        match = FIGURE.fullmatch(str(cell))
+        if match is None:
+            return None
+        matches.append(match)
+    if not matches:
         return None
     if len({m["cur"] for m in matches}) > 1 or len({m["pct"] for m in matches}) > 1:
         return None  # "$5" beside "€5", or "5%" beside "5": not one unit
