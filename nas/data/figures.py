@@ -12,6 +12,7 @@ reads it, and a target in percent is predicted in percent.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import numpy as np
 
@@ -19,6 +20,16 @@ CURRENCIES = "$€£¥"
 # sign, currency sign, a number with or without thousands commas, percent sign (each optional but the number)
 FIGURE = re.compile(rf"(?P<sign>[+-]?)(?P<cur>[{CURRENCIES}]?)\s?(?P<num>(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d*)?|\.\d+)"
                     rf"\s?(?P<pct>%?)")
+
+
+def may_hold_figures(column: np.ndarray, missing: Collection[str]) -> bool:
+    """A cheap first look, before any cell is parsed (most columns are plain numbers or text): a
+    column of figures that float() cannot read holds a thousands comma in some cell, or its
+    currency or percent sign in every cell, so in its first cell that is not `missing` (lower case)."""
+    if (np.char.find(column, ",") >= 0).any():
+        return True
+    first = next((cell for cell in column if cell.lower() not in missing), "")
+    return any(mark in first for mark in CURRENCIES + "%")
 
 
 def plain_figures(cells: np.ndarray) -> np.ndarray | None:

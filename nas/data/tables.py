@@ -19,7 +19,7 @@ import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
 from nas.data.dates import as_dates, is_date
-from nas.data.figures import plain_figures
+from nas.data.figures import may_hold_figures, plain_figures
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
@@ -180,14 +180,12 @@ def _figures(body: np.ndarray) -> list[int]:
     converted = []
     for j in range(body.shape[1]):
         column = body[:, j]
-        if as_numbers(column) is not None:
+        if not may_hold_figures(column, MISSING) or as_numbers(column) is not None:
             continue
         missing = missing_cells(column)
         plain = plain_figures(column[~missing])
         if plain is not None:
-            rewritten = column.astype(object)
-            rewritten[~missing] = plain
-            body[:, j] = rewritten
+            body[~missing, j] = plain
             converted.append(j)
     return converted
 
