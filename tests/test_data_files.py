@@ -279,6 +279,25 @@ def test_csv_numeric_target_kind_inferred_and_overridden(tmp_path: Path) -> None
     assert load_data(spec(path, "tabular", target="n", kind="regression")).kind == "regression"
 
 
+def test_integer_classes_are_said_with_the_flag_that_reads_a_number(tmp_path: Path) -> None:
+    """A count (children, visits) and a coded category both read as classes when they are few
+    integers; a search then scores accuracy, not RMSE. The user is told, with the flag that reads
+    the other way; a yes/no 0-1 target, text labels and an explicit --kind are said nothing."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    rows = [[*np.round(x[:4], 3), int(c), "yes" if c else "no", int(c > 0)] for x, c in zip(X, y)]
+    path = write_csv(tmp_path / "wine.csv", ["a", "b", "c", "d", "cultivar", "named", "binary"], rows)
+    data = load_data(spec(path, "tabular", target="cultivar"))
+    assert data.kind == "classification" and data.class_names == ["0", "1", "2"]
+    note = "target 'cultivar' read as 3 classes (the integers 0 to 2); `--kind regression` reads it as a number"
+    assert note in data.notes
+    numbers = load_data(spec(path, "tabular", target="cultivar", kind="regression"))
+    assert numbers.kind == "regression" and not any("read as" in n for n in numbers.notes)
+    for target in ("named", "binary"):
+        assert not any("classes" in n for n in load_data(spec(path, "tabular", target=target)).notes)
+
+
 def test_csv_series_windows_split_in_time_order(tmp_path: Path) -> None:
     rows = [[f"2020-01-{i:02d}", float(i), float(i % 7)] for i in range(1, 31)]
     path = write_csv(tmp_path / "s.csv", ["date", "value", "other"], rows)

@@ -220,6 +220,8 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         columns = _without_row_number(columns, spec.target, notes)
     columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
+    if spec.kind is None and follow is None:
+        notes.extend(_counted_classes(spec.target, columns[spec.target], names))
     if kind == "classification" and not every_class:
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
@@ -228,6 +230,17 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))
+
+
+def _counted_classes(target: str, cells: np.ndarray, names: list[str]) -> list[str]:
+    """A note when a column of 3 or more distinct integers was read as classes (nas.data.tables.
+    looks_like_classes). Why: a count (children, visits) reads as classes as well as a coded
+    category does, and the two are searched and scored differently (accuracy, not RMSE); the user
+    is told which reading was taken and the flag that takes the other."""
+    if len(names) < 3 or as_numbers(cells) is None:
+        return []
+    return [f"target '{target}' read as {len(names)} classes (the integers {names[0]} to {names[-1]}); "
+            "`--kind regression` reads it as a number"]
 
 
 def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Raw:
