@@ -296,6 +296,10 @@ def test_integer_classes_are_said_with_the_flag_that_reads_a_number(tmp_path: Pa
     assert numbers.kind == "regression" and not any("read as" in n for n in numbers.notes)
     for target in ("named", "binary"):
         assert not any("classes" in n for n in load_data(spec(path, "tabular", target=target)).notes)
+    headless = tmp_path / "wine.data"  # UCI's layout: no header, labels first; said once, as the labels
+    headless.write_text("".join(f"{r[4] + 1}," + ",".join(map(str, r[:4])) + "\n" for r in rows))
+    uci = load_data(spec(headless, "tabular"))
+    assert uci.class_names == ["1", "2", "3"] and not any("read as 3 classes" in n for n in uci.notes)
 
 
 def test_csv_series_windows_split_in_time_order(tmp_path: Path) -> None:

@@ -220,8 +220,8 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         columns = _without_row_number(columns, spec.target, notes)
     columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
-    if spec.kind is None and follow is None:
-        notes.extend(_counted_classes(spec.target, columns[spec.target], names))
+    if spec.kind is None and follow is None and not any(note.startswith(NO_HEADER) for note in notes):
+        notes.extend(_counted_classes(spec.target, columns[spec.target], names))  # headerless: UCR / UCI labels
     if kind == "classification" and not every_class:
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
@@ -236,7 +236,8 @@ def _counted_classes(target: str, cells: np.ndarray, names: list[str]) -> list[s
     """A note when a column of 3 or more distinct integers was read as classes (nas.data.tables.
     looks_like_classes). Why: a count (children, visits) reads as classes as well as a coded
     category does, and the two are searched and scored differently (accuracy, not RMSE); the user
-    is told which reading was taken and the flag that takes the other."""
+    is told which reading was taken and the flag that takes the other. Not said for a file without
+    a header row: its integer column is the class labels of the UCR or UCI layout, said already."""
     if len(names) < 3 or as_numbers(cells) is None:
         return []
     return [f"target '{target}' read as {len(names)} classes (the integers {names[0]} to {names[-1]}); "
