@@ -221,7 +221,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     columns = _labelled(path, columns, spec.target, notes)
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
     if spec.kind is None and follow is None and not any(note.startswith(NO_HEADER) for note in notes):
-        notes.extend(_counted_classes(spec.target, columns[spec.target], names))  # headerless: UCR / UCI labels
+        notes.extend(_counted_classes(spec.target, names))
     if kind == "classification" and not every_class:
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
@@ -232,13 +232,15 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
                categorical=text, extra={"target": spec.target}, notes=tuple(notes))
 
 
-def _counted_classes(target: str, cells: np.ndarray, names: list[str]) -> list[str]:
+def _counted_classes(target: str, names: list[str]) -> list[str]:
     """A note when a column of 3 or more distinct integers was read as classes (nas.data.tables.
     looks_like_classes). Why: a count (children, visits) reads as classes as well as a coded
     category does, and the two are searched and scored differently (accuracy, not RMSE); the user
     is told which reading was taken and the flag that takes the other. Not said for a file without
-    a header row: its integer column is the class labels of the UCR or UCI layout, said already."""
-    if len(names) < 3 or as_numbers(cells) is None:
+    a header row: its integer column is the class labels of the UCR or UCI layout, said already.
+    The names tell integers from text: `encode_target` names classes read from numbers `class_name`'s
+    way ('2', not '2.0'), so the column is not parsed a second time."""
+    if len(names) < 3 or not all(name.lstrip("-").isdigit() for name in names):  # classes read from text
         return []
     return [f"target '{target}' read as {len(names)} classes (the integers {names[0]} to {names[-1]}); "
             "`--kind regression` reads it as a number"]
