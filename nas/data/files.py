@@ -16,6 +16,7 @@ from nas.data.tables import format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
+from nas.data.arrow_file import ARROW_TABLES
 from nas.data.xlsx_file import XLSX
 from nas.errors import DataError, UsageError
 
@@ -48,7 +49,7 @@ def file_kind(path: Path) -> str:
         return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
-    return ".csv" if suffix in TEXT_TABLES or suffix in XLSX else suffix
+    return ".csv" if suffix in TEXT_TABLES or suffix in XLSX or suffix in ARROW_TABLES else suffix
 
 
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
@@ -61,7 +62,7 @@ def unsupported(path: Path, images: str = "a folder of images") -> DataError:
     hint = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{hint} (expected {images}, .npz, .ts, "
-                     f".tsf, .arff, an Excel .xlsx or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
+                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

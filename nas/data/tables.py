@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
+from nas.data.arrow_file import ARROW_TABLES, arrow_table
+from nas.data.cells import one_boolean_spelling
 from nas.data.dates import as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_figures
 from nas.data.xlsx_file import XLSX, xlsx_rows
@@ -260,7 +262,7 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
 
 # Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
 TABLE_READERS: dict[str, Callable[[Path], tuple[list[str], np.ndarray, list[str]]]] = {
-    ARFF: arff_table, **{suffix: _xlsx_table for suffix in XLSX}}
+    ARFF: arff_table, **{suffix: _xlsx_table for suffix in XLSX}, **{suffix: arrow_table for suffix in ARROW_TABLES}}
 
 
 
@@ -381,8 +383,10 @@ def fit_categories(text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, 
 
 
 def one_hot(text: dict[str, np.ndarray], categories: dict[str, list[str]], rows: int) -> np.ndarray:
-    """One indicator column per (column, category); a category not seen in training is all zeros."""
-    blocks = [(text[name][:, None] == np.array(cats, dtype=str)[None, :]) for name, cats in categories.items()]
+    """One indicator column per (column, category); a category not seen in training is all zeros;
+    TRUE, True and true are one (nas.data.cells.one_boolean_spelling)."""
+    blocks = [(one_boolean_spelling(text[name])[:, None] == one_boolean_spelling(cats)[None, :])
+              for name, cats in categories.items()]
     return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((rows, 0), np.float32)
 
 

@@ -10,27 +10,14 @@ The rows then go through the CSV reader's header, target and column decisions
 """
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from nas.data.cells import cell_text
 from nas.errors import DataError, first_line
 
 XLSX = (".xlsx", ".xlsm")
-
-
-def _cell(value: Any) -> str:
-    """A cell as the text a CSV would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def xlsx_rows(path: Path) -> tuple[list[list[str]], list[str]]:
@@ -60,7 +47,7 @@ def xlsx_rows(path: Path) -> tuple[list[list[str]], list[str]]:
 
 def _rows(sheet: Any) -> list[list[str]]:
     """A sheet's non-blank rows as text, as wide as its data (empty trailing columns dropped)."""
-    rows = [r for r in ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)) if any(r)]
+    rows = [r for r in ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)) if any(r)]
     width = max((len(r) for r in rows), default=0)
     while width and not any(len(r) >= width and r[width - 1] for r in rows):
         width -= 1  # formatting past the data

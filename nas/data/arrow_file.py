@@ -1,0 +1,71 @@
+"""Parquet, Feather and Arrow files (`--data train.parquet`): columns read by pyarrow
+(`pip install 'nas[parquet]'`), typed cells written as the text a CSV would hold of them.
+
+Why: Parquet is how tables travel between ML tools (pandas' `to_parquet`, Spark, Polars, the
+Hugging Face Hub's tabular datasets), and a user should not have to convert one to CSV first.
+A Parquet file's columns are named and typed, so there is no header to guess; the values then
+take the CSV reader's decisions (target, numbers, dates, categories: nas.data.tables), so a
+Parquet file and its CSV read alike, in `nas search`, `--test-data` and `nas predict`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nas.data.cells import cell_text
+from nas.errors import DataError, first_line
+
+PARQUET = (".parquet", ".pq")
+FEATHER = (".feather", ".arrow")  # Feather v2 is the Arrow IPC file format
+ARROW_TABLES = (*PARQUET, *FEATHER)
+# The row index pandas stores as a column when it is not 0, 1, 2, ... and has no name
+# (`DataFrame.to_parquet()` after a filter or a shuffle): the CSV reader's unnamed first column.
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+
+
+def _read(path: Path) -> Any:
+    """The file as a pyarrow Table; DataError for a missing pyarrow or a file it cannot read."""
+    try:
+        import pyarrow as pa
+        import pyarrow.feather as feather
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: reading a Parquet or Feather file needs pyarrow, which is not installed: "
+                        f"pip install 'nas[parquet]' (or save the table as CSV)") from None
+    kind = "Parquet" if path.suffix.lower() in PARQUET else "Feather"
+    try:
+        return pq.read_table(path) if kind == "Parquet" else feather.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{path}: unreadable {kind} file ({first_line(exc)})") from None
+
+
+def _flat(path: Path, name: str, kind: Any) -> None:
+    """DataError for a column that does not hold one number, text, boolean or date per row."""
+    import pyarrow.types as t
+
+    if t.is_nested(kind) or t.is_binary(kind) or t.is_large_binary(kind) or t.is_fixed_size_binary(kind):
+        raise DataError(f"{path}: column '{name}' holds {kind} values; nas reads columns of numbers, "
+                        f"text, booleans and dates (one value per row)")
+
+
+def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """A Parquet or Feather file's column names, its rows as a 2-D array of strings and the notes
+    to say (nas.data.tables.TABLE_READERS)."""
+    table = _read(path)
+    notes: list[str] = []
+    index = [name for name in table.column_names if _PANDAS_INDEX.fullmatch(name)]
+    if index:
+        table = table.drop_columns(index)
+        notes.append(f"the row index pandas stored ({', '.join(index)}) ignored")
+    names = [name.strip() for name in table.column_names]
+    if not names or len(set(names)) != len(names) or "" in names:
+        raise DataError(f"{path}: the table has no columns, or empty or repeated column names")
+    if table.num_rows == 0:
+        raise DataError(f"{path}: the table has no rows")
+    for name, field in zip(names, table.schema):
+        _flat(path, name, field.type)
+    body = np.array([[cell_text(v) for v in column.to_pylist()] for column in table.columns], dtype=str).T
+    return names, body, notes

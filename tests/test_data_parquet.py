@@ -1,0 +1,88 @@
+"""Parquet and Feather files (nas.data.arrow_file): read as the CSV of the same table, typed
+columns included, in `nas search`, `--test-data` and `nas predict`; what cannot be read is one
+line. The tests write their own files from scikit-learn's wine."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nas.data import DataSpec, load_data
+from nas.errors import DataError
+from tests.test_data_files import spec
+
+pa = pytest.importorskip("pyarrow", reason="pyarrow (Parquet and Feather files) is not installed: pip install 'nas[parquet]'")
+
+
+def _wine_frame():  # type: ignore[no-untyped-def]
+    """wine as pandas users keep it: a categorical target, a date, a boolean, an integer column
+    with a gap (pandas' nullable Int64), a float column with NaN, rows shuffled (so pandas stores
+    its index in a Parquet file)."""
+    import pandas as pd
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame
+    n = len(frame)
+    frame["sampled"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n) * 3, unit="D")
+    frame["organic"] = np.arange(n) % 3 == 0
+    frame["batch"] = pd.array([None if i % 17 == 0 else i % 5 for i in range(n)], dtype="Int64")
+    frame.loc[frame.index % 13 == 0, "ash"] = np.nan
+    frame["cultivar"] = pd.Categorical(frame.pop("target").map({0: "barolo", 1: "grignolino", 2: "barbera"}))
+    return frame.sample(frac=1.0, random_state=0)
+
+
+def _same(ours, theirs) -> None:  # type: ignore[no-untyped-def]
+    assert ours.input_shape == theirs.input_shape and ours.class_names == theirs.class_names
+    for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
+        assert np.array_equal(a.X.numpy(), b.X.numpy(), equal_nan=True) and np.array_equal(a.y.numpy(), b.y.numpy())
+
+
+def test_a_parquet_or_feather_file_reads_as_its_csv(tmp_path: Path) -> None:
+    """The same table as .parquet, .feather and .csv (pandas' own writers): the same columns,
+    notes and tensors, the pandas index left out and said; `nas predict` reads the Parquet file's
+    rows as it reads the CSV's (its booleans TRUE / FALSE, the CSV's True / False: one category);
+    a Parquet file is a `--test-data` file too."""
+    from nas.data.inputs import read_inputs
+
+    frame = _wine_frame()
+    frame.to_parquet(tmp_path / "wine.parquet")
+    frame.reset_index(drop=True).to_feather(tmp_path / "wine.feather")
+    frame.to_csv(tmp_path / "wine.csv", index=False)
+    theirs = load_data(spec(tmp_path / "wine.csv", "tabular", target="cultivar"))
+    ours = load_data(spec(tmp_path / "wine.parquet", "tabular", target="cultivar"))
+    assert ours.notes[0] == "the row index pandas stored (__index_level_0__) ignored"
+    assert ours.notes[1:] == theirs.notes and ours.input_shape == (17,)  # the date one feature, organic one, batch one
+    _same(ours, theirs)
+    feather = load_data(spec(tmp_path / "wine.feather", "tabular", target="cultivar"))
+    assert feather.notes == theirs.notes
+    _same(feather, theirs)
+    info = ours.describe()
+    assert np.array_equal(read_inputs(tmp_path / "wine.parquet", info).X, read_inputs(tmp_path / "wine.csv", info).X, equal_nan=True)
+    frame.iloc[:120].to_parquet(tmp_path / "train.parquet")
+    frame.iloc[120:].to_parquet(tmp_path / "test.parquet")
+    given = load_data(DataSpec(task="tabular", path=str(tmp_path / "train.parquet"), test_path=str(tmp_path / "test.parquet"),
+                               target="cultivar"))
+    assert len(given.test) == len(frame) - 120 and given.input_shape == (17,)
+
+
+def test_what_a_parquet_file_cannot_hold_for_nas_is_one_line(tmp_path: Path) -> None:
+    """A column of lists (embeddings) or of bytes (images as the Hugging Face Hub stores them)
+    is named; a damaged file says so; a blank column name is refused."""
+    import pyarrow.parquet as pq
+
+    table = pa.table({"x": [1.0, 2.0, 3.0], "embedding": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "y": ["a", "b", "a"]})
+    pq.write_table(table, tmp_path / "lists.parquet")
+    with pytest.raises(DataError, match=r"lists.parquet: column 'embedding' holds list<element: double> values; nas reads columns of numbers"):
+        load_data(spec(tmp_path / "lists.parquet", "tabular", target="y"))
+    images = pa.table({"image": [{"bytes": b"\x89PNG", "path": "0.png"}] * 3, "label": [0, 1, 0]})
+    pq.write_table(images, tmp_path / "images.parquet")
+    with pytest.raises(DataError, match=r"images.parquet: column 'image' holds struct<bytes: binary, path: string> values"):
+        load_data(spec(tmp_path / "images.parquet", "tabular", target="label"))
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not a parquet file")
+    with pytest.raises(DataError, match=r"broken.parquet: unreadable Parquet file \("):
+        load_data(spec(broken, "tabular", target="y"))
+    pq.write_table(pa.table({"a": [1, 2, 3], " ": [4, 5, 6]}), tmp_path / "blank.parquet")
+    with pytest.raises(DataError, match=r"blank.parquet: the table has no columns, or empty or repeated column names"):
+        load_data(spec(tmp_path / "blank.parquet", "tabular", target="a"))
