@@ -314,11 +314,12 @@ def evaluate(model: nn.Module, split: Split, data: TaskData) -> tuple[float, flo
 
 
 def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
-        on_epoch: Callable[[int, float], None] | None = None, keep_best: bool = True) -> FitResult:
+        on_epoch: Callable[[int, float], bool | None] | None = None, keep_best: bool = True) -> FitResult:
     """Train `model` (already on the data's device) and return the best validation result.
 
     `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
-    (the search raises optuna.TrialPruned there) to stop training early. With `cfg.patience`,
+    (the search raises optuna.TrialPruned there) to stop training early, or return True to end
+    training there as if patience ran out (the search's first trial at the end of its time budget). With `cfg.patience`,
     training stops once that many epochs in a row did not beat the best one.
     `keep_best=False` keeps the last epoch's weights instead, and ignores patience: retraining on
     train + validation has no held-out split to pick an epoch or to stop with; it evaluates only
@@ -349,8 +350,9 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
             result.best_value, result.best_epoch = value, epoch
             for k, v in current.items():
                 best[k].copy_(v)
-        if on_epoch is not None:
-            on_epoch(epoch, value)
+        if on_epoch is not None and on_epoch(epoch, value):
+            result.stopped_epoch = epoch
+            break
         if patience and epoch - result.best_epoch >= patience and epoch < cfg.epochs - 1:
             result.stopped_epoch = epoch
             break
@@ -363,7 +365,7 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
 
 
 def _fit_head(model: FitsData, data: TaskData, cfg: TrainConfig, seed: int,
-              on_epoch: Callable[[int, float], None] | None, keep_best: bool) -> FitResult:
+              on_epoch: Callable[[int, float], bool | None] | None, keep_best: bool) -> FitResult:
     """fit() of a model's head on its frozen stage's features, computed once for train and
     validation (fit never reads the test split). The result's state is the whole model's."""
     started = time.perf_counter()
@@ -389,7 +391,7 @@ def build_seeded(arch: Arch, data: TaskData, seed: int, device: Any) -> nn.Modul
 
 
 def train_arch(arch: Arch, data: TaskData, seed: int, device: Any,
-               on_epoch: Callable[[int, float], None] | None = None,
+               on_epoch: Callable[[int, float], bool | None] | None = None,
                keep_best: bool = True) -> tuple[nn.Module, FitResult]:
     """Build and train an architecture from its spec and seed: what a search trial, `nas rerun`
     and `nas retrain` all do (data already on `device`)."""

@@ -77,7 +77,7 @@ def test_what_a_parquet_file_cannot_hold_for_nas_is_one_line(tmp_path: Path) -> 
         load_data(spec(tmp_path / "lists.parquet", "tabular", target="y"))
     images = pa.table({"image": [{"bytes": b"\x89PNG", "path": "0.png"}] * 3, "label": [0, 1, 0]})
     pq.write_table(images, tmp_path / "images.parquet")
-    with pytest.raises(DataError, match=r"images.parquet: column 'image' holds struct<bytes: binary, path: string> values"):
+    with pytest.raises(DataError, match=r"images.parquet: column 'image' holds struct<bytes: binary, path: string> values; .*; images are read from a folder, one sub-folder per class$"):
         load_data(spec(tmp_path / "images.parquet", "tabular", target="label"))
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not a parquet file")

@@ -141,14 +141,15 @@ def test_threads_flag_sets_the_trials_cpu_threads(workdir: Path, run_cli, tiny_s
 def test_stop_flag_stops_a_trial_whose_next_epoch_would_end_past_the_deadline() -> None:
     """The budget holds by epochs: a trial stops once its last epoch's duration no longer fits
     before the deadline (so the final model keeps its reserved time), not after overrunning it;
-    but never while the study has no completed trial to answer with."""
+    but never while the study has no completed trial to answer with: that one is told to end its
+    training as it stands (True), and completes."""
     import time
 
     from nas.search.loop import Interrupted, StopFlag
 
     flag = StopFlag(deadline=time.time() + 5)
-    flag.check(1.0)  # one more 1-second epoch fits
+    assert flag.check(1.0) is False  # one more 1-second epoch fits
     with pytest.raises(Interrupted):
         flag.check(10.0)  # a 10-second one does not
     flag.answered = lambda: False
-    flag.check(10.0)  # no completed trial yet: this one runs on
+    assert flag.check(1.0) is False and flag.check(10.0) is True  # no completed trial yet: end it, keep it

@@ -72,6 +72,10 @@ class PlainObserver(SearchObserver):
     def refit_started(self, number: int, what: str, epochs: int) -> None:
         self.console.print(what, highlight=False)
 
+    def trial_cut(self, number: int, epochs_run: int, epochs: int) -> None:
+        self.console.print(f"trial {number}: the time budget ends before another epoch and no trial has finished: "
+                           f"its training ends at epoch {epochs_run} of {epochs}, as the study's first answer", highlight=False)
+
 
 class RichObserver(PlainObserver):
     """A live display: trials done / total, the running trial's epoch and metric, the best so far."""

@@ -47,8 +47,10 @@ def _flat(path: Path, name: str, kind: Any) -> None:
     import pyarrow.types as t
 
     if t.is_nested(kind) or t.is_binary(kind) or t.is_large_binary(kind) or t.is_fixed_size_binary(kind):
+        images = t.is_struct(kind) and kind.get_field_index("bytes") >= 0  # the Hugging Face Hub's Image feature
         raise DataError(f"{path}: column '{name}' holds {kind} values; nas reads columns of numbers, "
-                        f"text, booleans and dates (one value per row)")
+                        f"text, booleans and dates (one value per row)"
+                        + ("; images are read from a folder, one sub-folder per class" if images else ""))
 
 
 def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:

@@ -64,7 +64,7 @@ class FoldRun:
         return choose(self.curves, direction, self.loss_curves)
 
 
-EpochHook = Callable[[int, int, float], None]  # (split, epoch, validation value); may raise to stop
+EpochHook = Callable[[int, int, float], bool | None]  # (split, epoch, validation value); may raise to stop, True ends the split's training
 SplitHook = Callable[[int, "FoldRun"], None]  # (split just finished, the run so far); may raise to stop
 
 

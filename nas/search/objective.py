@@ -59,8 +59,9 @@ class Objective:
         self.folds = len(splits) if splits else 1
         self.store, self.observer, self.goals = store, observer, goals
         self.before_trial: Callable[[Any], None] = lambda trial: None  # set by the trial loop (lease, gate)
-        # raises Interrupted at a safe point (a signal; the deadline, nearer than the seconds given)
-        self.stop_check: Callable[[float], None] = lambda ahead: None
+        # raises Interrupted at a safe point (a signal; the deadline, nearer than the seconds given);
+        # True: the deadline is near and the study has no answer, so this trial ends as it stands
+        self.stop_check: Callable[[float], bool] = lambda ahead: False
         self.current: int | None = None
         self.duplicates = DuplicateIndex()  # repeated configurations reuse results
 
@@ -108,13 +109,18 @@ class Objective:
 
         ended = [time.monotonic()]
 
-        def on_epoch(split: int, epoch: int, value: float) -> None:
+        def on_epoch(split: int, epoch: int, value: float) -> bool:
             now = time.monotonic()
             ended[0], last = now, now - ended[0]
-            self.stop_check(last)  # a signal, or a deadline nearer than one more epoch: stop here, reason recorded
+            # a signal, or a deadline nearer than one more epoch: stop here, reason recorded; the
+            # study's first answer (holdout) ends its training instead, and completes
+            cut = self.stop_check(last) and folds == 1 and epoch < epochs - 1
             curves[split].append(value)
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
+            if cut:
+                self.observer.trial_cut(trial.number, epoch + 1, epochs)
+            return cut
 
         def after_split(split: int, run: FoldRun) -> None:
             self._stop(trial, stopper.after_fold(split, run.curves, run.loss_curves), run.curves)
