@@ -86,3 +86,29 @@ def test_what_a_parquet_file_cannot_hold_for_nas_is_one_line(tmp_path: Path) -> 
     pq.write_table(pa.table({"a": [1, 2, 3], " ": [4, 5, 6]}), tmp_path / "blank.parquet")
     with pytest.raises(DataError, match=r"blank.parquet: the table has no columns, or empty or repeated column names"):
         load_data(spec(tmp_path / "blank.parquet", "tabular", target="a"))
+
+
+def test_a_hugging_face_class_label_reads_as_its_names(tmp_path: Path) -> None:
+    """A Hub dataset's Parquet file stores a ClassLabel as integers with their names in the schema
+    metadata: the names are the classes (the summary and `nas predict` say 'barolo', not 0), and
+    -1, the Hub's unlabelled row, is a row without a target (left out, as a CSV's)."""
+    import json
+
+    import pyarrow.parquet as pq
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    label = wine.target.copy()
+    label[5] = -1
+    columns = {name: wine.data[:, j] for j, name in enumerate(wine.feature_names)}
+    features = {"label": {"names": ["barolo", "grignolino", "barbera"], "_type": "ClassLabel"}}
+    table = pa.table({**columns, "label": label}).replace_schema_metadata(
+        {"huggingface": json.dumps({"info": {"features": features}})})
+    pq.write_table(table, tmp_path / "train-00000-of-00001.parquet")
+    data = load_data(spec(tmp_path / "train-00000-of-00001.parquet", "tabular", target="label"))
+    assert sorted(data.class_names) == ["barbera", "barolo", "grignolino"]
+    assert "class names of 'label' read from the Hugging Face metadata" in data.notes
+    assert len(data.train) + len(data.val) + len(data.test) == len(label) - 1
+    plain = pa.table({**columns, "label": wine.target})
+    pq.write_table(plain, tmp_path / "plain.parquet")
+    assert load_data(spec(tmp_path / "plain.parquet", "tabular", target="label")).class_names == ["0", "1", "2"]

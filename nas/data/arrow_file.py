@@ -9,6 +9,7 @@ Parquet file and its CSV read alike, in `nas search`, `--test-data` and `nas pre
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,27 @@ def _flat(path: Path, name: str, kind: Any) -> None:
                         + ("; images are read from a folder, one sub-folder per class" if images else ""))
 
 
+def _class_labels(table: Any) -> dict[str, list[str]]:
+    """Column -> class names, for the columns a Hugging Face dataset stores as a ClassLabel
+    (integers 0, 1, ... whose names its schema metadata holds: `label` of 0-9 named
+    'airplane', ...). Why: the names are the labels the user knows, in the summary and in
+    `nas predict`'s output; -1, the Hub's unlabelled row, is a missing cell."""
+    meta = (table.schema.metadata or {}).get(b"huggingface")
+    try:
+        features = json.loads(meta)["info"]["features"] if meta else {}
+        return {name: [str(n) for n in f["names"]] for name, f in features.items()
+                if isinstance(f, dict) and f.get("_type") == "ClassLabel" and f.get("names")}
+    except (ValueError, KeyError, TypeError):
+        return {}  # metadata of another shape: the integers are read as they are
+
+
+def _cells(values: list[Any], names: list[str] | None) -> list[str]:
+    if names is None:
+        return [cell_text(v) for v in values]
+    return [names[v] if isinstance(v, int) and 0 <= v < len(names) else "" if v in (None, -1) else cell_text(v)
+            for v in values]
+
+
 def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     """A Parquet or Feather file's column names, its rows as a 2-D array of strings and the notes
     to say (nas.data.tables.TABLE_READERS)."""
@@ -69,5 +91,9 @@ def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
         raise DataError(f"{path}: the table has no rows")
     for name, field in zip(names, table.schema):
         _flat(path, name, field.type)
-    body = np.array([[cell_text(v) for v in column.to_pylist()] for column in table.columns], dtype=str).T
+    labels = _class_labels(table)
+    if labels:
+        notes.append(f"class names of {', '.join(repr(n) for n in labels)} read from the Hugging Face metadata")
+    body = np.array([_cells(column.to_pylist(), labels.get(name)) for name, column in zip(table.column_names, table.columns)],
+                    dtype=str).T
     return names, body, notes
