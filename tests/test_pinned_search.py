@@ -7,6 +7,7 @@ here imports nas internals, so these tests hold across the restructure.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,6 +222,8 @@ def test_timeout_ends_the_first_trial_as_it_stands_when_no_trial_has_completed(w
     assert "stopped early: time budget reached (--timeout 6s" in out.stdout and "best trial 0" in out.stdout
     assert "trial 0: the time budget ends before another epoch and no trial has finished: its training ends at epoch" in out.stdout
     assert wall < 6 + 4  # start-up, the trial and at most one epoch of a final model past the budget
+    assert "  no final model: " in out.stdout  # no time left: the search-time model is the answer, its figures said once
+    assert re.search(r"\n  test accuracy [\d.]+, macro-F1 [\d.]+ \(search-time model\)\n", out.stdout)
     trial = stored(workdir).trials[0]
     assert 1 <= len(trial.user_attrs["curve"]) < 400  # ended early, with the epochs it trained
 

@@ -128,11 +128,10 @@ def _print_test(best: dict[str, Any], result: Any) -> None:
         if best.get("refit_blend_cut"):
             console.print(f"  no blend: {best['refit_blend_cut']}", highlight=False)
         return
-    search = f"test {result.metric} {fmt(best['test'])} ({search_model[4:]})"
+    figures = format_metrics(best["test_metrics"]) if best.get("test_metrics") else f"{result.metric} {fmt(best['test'])}"
     if result.refit_error:
         console.print(f"  no final model: {result.refit_error}", highlight=False)
-    console.print(f"  {search}" + (f": {format_metrics(best['test_metrics'])}" if best.get("test_metrics") else ""),
-                  highlight=False)
+    console.print(f"  test {figures} ({search_model[4:]})", highlight=False)
 
 
 def _print_baseline(best: dict[str, Any], result: Any) -> None:
