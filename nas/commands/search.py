@@ -12,7 +12,7 @@ def search(
     task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (rocket, conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
     trials: int = ranged(20, "--trials", "Total finished trials wanted in the study (earlier runs count; repeats of a finished configuration are reused, not counted)."),
-    timeout: str = typer.Option("9m", "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, or none, counted from the start, the final model included: trials stop early enough to leave the best one time for its final model; a trial running at the deadline is stopped (its configuration re-queued for a resume). Default 9m: 20 trials or 9 minutes, whichever comes first; run again to go on."),
+    timeout: str = typer.Option("9m", "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, or none, counted from the start, the final model included: trials stop early enough to leave the best one time for its final model; a trial running at the deadline is stopped (its configuration re-queued for a resume; while no trial has finished, it ends its training there and completes). Default 9m: 20 trials or 9 minutes, whichever comes first; run again to go on."),
     epochs: Optional[int] = ranged(None, "--epochs", "Override the space's training epochs."),
     seed: int = ranged(0, "--seed", "Seed of the data split, the sampler and every trial."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (auto takes a GPU when there is one)."),
