@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
+from nas.data.arrow_file import ARROW_TABLES
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
 from nas.data.tables import format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
-from nas.data.arrow_file import ARROW_TABLES
 from nas.data.xlsx_file import XLSX
 from nas.errors import DataError, UsageError
 
