@@ -319,8 +319,9 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
 
     `on_epoch(epoch, value)` is called after each epoch with the validation metric; it may raise
     (the search raises optuna.TrialPruned there) to stop training early, or return True to end
-    training there as if patience ran out (the search's first trial at the end of its time budget). With `cfg.patience`,
-    training stops once that many epochs in a row did not beat the best one.
+    training there as if patience ran out (the search's first trial at the end of its time
+    budget). With `cfg.patience`, training stops once that many epochs in a row did not beat the
+    best one.
     `keep_best=False` keeps the last epoch's weights instead, and ignores patience: retraining on
     train + validation has no held-out split to pick an epoch or to stop with; it evaluates only
     after the last epoch (the curve holds NaN before it, and so does `on_epoch`'s value).
@@ -350,10 +351,8 @@ def fit(model: nn.Module, data: TaskData, cfg: TrainConfig, seed: int = 0,
             result.best_value, result.best_epoch = value, epoch
             for k, v in current.items():
                 best[k].copy_(v)
-        if on_epoch is not None and on_epoch(epoch, value):
-            result.stopped_epoch = epoch
-            break
-        if patience and epoch - result.best_epoch >= patience and epoch < cfg.epochs - 1:
+        ended = on_epoch is not None and on_epoch(epoch, value)
+        if ended or (patience and epoch - result.best_epoch >= patience and epoch < cfg.epochs - 1):
             result.stopped_epoch = epoch
             break
     result.seconds = time.perf_counter() - started

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
-from nas.data.arrow_file import ARROW_TABLES
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
-from nas.data.tables import format_suffix, read_csv
+from nas.data.tables import TABLE_READERS, format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
-from nas.data.xlsx_file import XLSX
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -40,8 +38,9 @@ SPREADSHEETS = (".xls", ".ods", ".numbers")  # read: .xlsx and .xlsm (nas.data.x
 
 
 def file_kind(path: Path) -> str:
-    """'folder', '.npz', '.csv' (any text table, TEXT_TABLES, or a flat ARFF file), '.ts' (also an
-    ARFF file of multivariate series: nas.data.arff_file) or the file's own suffix."""
+    """'folder', '.npz', '.csv' (any table: TEXT_TABLES, a flat ARFF file, or one of the other
+    TABLE_READERS: Excel, Parquet, Feather), '.ts' (also an ARFF file of multivariate series:
+    nas.data.arff_file) or the file's own suffix."""
     if path.is_dir():
         return "folder"
     suffix = format_suffix(path)
@@ -49,7 +48,7 @@ def file_kind(path: Path) -> str:
         return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
-    return ".csv" if suffix in TEXT_TABLES or suffix in XLSX or suffix in ARROW_TABLES else suffix
+    return ".csv" if suffix in TEXT_TABLES or suffix in TABLE_READERS else suffix
 
 
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
