@@ -70,6 +70,24 @@ def test_image_folder_large_mixed_sizes_are_shrunk_to_at_most_64_pixels(tmp_path
     assert any("the median shrunk to at most 64" in n for n in data.notes)
 
 
+def test_image_folder_of_one_large_size_is_shrunk_to_at_most_64_pixels(tmp_path: Path) -> None:
+    """Photos that share one large size (224 x 224, 256 x 192) are read at most 64 pixels a side,
+    the aspect ratio kept and said: at full size a CPU search spends its budget in one candidate.
+    --image-size reads them at any size; 64 x 64 and smaller are read as they are."""
+    write_pngs(tmp_path / "a", 5, size=(256, 192))
+    write_pngs(tmp_path / "b", 5, size=(256, 192), seed=1)
+    data = load_data(spec(tmp_path, "image"))
+    assert data.input_shape == (1, 48, 64) and data.preprocessing["image_size"] == [48, 64]
+    assert ("images are 256x192 pixels: all resized to 64x48, at most 64 a side, so that a CNN search takes minutes "
+            "(--image-size N: N x N)") in data.notes
+    assert load_data(spec(tmp_path, "image", image_size=128)).input_shape == (1, 128, 128)
+    small = tmp_path / "small"
+    write_pngs(small / "a", 5, size=(64, 64))
+    write_pngs(small / "b", 5, size=(64, 64), seed=1)
+    data = load_data(spec(small, "image"))
+    assert data.input_shape == (1, 64, 64) and not data.notes
+
+
 def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     arrays = {f"{a}_{s}": (rng.normal(size=(n, 5)) if a == "X" else rng.integers(0, 2, n))

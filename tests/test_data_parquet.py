@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nas.data import DataSpec, load_data
-from nas.errors import DataError
+from nas.errors import DataError, UsageError
 from tests.test_data_files import spec
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow (Parquet and Feather files) is not installed: pip install 'nas[parquet]'")
@@ -67,17 +67,21 @@ def test_a_parquet_or_feather_file_reads_as_its_csv(tmp_path: Path) -> None:
 
 
 def test_what_a_parquet_file_cannot_hold_for_nas_is_one_line(tmp_path: Path) -> None:
-    """A column of lists (embeddings) or of bytes (images as the Hugging Face Hub stores them)
-    is named; a damaged file says so; a blank column name is refused."""
+    """A column of lists (embeddings) or of bytes that are not images is named; a file of images
+    is not a table; a damaged file says so; a blank column name is refused."""
     import pyarrow.parquet as pq
 
     table = pa.table({"x": [1.0, 2.0, 3.0], "embedding": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "y": ["a", "b", "a"]})
     pq.write_table(table, tmp_path / "lists.parquet")
     with pytest.raises(DataError, match=r"lists.parquet: column 'embedding' holds list<element: double> values; nas reads columns of numbers"):
         load_data(spec(tmp_path / "lists.parquet", "tabular", target="y"))
+    codes = pa.table({"x": [1.0, 2.0, 3.0], "code": [b"\x00\x01", b"\x02", b"\x03"], "y": ["a", "b", "a"]})
+    pq.write_table(codes, tmp_path / "codes.parquet")
+    with pytest.raises(DataError, match=r"codes.parquet: column 'code' holds binary values; .*, or one column of images beside labels$"):
+        load_data(spec(tmp_path / "codes.parquet", "tabular", target="y"))
     images = pa.table({"image": [{"bytes": b"\x89PNG", "path": "0.png"}] * 3, "label": [0, 1, 0]})
-    pq.write_table(images, tmp_path / "images.parquet")
-    with pytest.raises(DataError, match=r"images.parquet: column 'image' holds struct<bytes: binary, path: string> values; .*; images are read from a folder, one sub-folder per class$"):
+    pq.write_table(images, tmp_path / "images.parquet")  # the Hub's images: read as such (tests/test_data_parquet_images.py)
+    with pytest.raises(UsageError, match=r"--task: .*images.parquet is a file of images; use --task image$"):
         load_data(spec(tmp_path / "images.parquet", "tabular", target="label"))
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not a parquet file")

@@ -27,7 +27,7 @@ ARROW_TABLES = (*PARQUET, *FEATHER)
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
-def _read(path: Path) -> Any:
+def read_arrow(path: Path) -> Any:
     """The file as a pyarrow Table; DataError for a missing pyarrow or a file it cannot read."""
     try:
         import pyarrow as pa
@@ -48,24 +48,28 @@ def _flat(path: Path, name: str, kind: Any) -> None:
     import pyarrow.types as t
 
     if t.is_nested(kind) or t.is_binary(kind) or t.is_large_binary(kind) or t.is_fixed_size_binary(kind):
-        images = t.is_struct(kind) and kind.get_field_index("bytes") >= 0  # the Hugging Face Hub's Image feature
         raise DataError(f"{path}: column '{name}' holds {kind} values; nas reads columns of numbers, "
-                        f"text, booleans and dates (one value per row)"
-                        + ("; images are read from a folder, one sub-folder per class" if images else ""))
+                        f"text, booleans and dates (one value per row), or one column of images beside labels")
 
 
-def _class_labels(table: Any) -> dict[str, list[str]]:
+def hub_features(schema: Any) -> dict[str, Any]:
+    """Column -> the Hugging Face feature the schema's metadata declares for it (a ClassLabel,
+    an Image), else {} (a file written by another tool, or metadata of another shape)."""
+    meta = (schema.metadata or {}).get(b"huggingface")
+    try:
+        features = json.loads(meta)["info"]["features"] if meta else {}
+    except (ValueError, KeyError, TypeError):
+        return {}
+    return features if isinstance(features, dict) else {}
+
+
+def class_labels(table: Any) -> dict[str, list[str]]:
     """Column -> class names, for the columns a Hugging Face dataset stores as a ClassLabel
     (integers 0, 1, ... whose names its schema metadata holds: `label` of 0-9 named
     'airplane', ...). Why: the names are the labels the user knows, in the summary and in
     `nas predict`'s output; -1, the Hub's unlabelled row, is a missing cell."""
-    meta = (table.schema.metadata or {}).get(b"huggingface")
-    try:
-        features = json.loads(meta)["info"]["features"] if meta else {}
-        return {name: [str(n) for n in f["names"]] for name, f in features.items()
-                if isinstance(f, dict) and f.get("_type") == "ClassLabel" and f.get("names")}
-    except (ValueError, KeyError, TypeError):
-        return {}  # metadata of another shape: the integers are read as they are
+    return {name: [str(n) for n in f["names"]] for name, f in hub_features(table.schema).items()
+            if isinstance(f, dict) and f.get("_type") == "ClassLabel" and isinstance(f.get("names"), list) and f["names"]}
 
 
 def _cells(values: list[Any], names: list[str] | None) -> list[str]:
@@ -78,7 +82,7 @@ def _cells(values: list[Any], names: list[str] | None) -> list[str]:
 def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     """A Parquet or Feather file's column names, its rows as a 2-D array of strings and the notes
     to say (nas.data.tables.TABLE_READERS)."""
-    table = _read(path)
+    table = read_arrow(path)
     notes: list[str] = []
     index = [name for name in table.column_names if _PANDAS_INDEX.fullmatch(name)]
     if index:
@@ -91,7 +95,7 @@ def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
         raise DataError(f"{path}: the table has no rows")
     for name, field in zip(names, table.schema):
         _flat(path, name, field.type)
-    labels = _class_labels(table)
+    labels = class_labels(table)
     if labels:
         notes.append(f"class names of {', '.join(repr(n) for n in labels)} read from the Hugging Face metadata")
     body = np.array([_cells(column.to_pylist(), labels.get(name)) for name, column in zip(table.column_names, table.columns)],

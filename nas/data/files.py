@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
+from nas.data.arrow_images import image_column, load_arrow_images
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
 from nas.data.tables import TABLE_READERS, format_suffix, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
@@ -39,8 +40,9 @@ SPREADSHEETS = (".xls", ".ods", ".numbers")  # read: .xlsx and .xlsm (nas.data.x
 
 def file_kind(path: Path) -> str:
     """'folder', '.npz', '.csv' (any table: TEXT_TABLES, a flat ARFF file, or one of the other
-    TABLE_READERS: Excel, Parquet, Feather), '.ts' (also an ARFF file of multivariate series:
-    nas.data.arff_file) or the file's own suffix."""
+    TABLE_READERS: Excel, Parquet, Feather), 'images' (a Parquet or Feather file of encoded images:
+    nas.data.arrow_images), '.ts' (also an ARFF file of multivariate series: nas.data.arff_file)
+    or the file's own suffix."""
     if path.is_dir():
         return "folder"
     suffix = format_suffix(path)
@@ -48,6 +50,8 @@ def file_kind(path: Path) -> str:
         return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
+    if image_column(path) is not None:  # a Parquet or Feather file of images and labels (the Hugging Face Hub's)
+        return "images"
     return ".csv" if suffix in TEXT_TABLES or suffix in TABLE_READERS else suffix
 
 
@@ -70,7 +74,7 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
     p = Path(path)
     check_path(p)
     kind = file_kind(p)
-    if kind == "folder":
+    if kind in IMAGE_KINDS:
         return "image"
     if kind == ".csv":
         one_series = not window and series_column(read_csv(p), target) is not None
@@ -103,7 +107,9 @@ def load_folder(path: Path, spec: DataSpec) -> Raw:
 
 
 LOADERS: dict[str, Callable[[Path, "DataSpec"], Raw | Series]] = {".npz": load_npz, ".csv": load_csv, ".ts": load_ts,
-                                                                  ".tsf": load_tsf}
+                                                                  ".tsf": load_tsf, "images": load_arrow_images}
+IMAGE_KINDS = ("folder", "images")  # what only --task image reads
+KIND_WORDS = {"folder": "an image folder", "images": "a file of images"}  # else the suffix: ".npz file"
 
 
 def load_file(spec: DataSpec) -> Raw | Series:
@@ -113,15 +119,14 @@ def load_file(spec: DataSpec) -> Raw | Series:
     kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
         raise unsupported(path)
-    allowed = {"folder": {"image_size"}, ".npz": {"kind"}, ".csv": {"target", "window", "kind"}, ".ts": {"kind"},
-               ".tsf": {"window"}}[kind]
+    allowed = {"folder": {"image_size"}, "images": {"image_size", "target", "kind"}, ".npz": {"kind"},
+               ".csv": {"target", "window", "kind"}, ".ts": {"kind"}, ".tsf": {"window"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):
         if getattr(spec, flag) is not None and flag not in allowed:
-            raise UsageError(f"--{flag.replace('_', '-')}: does not apply to {path} "
-                             f"({'an image folder' if kind == 'folder' else kind + ' file'})")
+            raise UsageError(f"--{flag.replace('_', '-')}: does not apply to {path} ({KIND_WORDS.get(kind, kind + ' file')})")
+    if kind in IMAGE_KINDS and spec.task != "image":
+        raise UsageError(f"--task: {path} is {KIND_WORDS[kind]}; use --task image")
     if kind == "folder":
-        if spec.task != "image":
-            raise UsageError(f"--task: {path} is a folder of images; use --task image")
         return load_folder(path, spec)
     if kind == ".csv" and spec.task == "image":
         raise UsageError(f"--task: {path} is a CSV file; use --task tabular (or sequence with --window)")

@@ -17,7 +17,9 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data.csv_file import followed, load_csv, read_series
-from nas.data.files import check_path, file_kind, load_file
+from nas.data.arrow_images import load_arrow_images
+from nas.data.files import IMAGE_KINDS, check_path, file_kind, load_file
+from nas.data.image_folder import load_image_folder
 from nas.data.tables import read_csv
 from nas.data.ts_file import load_ts
 from nas.errors import DataError, UsageError
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from nas.data import DataSpec
 
 
-ROWS_CALLED = {"folder": "images", ".ts": "series"}  # what a test file's rows are, said in the data: line
+ROWS_CALLED = {"folder": "images", "images": "images", ".ts": "series"}  # what a test file's rows are, said in the data: line
 
 
 def _test_path(spec: DataSpec) -> Path:
@@ -41,11 +43,12 @@ def _test_path(spec: DataSpec) -> Path:
 def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
     """The test file, read with the settings `--data` was read with."""
     path = _test_path(spec)
-    if file_kind(path) == "folder":
-        from nas.data.image_folder import load_image_folder
-
+    if file_kind(path) in IMAGE_KINDS:  # at the training images' size and channels
         size = train.extra["image_size"]
-        return load_image_folder(path, None, read_as=((int(size[0]), int(size[1])), int(train.X.shape[1])))
+        read_as = ((int(size[0]), int(size[1])), int(train.X.shape[1]))
+        if file_kind(path) == "images":
+            return load_arrow_images(path, replace(spec, target=train.extra.get("target"), kind=train.kind), read_as)
+        return load_image_folder(path, None, read_as=read_as)
     like = replace(spec, path=str(path), test_path=None, kind=train.kind, target=train.extra.get("target", spec.target),
                    layout=train.extra.get("layout", spec.layout))
     if file_kind(path) == ".ts":  # series of another length are brought to the training length

@@ -7,28 +7,18 @@ images the same way.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from nas.data._split import given_split
 from nas.data.builtin import Raw
-from nas.data.images import GRAY_MODES, image_files, read_image
+from nas.data.images import image_files, probe_image, read_image
 from nas.errors import DataError, UsageError
 
 MIN_PER_CLASS = 3  # one image each for train, validation and test
 AUTO_MAX_SIDE = 64  # the longer side of images of mixed sizes, unless --image-size says otherwise
 MIN_SIDE = 4  # as --image-size's least value
-
-
-def _probe(path: Path) -> tuple[tuple[int, int], bool]:
-    """(H, W) and whether the image is in colour, from the file header (no decoding)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            return (img.size[1], img.size[0]), img.mode not in GRAY_MODES
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
 
 
 def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
@@ -48,26 +38,34 @@ def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
     return classes
 
 
-def common_size(probes: dict[Path, tuple[tuple[int, int], bool]],
+def common_size(probes: dict[Any, tuple[tuple[int, int], bool]],
                 image_size: int | None) -> tuple[tuple[int, int], str | None]:
     """(H, W) every image is read at, and a note when nas chose it: --image-size, else the one size
-    all images share, else the median height and width, shrunk to at most AUTO_MAX_SIDE pixels.
+    all images share or, when sizes differ, the median height and width; either shrunk to at most
+    AUTO_MAX_SIDE pixels on the longer side, keeping the aspect ratio.
 
     Why the median when sizes differ: a folder of photos rarely has one size, and resizing is what
     the user would do by hand (Keras' image_dataset_from_directory resizes everything to one size
-    by default); the median keeps the usual aspect ratio and ignores a few odd images. The cap keeps
-    a CNN search on a CPU in minutes (digits are 8 x 8, CIFAR 32 x 32); --image-size overrides it.
+    by default); the median keeps the usual aspect ratio and ignores a few odd images. Why the cap,
+    also for images of one size: the cost of a CNN grows with the pixels, and on a CPU a search of
+    224 x 224 photos spent its whole 9-minute budget in its first candidate (200 faces, measured:
+    docs/benchmarks.md); at most 64 x 64 holds CIFAR's 32 x 32 and MNIST's 28 x 28 as they are.
+    --image-size overrides it, either way.
     """
     if image_size is not None:
         if image_size < MIN_SIDE:
             raise UsageError(f"--image-size: must be at least {MIN_SIDE}, got {image_size}")
         return (image_size, image_size), None
     sizes = np.array([size for size, _ in probes.values()])
-    if len(np.unique(sizes, axis=0)) == 1:
-        return (int(sizes[0, 0]), int(sizes[0, 1])), None
-    height, width = (float(v) for v in np.median(sizes, axis=0))
+    one_size = len(np.unique(sizes, axis=0)) == 1
+    height, width = (float(v) for v in (sizes[0] if one_size else np.median(sizes, axis=0)))
     shrink = min(1.0, AUTO_MAX_SIDE / max(height, width))
     size = (max(MIN_SIDE, round(height * shrink)), max(MIN_SIDE, round(width * shrink)))
+    if one_size and shrink == 1:
+        return size, None
+    if one_size:
+        return size, (f"images are {int(width)}x{int(height)} pixels: all resized to {size[1]}x{size[0]}, at most "
+                      f"{AUTO_MAX_SIDE} a side, so that a CNN search takes minutes (--image-size N: N x N)")
     low, high = sizes.min(axis=0), sizes.max(axis=0)
     return size, (f"images differ in size (height {low[0]}-{high[0]}, width {low[1]}-{high[1]} pixels): all resized "
                   f"to {size[1]}x{size[0]}, the median{' shrunk to at most ' + str(AUTO_MAX_SIDE) if shrink < 1 else ''}"
@@ -116,7 +114,7 @@ def load_image_folder(root: Path, image_size: int | None,
         return _given_split(root, given, image_size)
     classes = class_folders(root, to_split=read_as is None)
     files = [f for fs in classes.values() for f in fs]
-    probes = {f: _probe(f) for f in files}
+    probes = {f: probe_image(f) for f in files}
     if read_as is not None:
         (size, channels), note = read_as, None
     else:
@@ -135,7 +133,7 @@ def _given_split(root: Path, given: dict[int, Path], image_size: int | None) -> 
     without one, a quarter of the training folder, drawn by --seed, validates. The size and
     channels are the training images' (nas never looks at the test images to choose them)."""
     train = class_folders(given[0])
-    probes = {f: _probe(f) for fs in train.values() for f in fs}
+    probes = {f: probe_image(f) for fs in train.values() for f in fs}
     size, note = common_size(probes, image_size)
     channels = 3 if any(colour for _, colour in probes.values()) else 1
     names = list(train)

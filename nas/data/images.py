@@ -5,6 +5,7 @@ channel count (1 for grayscale, 3 for colour) is chosen once per dataset and kep
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +33,30 @@ def image_channels(path: Path) -> int:
         raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
 
 
-def read_image(path: Path, size: tuple[int, int], channels: int) -> np.ndarray:
-    """One image as float32 (channels, H, W), values 0-255; DataError if Pillow cannot read it."""
+def probe_image(source: Path | bytes, name: str | None = None) -> tuple[tuple[int, int], bool]:
+    """(H, W) and whether the image is in colour, from its header (no decoding); `name` says
+    which image an error is about when `source` is its bytes."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+            return (img.size[1], img.size[0]), img.mode not in GRAY_MODES
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(f"{name or source}: unreadable image ({exc.__class__.__name__})") from None
+
+
+def read_image(source: Path | bytes, size: tuple[int, int], channels: int, name: str | None = None) -> np.ndarray:
+    """One image as float32 (channels, H, W), values 0-255, from a file or from its encoded bytes
+    (a PNG stored in a Parquet file: nas.data.arrow_images; `name` says which in an error);
+    DataError if Pillow cannot read it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
             img = img.convert(MODES[channels])
             if img.size != (size[1], size[0]):
                 img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             arr = np.asarray(img, dtype=np.float32)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable image ({exc.__class__.__name__})") from None
+        raise DataError(f"{name or source}: unreadable image ({exc.__class__.__name__})") from None
     return arr[None, :, :] if arr.ndim == 2 else arr.transpose(2, 0, 1)

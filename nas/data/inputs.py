@@ -18,6 +18,7 @@ from nas.data.ts_file import read_ts
 from nas.data.long_csv import LongLayout, read_long
 from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
+from nas.data.arrow_images import column_names, decoded, image_rows
 from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
@@ -132,6 +133,17 @@ def _folder(root: Path, info: dict[str, Any]) -> Read:
     return _images(files, info), names, np.array([f.parent.name for f in labelled]) if labelled else None
 
 
+def _image_rows(path: Path, info: dict[str, Any]) -> Read:
+    """A Parquet or Feather file of images (nas.data.arrow_images), read at the model's size and
+    channels; its label column (the one training read, else the one the file names), if any, the answers."""
+    shape = info["input_shape"]
+    if len(shape) != 3:
+        raise DataError(f"{path}: images given, but the model takes inputs of shape {tuple(shape)}")
+    target = info.get("preprocessing", {}).get("target")
+    read = image_rows(path, target if target in column_names(path) else None, need_labels=False)
+    return decoded(path, read, (shape[1], shape[2]), shape[0]), [str(i) for i in read.rows], read.labels
+
+
 def _ts(path: Path, info: dict[str, Any]) -> Read:
     """A .ts file's series (brought to the model's length, as a test file is); its labels or values, if any, are the answers."""
     X, labels, _ = read_ts(path, length=int(info["input_shape"][0]))
@@ -139,7 +151,7 @@ def _ts(path: Path, info: dict[str, Any]) -> Read:
 
 
 READERS: dict[str, Callable[[Path, dict[str, Any]], Read]] = {
-    ".npz": _npz, ".csv": _csv, ".ts": _ts, **{s: lambda p, i: (_images([p], i), [p.name], None) for s in IMAGE_SUFFIXES},
+    ".npz": _npz, ".csv": _csv, ".ts": _ts, "images": _image_rows, **{s: lambda p, i: (_images([p], i), [p.name], None) for s in IMAGE_SUFFIXES},
 }
 
 

@@ -47,7 +47,7 @@ ROWS: dict[str, Callable[[torch.Tensor, list[str], dict[str, Any]], list[dict[st
 
 
 def predict_inputs(bundle: Bundle, inputs: str | Path, device: Any) -> tuple[list[dict[str, Any]], np.ndarray | None]:
-    """Read `inputs` (image, image folder, .npz, .csv, .ts, .tsf), preprocess, run the model: one row each,
+    """Read `inputs` (image, image folder, .npz, .csv, .parquet, .ts, .tsf), preprocess, run the model: one row each,
     and the answers the input held beside them, if any (`nas.data.inputs.Inputs`)."""
     read = read_inputs(inputs, bundle.data)
     out = predict(bundle.model, torch.from_numpy(read.X).to(device)).cpu()
