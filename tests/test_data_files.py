@@ -62,30 +62,30 @@ def test_image_folder_mixed_sizes_are_resized_to_the_median_or_image_size(tmp_pa
     assert data.input_shape == (1, 6, 6) and not data.notes
 
 
-def test_image_folder_large_mixed_sizes_are_shrunk_to_at_most_64_pixels(tmp_path: Path) -> None:
+def test_image_folder_large_mixed_sizes_are_shrunk_to_at_most_32_pixels(tmp_path: Path) -> None:
     write_pngs(tmp_path / "a", 5, size=(200, 100))
     write_pngs(tmp_path / "b", 5, size=(160, 120))
     data = load_data(spec(tmp_path, "image"))
-    assert data.input_shape == (1, 39, 64)  # median 110 x 180, shrunk by 64 / 180: the aspect ratio kept
-    assert any("the median shrunk to at most 64" in n for n in data.notes)
+    assert data.input_shape == (1, 20, 32)  # median 110 x 180, shrunk by 32 / 180: the aspect ratio kept
+    assert any("the median shrunk to at most 32" in n for n in data.notes)
 
 
-def test_image_folder_of_one_large_size_is_shrunk_to_at_most_64_pixels(tmp_path: Path) -> None:
-    """Photos that share one large size (224 x 224, 256 x 192) are read at most 64 pixels a side,
+def test_image_folder_of_one_large_size_is_shrunk_to_at_most_32_pixels(tmp_path: Path) -> None:
+    """Photos that share one large size (224 x 224, 256 x 192) are read at most 32 pixels a side,
     the aspect ratio kept and said: at full size a CPU search spends its budget in one candidate.
-    --image-size reads them at any size; 64 x 64 and smaller are read as they are."""
+    --image-size reads them at any size; 32 x 32 and smaller are read as they are."""
     write_pngs(tmp_path / "a", 5, size=(256, 192))
     write_pngs(tmp_path / "b", 5, size=(256, 192), seed=1)
     data = load_data(spec(tmp_path, "image"))
-    assert data.input_shape == (1, 48, 64) and data.preprocessing["image_size"] == [48, 64]
-    assert ("images are 256x192 pixels: all resized to 64x48, at most 64 a side, so that a CNN search takes minutes "
+    assert data.input_shape == (1, 24, 32) and data.preprocessing["image_size"] == [24, 32]
+    assert ("images are 256x192 pixels: all resized to 32x24, at most 32 a side, so that a CNN search takes minutes "
             "(--image-size N: N x N)") in data.notes
     assert load_data(spec(tmp_path, "image", image_size=128)).input_shape == (1, 128, 128)
     small = tmp_path / "small"
-    write_pngs(small / "a", 5, size=(64, 64))
-    write_pngs(small / "b", 5, size=(64, 64), seed=1)
+    write_pngs(small / "a", 5, size=(32, 32))
+    write_pngs(small / "b", 5, size=(32, 32), seed=1)
     data = load_data(spec(small, "image"))
-    assert data.input_shape == (1, 64, 64) and not data.notes
+    assert data.input_shape == (1, 32, 32) and not data.notes
 
 
 def test_npz_with_own_split_is_used_as_given(tmp_path: Path) -> None:
