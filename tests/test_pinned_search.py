@@ -228,6 +228,29 @@ def test_timeout_ends_the_first_trial_as_it_stands_when_no_trial_has_completed(w
     assert 1 <= len(trial.user_attrs["curve"]) < 400  # ended early, with the epochs it trained
 
 
+def test_timeout_ends_a_cross_validated_first_trial_after_its_fold(workdir: Path, run_cli) -> None:
+    """The same rule for a cross-validated trial (small data, large inputs: 200 photos at 64 x 64 ran
+    5 folds of 30 epochs each): its fold's training ends at the last epoch that fits, the other
+    folds are not trained, and it completes with the mean over the folds it trained, said."""
+    import time
+
+    slow = space_file(workdir, "slower.yaml", epochs=400)
+    started = time.monotonic()
+    out = run_cli("search", "--space", slow, "--trials", 3, "--pruner", "none", "--threads", 1, "--timeout", "6s",
+                  "--cv", 3)
+    wall = time.monotonic() - started
+    assert out.exit_code == 0, out.stderr
+    assert summary_counts(out.stdout)[:2] == (1, 0) and "best trial 0" in out.stdout
+    assert re.search(r"trial 0: the time budget ends before another epoch and no trial has finished: its training ends "
+                     r"at epoch \d+ of 400 of fold 1 of 3, and the other folds are not trained \(its value: the mean over "
+                     r"1 fold\), as the study's first answer", out.stdout)
+    assert wall < 6 + 4
+    trial = stored(workdir).trials[0]
+    assert trial.user_attrs["folds"] == 1 and len(trial.user_attrs["fold_values"]) == 1
+    curve = trial.user_attrs["curve"]  # one fold: its smoothed curve, as a holdout's
+    assert 1 <= len(curve) < 400 and trial.value == curve[trial.user_attrs["chosen_epochs"] - 1]
+
+
 # --------------------------------------------------------------- widening under TPE
 
 WIDER = {  # each edit widens: every value the old space allowed is still allowed

@@ -72,9 +72,12 @@ class PlainObserver(SearchObserver):
     def refit_started(self, number: int, what: str, epochs: int) -> None:
         self.console.print(what, highlight=False)
 
-    def trial_cut(self, number: int, epochs_run: int, epochs: int) -> None:
+    def trial_cut(self, number: int, epochs_run: int, epochs: int, fold: int = 0, folds: int = 1) -> None:
+        where = "" if folds == 1 else (f" of fold {fold + 1} of {folds}, and the other folds are not trained "
+                                       f"(its value: the mean over {fold + 1} fold{'s' if fold else ''})")
         self.console.print(f"trial {number}: the time budget ends before another epoch and no trial has finished: "
-                           f"its training ends at epoch {epochs_run} of {epochs}, as the study's first answer", highlight=False)
+                           f"its training ends at epoch {epochs_run} of {epochs}{where}, as the study's first answer",
+                           highlight=False)
 
 
 class RichObserver(PlainObserver):

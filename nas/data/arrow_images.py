@@ -5,7 +5,7 @@ the schema's metadata holds).
 
 Why: a user who downloaded a dataset from the Hub has its `train-*.parquet` and `test-*.parquet`
 files; writing them out as folders of PNGs first is the chore nas is there to save. The images
-are read as an image folder's are (one size and channel count: nas.data.image_folder.common_size;
+are read as an image folder's are (one size and channel count: nas.data.images.common_size;
 labels by class name), so `--test-data` and `nas predict` read a second file the same way.
 """
 from __future__ import annotations
@@ -18,8 +18,7 @@ import numpy as np
 from nas.data._raw import Raw
 from nas.data.arrow_file import ARROW_TABLES, class_labels, hub_features, read_arrow
 from nas.data.cells import cell_text
-from nas.data.image_folder import common_size
-from nas.data.images import probe_image, read_image
+from nas.data.images import common_size, probe_image, read_image
 from nas.data.tables import as_numbers, class_name, encode_target
 from nas.errors import DataError, UsageError
 
@@ -172,7 +171,7 @@ def load_arrow_images(path: Path, spec: DataSpec, read_as: tuple[tuple[int, int]
     assert labels is not None and label is not None
     if read_as is None:
         probes = {i: probe_image(b, f"{path}: row {i}") for i, b in zip(read.rows, read.images)}
-        size, note = common_size(probes, spec.image_size)
+        size, note = common_size([size for size, _ in probes.values()], spec.image_size)
         channels = 3 if any(colour for _, colour in probes.values()) else 1
         notes += [note] if note else []
     else:

@@ -119,7 +119,7 @@ def load_file(spec: DataSpec) -> Raw | Series:
     kind = file_kind(path)
     if kind != "folder" and kind not in LOADERS:
         raise unsupported(path)
-    allowed = {"folder": {"image_size"}, "images": {"image_size", "target", "kind"}, ".npz": {"kind"},
+    allowed = {"folder": {"image_size"}, "images": {"image_size", "target", "kind"}, ".npz": {"kind", "image_size"},
                ".csv": {"target", "window", "kind"}, ".ts": {"kind"}, ".tsf": {"window"}}[kind]
     for flag in ("target", "window", "image_size", "kind"):
         if getattr(spec, flag) is not None and flag not in allowed:

@@ -7,18 +7,15 @@ images the same way.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from nas.data._split import given_split
 from nas.data.builtin import Raw
-from nas.data.images import image_files, probe_image, read_image
-from nas.errors import DataError, UsageError
+from nas.data.images import common_size, image_files, probe_image, read_image
+from nas.errors import DataError
 
 MIN_PER_CLASS = 3  # one image each for train, validation and test
-AUTO_MAX_SIDE = 32  # the longest side nas reads an image at, unless --image-size says otherwise
-MIN_SIDE = 4  # as --image-size's least value
 
 
 def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
@@ -36,41 +33,6 @@ def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
     if len(classes) < 2 and to_split:
         raise DataError(f"{root}: only one class folder ({folders[0].name}); need at least 2 classes")
     return classes
-
-
-def common_size(probes: dict[Any, tuple[tuple[int, int], bool]],
-                image_size: int | None) -> tuple[tuple[int, int], str | None]:
-    """(H, W) every image is read at, and a note when nas chose it: --image-size, else the one size
-    all images share or, when sizes differ, the median height and width; either shrunk to at most
-    AUTO_MAX_SIDE pixels on the longer side, keeping the aspect ratio.
-
-    Why the median when sizes differ: a folder of photos rarely has one size, and resizing is what
-    the user would do by hand (Keras' image_dataset_from_directory resizes everything to one size
-    by default); the median keeps the usual aspect ratio and ignores a few odd images. Why the cap,
-    also for images of one size: the cost of a CNN grows with the pixels. On 2 CPU cores the default
-    search of 200 faces at 224 x 224 finished no candidate in 9.8 minutes; at 64 x 64, 3 in its
-    9-minute budget, no final model, test 0.900 against logistic regression's 0.925; at 32 x 32, 20
-    trials and the fold ensemble in 5.2 minutes, test 1.000 (docs/benchmarks.md). 32 keeps CIFAR's
-    32 x 32 and MNIST's 28 x 28 as they are; --image-size overrides it, on a GPU say.
-    """
-    if image_size is not None:
-        if image_size < MIN_SIDE:
-            raise UsageError(f"--image-size: must be at least {MIN_SIDE}, got {image_size}")
-        return (image_size, image_size), None
-    sizes = np.array([size for size, _ in probes.values()])
-    one_size = len(np.unique(sizes, axis=0)) == 1
-    height, width = (float(v) for v in (sizes[0] if one_size else np.median(sizes, axis=0)))
-    shrink = min(1.0, AUTO_MAX_SIDE / max(height, width))
-    size = (max(MIN_SIDE, round(height * shrink)), max(MIN_SIDE, round(width * shrink)))
-    if one_size and shrink == 1:
-        return size, None
-    if one_size:
-        return size, (f"images are {int(width)}x{int(height)} pixels: all resized to {size[1]}x{size[0]}, at most "
-                      f"{AUTO_MAX_SIDE} a side, so that a CNN search takes minutes (--image-size N: N x N)")
-    low, high = sizes.min(axis=0), sizes.max(axis=0)
-    return size, (f"images differ in size (height {low[0]}-{high[0]}, width {low[1]}-{high[1]} pixels): all resized "
-                  f"to {size[1]}x{size[0]}, the median{' shrunk to at most ' + str(AUTO_MAX_SIDE) if shrink < 1 else ''}"
-                  f" (--image-size N: N x N)")
 
 
 # Sub-folders named as a split (any case): a dataset shipped as train/ and test/ (and val/)
@@ -119,7 +81,7 @@ def load_image_folder(root: Path, image_size: int | None,
     if read_as is not None:
         (size, channels), note = read_as, None
     else:
-        size, note = common_size(probes, image_size)
+        size, note = common_size([size for size, _ in probes.values()], image_size)
         channels = 3 if any(colour for _, colour in probes.values()) else 1
     X, labels = _read(classes, list(classes), root, size, channels)
     mode = "RGB" if channels == 3 else "grayscale"
@@ -135,7 +97,7 @@ def _given_split(root: Path, given: dict[int, Path], image_size: int | None) -> 
     channels are the training images' (nas never looks at the test images to choose them)."""
     train = class_folders(given[0])
     probes = {f: probe_image(f) for fs in train.values() for f in fs}
-    size, note = common_size(probes, image_size)
+    size, note = common_size([size for size, _ in probes.values()], image_size)
     channels = 3 if any(colour for _, colour in probes.values()) else 1
     names = list(train)
     parts = {role: _read(train if role == 0 else class_folders(folder, to_split=False), names, folder, size, channels)

@@ -20,7 +20,7 @@ from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
 from nas.data.arrow_images import column_names, decoded, image_rows
 from nas.data.image_folder import split_folders
-from nas.data.images import IMAGE_SUFFIXES, image_files, read_image
+from nas.data.images import IMAGE_SUFFIXES, image_files, read_image, resized
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
@@ -59,6 +59,8 @@ def _npz(path: Path, info: dict[str, Any]) -> Read:
     layout = info.get("preprocessing", {}).get("layout")  # how the training file's axes were read
     answers = arrays.get("y" + key[1:])
     X = to_layout(X.astype(np.float32), info["task"], layout)
+    if info["task"] == "image" and X.ndim == 4:  # images of another size: read at the model's, as image files are
+        X = resized(X, tuple(info["input_shape"][1:]))
     if info["task"] == "sequence":  # missing steps filled along each series, as in training (npz_file)
         X, _ = filled_series(f"{path}: {key}", X)
     return X, [str(i) for i in range(len(X))], answers

@@ -15,6 +15,7 @@ import numpy as np
 from nas.data._raw import Raw
 from nas.data._split import given_split
 from nas.data.gaps import filled_series
+from nas.data.images import common_size, resized
 from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, looks_like_images, looks_like_sequences, looks_like_series,
                                sequence_axes, to_layout)
 from nas.data.tables import encode_target
@@ -175,6 +176,14 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         y.append(ys)
     if len({x.shape[1:] for x in X}) > 1:
         raise DataError(f"{path}: the splits' inputs differ in shape ({', '.join(str(x.shape[1:]) for x in X)})")
+    extra: dict[str, object] = {"layout": layout} if layout else {}
+    if spec.task == "image":  # at most 32 pixels a side, as image files (nas.data.images.common_size)
+        size, size_note = common_size([X[0].shape[2:]], spec.image_size)
+        if size != X[0].shape[2:]:
+            X, extra = [resized(x, size) for x in X], {"image_size": list(size)}
+            missing_notes += [size_note] if size_note else []
+    elif spec.image_size is not None:
+        raise UsageError(f"--image-size: {path} holds {spec.task} inputs, not images")
     labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
     notes = []
     if sequence and spec.layout is None:
@@ -204,5 +213,4 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
         source += " (its own test split)"
         notes.append("X_test is the test split as given; no X_val: a quarter of X_train, drawn by --seed, validates")
     return Raw(np.concatenate(X), labels, kind, names, source, notes=tuple(notes),
-               splits=splits, test_rows=test_rows,
-               extra={"layout": layout} if layout else {})
+               splits=splits, test_rows=test_rows, extra=extra)

@@ -65,7 +65,7 @@ class FoldRun:
 
 
 EpochHook = Callable[[int, int, float], bool | None]  # (split, epoch, validation value); may raise to stop, True ends the split's training
-SplitHook = Callable[[int, "FoldRun"], None]  # (split just finished, the run so far); may raise to stop
+SplitHook = Callable[[int, "FoldRun"], bool | None]  # (split just finished, the run so far); may raise to stop, True trains no more splits
 
 
 def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, first: nn.Module | None = None,
@@ -74,7 +74,9 @@ def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, fir
     """Train `arch` on each split in turn (data already on `device`).
 
     `first`: split 0's model when the caller already built it (the search measures its costs
-    before training). The hooks may raise (optuna.TrialPruned) to stop between epochs or splits.
+    before training). The hooks may raise (optuna.TrialPruned) to stop between epochs or splits;
+    `after_split` returning True ends the run with the splits trained so far (the study's first
+    answer at the time budget's end: nas.search.objective).
     """
     run, cfg = FoldRun(), TrainConfig.from_arch(arch)
     for index, split in enumerate(splits):
@@ -86,6 +88,6 @@ def train_splits(arch: Arch, splits: list[TaskData], seed: int, device: Any, fir
             run.first = model
         if keep_models:
             run.models.append(model)
-        if after_split is not None:
-            after_split(index, run)
+        if after_split is not None and after_split(index, run):
+            break  # the caller ends the candidate with the splits trained so far
     return run

@@ -107,23 +107,25 @@ class Objective:
         stopper = Stopper(trial, self.goals, costs, epochs, folds, prunable=not is_linear(arch))
         curves: list[list[float]] = [[] for _ in self.splits]
 
-        ended = [time.monotonic()]
+        ended, late = [time.monotonic()], [False]
 
         def on_epoch(split: int, epoch: int, value: float) -> bool:
             now = time.monotonic()
             ended[0], last = now, now - ended[0]
             # a signal, or a deadline nearer than one more epoch: stop here, reason recorded; the
-            # study's first answer (holdout) ends its training instead, and completes
-            cut = self.stop_check(last) and folds == 1 and epoch < epochs - 1
+            # study's first answer ends its training instead (and trains no further fold), and completes
+            late[0] = late[0] or self.stop_check(last)
+            cut = late[0] and epoch < epochs - 1
             curves[split].append(value)
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
-            if cut:
-                self.observer.trial_cut(trial.number, epoch + 1, epochs)
+            if late[0] and (cut or split < folds - 1):
+                self.observer.trial_cut(trial.number, epoch + 1, epochs, split, folds)
             return cut
 
-        def after_split(split: int, run: FoldRun) -> None:
+        def after_split(split: int, run: FoldRun) -> bool:
             self._stop(trial, stopper.after_fold(split, run.curves, run.loss_curves), run.curves)
+            return late[0]
 
         run = train_splits(arch, self.splits, seed, self.device, first=model, on_epoch=on_epoch, after_split=after_split)
         for key, value in self._results(trial, arch, run).items():
@@ -154,7 +156,7 @@ class Objective:
         if decay is not None:
             stored[attrs.CHOSEN_WEIGHT_DECAY] = decay
         if self.folds > 1:
-            stored.update({attrs.FOLDS: self.folds, attrs.FOLD_VALUES: choice.fold_values,
+            stored.update({attrs.FOLDS: len(run.results), attrs.FOLD_VALUES: choice.fold_values,
                            attrs.FOLD_STD: choice.fold_std, attrs.FOLD_CURVES: run.curves,
                            attrs.FOLD_LOSSES: choice.fold_losses})
         return stored
