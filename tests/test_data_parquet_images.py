@@ -133,6 +133,13 @@ def test_what_a_file_of_images_cannot_be_is_one_line(tmp_path: Path) -> None:
     pq.write_table(table.set_column(0, "image", pa.array(cells)), tmp_path / "damaged.parquet")
     with pytest.raises(DataError, match=r"damaged.parquet: row 7: unreadable image"):
         load_data(DataSpec(task="image", path=str(tmp_path / "damaged.parquet")))
+    hub = tmp_path / "mnist"  # the Hub's download: a folder of split files
+    hub.mkdir()
+    hub_parquet(hub / "train-00000-of-00001.parquet", range(30))
+    hub_parquet(hub / "test-00000-of-00001.parquet", range(30, 40))
+    with pytest.raises(DataError, match=r"mnist: a folder of files \(test-00000-of-00001.parquet, train-00000-of-00001.parquet\), "
+                                        r"not of class sub-folders: pass the file with --data \(and a test file with --test-data\)"):
+        load_data(DataSpec(task=None, path=str(hub)).resolved())
     hub_parquet(tmp_path / "ok.parquet", range(30))
     with pytest.raises(UsageError, match=r"--window: does not apply to .*ok.parquet \(a file of images\)"):
         load_data(DataSpec(task="image", path=str(tmp_path / "ok.parquet"), window=4))

@@ -24,6 +24,10 @@ def class_folders(root: Path, to_split: bool = True) -> dict[str, list[Path]]:
     min_per_class = MIN_PER_CLASS if to_split else 1
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
+        files = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+        if files and not image_files(root):  # data files (a dataset from the Hub: train-*.parquet, test-*.parquet)
+            raise DataError(f"{root}: a folder of files ({', '.join(files[:3])}{', ...' if len(files) > 3 else ''}), "
+                            f"not of class sub-folders: pass the file with --data (and a test file with --test-data)")
         raise DataError(f"{root}: no class sub-folders (put each class's images in a sub-folder named after it)")
     classes = {p.name: image_files(p) for p in folders}
     for name, files in classes.items():
