@@ -133,15 +133,56 @@ def test_what_a_file_of_images_cannot_be_is_one_line(tmp_path: Path) -> None:
     pq.write_table(table.set_column(0, "image", pa.array(cells)), tmp_path / "damaged.parquet")
     with pytest.raises(DataError, match=r"damaged.parquet: row 7: unreadable image"):
         load_data(DataSpec(task="image", path=str(tmp_path / "damaged.parquet")))
-    hub = tmp_path / "mnist"  # the Hub's download: a folder of split files
-    hub.mkdir()
-    hub_parquet(hub / "train-00000-of-00001.parquet", range(30))
-    hub_parquet(hub / "test-00000-of-00001.parquet", range(30, 40))
-    with pytest.raises(DataError, match=r"mnist: a folder of files \(test-00000-of-00001.parquet, train-00000-of-00001.parquet\), "
+    files = tmp_path / "files"  # data files not named by split: which one to read is the user's to say
+    files.mkdir()
+    hub_parquet(files / "digits.parquet", range(30))
+    (files / "notes.txt").write_text("scanned in 1998\n")
+    with pytest.raises(DataError, match=r"files: a folder of files \(digits.parquet, notes.txt\), "
                                         r"not of class sub-folders: pass the file with --data \(and a test file with --test-data\)"):
-        load_data(DataSpec(task=None, path=str(hub)).resolved())
+        load_data(DataSpec(task=None, path=str(files)).resolved())
     hub_parquet(tmp_path / "ok.parquet", range(30))
     with pytest.raises(UsageError, match=r"--window: does not apply to .*ok.parquet \(a file of images\)"):
         load_data(DataSpec(task="image", path=str(tmp_path / "ok.parquet"), window=4))
     with pytest.raises(UsageError, match=r"--task: .*ok.parquet is a file of images; use --task image"):
         load_data(DataSpec(task="tabular", path=str(tmp_path / "ok.parquet"), target="label"))
+
+
+def test_a_folder_of_split_files_is_searched_as_data_and_test_data(tmp_path: Path) -> None:
+    """The Hub's download, a folder of `train-00000-of-00001.parquet` and `test-...` (README.md
+    beside them), is read as --data and --test-data, named after the folder; a validation file is
+    said not to be read; a course's `train.csv` and `test.csv` likewise; a split in two shards
+    and --test-data beside such a folder are one line each."""
+    import csv
+
+    hub = tmp_path / "mnist"
+    hub.mkdir()
+    hub_parquet(hub / "train-00000-of-00001.parquet", range(240))
+    hub_parquet(hub / "test-00000-of-00001.parquet", range(240, 300))
+    hub_parquet(hub / "validation-00000-of-00001.parquet", range(300, 330))
+    (hub / "README.md").write_text("# mnist\n")
+    data = load_data(DataSpec(task=None, path=str(hub)).resolved())
+    assert data.task == "image" and data.name == "mnist" and len(data.test) == 60
+    assert "validation-00000-of-00001.parquet is not read: a quarter of train-00000-of-00001.parquet, drawn by --seed, validates" in data.notes
+    assert "the 60 images of test-00000-of-00001.parquet are the test split as given" in data.notes[-1]
+    with pytest.raises(UsageError, match=r"--test-data: .*mnist holds its own split already \(its train-00000-of-00001.parquet\)"):
+        load_data(DataSpec(task="image", path=str(hub), test_path=str(hub / "test-00000-of-00001.parquet")))
+    hub_parquet(hub / "train-00001-of-00002.parquet", range(330, 360))
+    with pytest.raises(DataError, match=r"mnist: a split in 2 files \(train-00000-of-00001.parquet, train-00001-of-00002.parquet, \.\.\.\); nas reads one file a split"):
+        load_data(DataSpec(task=None, path=str(hub)).resolved())
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    course = tmp_path / "course"
+    course.mkdir()
+    for name, rows in (("train.csv", range(0, 150)), ("test.csv", range(150, 178))):
+        with open(course / name, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([*wine.feature_names, "target"])
+            writer.writerows([[*wine.data[i], wine.target[i]] for i in rows])
+    table = load_data(DataSpec(task=None, path=str(course)).resolved())
+    assert table.task == "tabular" and len(table.test) == 28 and table.name == "course"
+    assert set(table.test.y.tolist()) == {2}  # a test file of one class is scored, never split: not refused
+    np.savez(tmp_path / "train.npz", X=wine.data[:150], y=wine.target[:150])
+    np.savez(tmp_path / "test.npz", X=wine.data[150:], y=wine.target[150:])
+    pair = load_data(DataSpec(task="tabular", path=str(tmp_path / "train.npz"), test_path=str(tmp_path / "test.npz")))
+    assert len(pair.test) == 28 and set(pair.test.y.tolist()) == {2}

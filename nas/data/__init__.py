@@ -16,7 +16,7 @@ from nas.data._split import HOLDOUT_FRACTION, holdout_indices, ordered_holdout, 
 from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
                             to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
-from nas.data.files import infer_task, load_file, search_task
+from nas.data.files import infer_task, load_file, search_task, split_files
 from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
@@ -192,9 +192,16 @@ def load_data(spec: DataSpec) -> TaskData:
         if spec.dataset is not None:
             raise UsageError("--data and --dataset: pass one of them, not both")
         path = Path(spec.path).resolve()
+        files = split_files(path)
+        if files is not None:  # a folder of one file a split (the Hub's download): read as --data and --test-data
+            if spec.test_path is not None:
+                raise UsageError(f"--test-data: {spec.path} holds its own split already (its {files.train.name})")
+            spec = replace(spec, path=str(files.train), test_path=str(files.test) if files.test else None)
         name, raw, window = data_name(path) if path.is_file() else path.name, load_file(spec), None
         if spec.test_path is not None:
             raw = with_test_file(raw, spec)
+        if files is not None:
+            raw = replace(raw, notes=(*files.notes, *raw.notes))
         forget_parsed()  # the rows are in `raw` now: a large CSV's text is not kept through the search
     else:
         name, raw, window = _builtin(spec)

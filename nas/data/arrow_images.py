@@ -19,7 +19,7 @@ from nas.data._raw import Raw
 from nas.data.arrow_file import ARROW_TABLES, class_labels, hub_features, read_arrow
 from nas.data.cells import cell_text
 from nas.data.images import common_size, probe_image, read_image
-from nas.data.tables import as_numbers, class_name, encode_target
+from nas.data.tables import encode_target
 from nas.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -151,12 +151,6 @@ def image_rows(path: Path, target: str | None = None, need_labels: bool = True) 
                      label in classes, notes)
 
 
-def _one_class(label: str) -> str:
-    """The class name encode_target gives a label (`3.0` and `3` are class 3)."""
-    number = as_numbers(np.array([label]))
-    return class_name(number[0]) if number is not None else label
-
-
 def decoded(path: Path, read: ImageRows, size: tuple[int, int], channels: int) -> np.ndarray:
     """The encoded images as (N, C, H, W) float32 values 0-255, at one size and channel count."""
     return np.stack([read_image(b, size, channels, f"{path}: row {i}") for i, b in zip(read.rows, read.images)])
@@ -177,10 +171,7 @@ def load_arrow_images(path: Path, spec: DataSpec, read_as: tuple[tuple[int, int]
     else:
         size, channels = read_as
     kind = spec.kind or ("classification" if read.class_label else None)
-    if read_as is not None and kind == "classification" and len(set(labels.tolist())) == 1:
-        y, names = np.zeros(len(labels), np.int64), [_one_class(labels[0])]  # a test file may hold one class
-    else:
-        y, kind, names = encode_target(path, f"column '{label}'", labels, kind)
+    y, kind, names = encode_target(path, f"column '{label}'", labels, kind, one_class=read_as is not None)
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(decoded(path, read, size, channels), y, kind, names,
                f"{path} ({len(labels)} {mode} images {size[1]}x{size[0]}, labels '{label}')", scale=1 / 255,

@@ -219,7 +219,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     if follow is None:
         columns = _without_row_number(columns, spec.target, notes)
     columns = _labelled(path, columns, spec.target, notes)
-    y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind)
+    y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind, one_class=every_class)
     if spec.kind is None and follow is None and not any(note.startswith(NO_HEADER) for note in notes):
         notes.extend(_counted_classes(spec.target, names))
     if kind == "classification" and not every_class:

@@ -5,9 +5,10 @@ do not fit the file (a --window for images, --image-size for a table) are UsageE
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
@@ -56,6 +57,45 @@ def file_kind(path: Path) -> str:
 
 
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
+# Split names a data file may start with, as split folders are named (nas.data.image_folder.SPLIT_FOLDERS):
+# the Hugging Face Hub's `train-00000-of-00001.parquet`, a course's `train.csv` and `test.csv`.
+_SPLIT_FILE = re.compile(r"(?P<split>[a-z]+)([-_.].*)?")
+
+
+class SplitFiles(NamedTuple):
+    """A folder holding a dataset as one file per split: the training file, the test file (if
+    any) and what is said of the others (a validation file: a quarter of training validates)."""
+
+    train: Path
+    test: Path | None
+    notes: tuple[str, ...]
+
+
+def split_files(root: Path) -> SplitFiles | None:
+    """The split files of a folder of data files named by split (`train-00000-of-00001.parquet`
+    and `test-00000-of-00001.parquet`, as `huggingface-cli download` leaves them; `train.csv` and
+    `test.csv`), None for any other folder (sub-folders: image classes or split folders). DataError
+    when a split is in several files (shards: nas reads one file a split)."""
+    from nas.data.image_folder import SPLIT_FOLDERS
+
+    if not root.is_dir() or any(p.is_dir() and not p.name.startswith(".") for p in root.iterdir()):
+        return None
+    by_role: dict[int, list[Path]] = {}
+    for path in sorted(root.iterdir()):
+        match = _SPLIT_FILE.fullmatch(path.name.lower())
+        if match and match["split"] in SPLIT_FOLDERS and file_kind(path) in (".csv", ".npz", "images", ".ts", ".tsf"):
+            by_role.setdefault(SPLIT_FOLDERS[match["split"]], []).append(path)
+    if 0 not in by_role:
+        return None
+    for files in by_role.values():
+        if len(files) > 1:
+            raise DataError(f"{root}: a split in {len(files)} files ({files[0].name}, {files[1].name}, ...); nas reads one "
+                            f"file a split: join them, or pass one with --data (and --test-data)")
+    test = by_role.get(2, [None])[0]
+    notes = [] if test else [f"{root.name}/ holds no test file: {by_role[0][0].name} is split as one file is"]
+    if 1 in by_role:
+        notes.append(f"{by_role[1][0].name} is not read: a quarter of {by_role[0][0].name}, drawn by --seed, validates")
+    return SplitFiles(by_role[0][0], test, tuple(notes))
 
 
 def unsupported(path: Path, images: str = "a folder of images") -> DataError:
@@ -74,6 +114,8 @@ def infer_task(path: str, window: int | None, target: str | None = None) -> str:
     p = Path(path)
     check_path(p)
     kind = file_kind(p)
+    if kind == "folder" and (files := split_files(p)) is not None:
+        return infer_task(str(files.train), window, target)
     if kind in IMAGE_KINDS:
         return "image"
     if kind == ".csv":

@@ -20,6 +20,7 @@ from nas.data.csv_file import followed, load_csv, read_series
 from nas.data.arrow_images import load_arrow_images
 from nas.data.files import IMAGE_KINDS, check_path, file_kind, load_file
 from nas.data.image_folder import load_image_folder
+from nas.data.npz_file import load_npz
 from nas.data.tables import read_csv
 from nas.data.ts_file import load_ts
 from nas.errors import DataError, UsageError
@@ -53,6 +54,8 @@ def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
                    layout=train.extra.get("layout", spec.layout))
     if file_kind(path) == ".ts":  # series of another length are brought to the training length
         return load_ts(path, like, length=int(train.X.shape[1]))
+    if file_kind(path) == ".npz":
+        return load_npz(path, like, test_file=True)
     if file_kind(path) != ".csv":
         return load_file(like)
     if like.target is not None and like.target not in read_csv(path, head=1):

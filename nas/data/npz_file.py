@@ -148,9 +148,10 @@ def _target(path: Path, key: str, y: np.ndarray) -> np.ndarray:
     return y.reshape(len(y))
 
 
-def load_npz(path: Path, spec: DataSpec) -> Raw:
+def load_npz(path: Path, spec: DataSpec, test_file: bool = False) -> Raw:
     """X and y (split by nas), or X_train/y_train, X_val/y_val[, X_test/y_test] used as given, or
-    X_train/y_train, X_test/y_test: the test split as given, validation rows held out of X_train."""
+    X_train/y_train, X_test/y_test: the test split as given, validation rows held out of X_train.
+    `test_file`: read as --test-data (nas.data.given_test), whose y may hold a single class."""
     arrays = npz_arrays(path)
     parts = ["X"] if "X" in arrays else [f"X_{s}" for s in SPLIT_KEYS if f"X_{s}" in arrays]
     given = arrays[parts[0]]
@@ -184,7 +185,7 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
             missing_notes += [size_note] if size_note else []
     elif spec.image_size is not None:
         raise UsageError(f"--image-size: {path} holds {spec.task} inputs, not images")
-    labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind)
+    labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind, one_class=test_file)
     notes = []
     if sequence and spec.layout is None:
         steps, channels = X[0].shape[1:]

@@ -337,9 +337,10 @@ def pick_target(path: Path, columns: dict[str, np.ndarray], target: str | None) 
     return columns[target]
 
 
-def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) -> tuple[np.ndarray, str, list[str]]:
-    """Targets -> (class indices or floats, kind, class names). Kind is inferred unless given:
-    text or few distinct integers are classes, other numbers are a regression target."""
+def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None,
+                  one_class: bool = False) -> tuple[np.ndarray, str, list[str]]:
+    """Targets -> (class indices or floats, kind, class names). Kind is inferred unless given: text
+    or few distinct integers are classes, other numbers a regression target. `one_class`: a test file's."""
     numbers = y.astype(np.float64) if np.issubdtype(y.dtype, np.number) or y.dtype == bool else as_numbers(y)
     if kind == "regression" or (kind is None and numbers is not None and not looks_like_classes(numbers)):
         if numbers is None:
@@ -351,7 +352,7 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None) 
         raise DataError(f"{path}: {what} has missing, NaN or infinite values")
     labels = numbers if numbers is not None else y
     classes, index = np.unique(labels, return_inverse=True)
-    if len(classes) < 2:
+    if len(classes) < 2 and not one_class:
         raise DataError(f"{path}: {what} has a single class ({classes[0]}); need at least 2")
     names = [class_name(c) for c in classes]
     return index.astype(np.int64), "classification", names

@@ -83,14 +83,14 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
 
 def load_ts(path: Path, spec: DataSpec, length: int | None = None) -> Raw:
     """Sequences and their targets (classes, or a regression's values: inferred, --kind overrides);
-    `length` as read_ts's."""
+    `length` as read_ts's (given: a test file's, which may hold a single class)."""
     article, called = _format(path)
     if spec.task != "sequence":
         raise UsageError(f"--task: {path} is {article} {called} file of series; use --task sequence (or leave --task out)")
     X, labels, notes = read_ts(path, length)
     if labels is None:
         raise DataError(f"{path}: no class labels or target values (a file to predict: use nas predict)")
-    y, kind, names = encode_target(path, "the target", labels, spec.kind)
+    y, kind, names = encode_target(path, "the target", labels, spec.kind, one_class=length is not None)
     steps, channels = X.shape[1:]
     return Raw(X, y, kind, names, f"{path} ({called}, {len(X)} series of {steps} steps x {channels} channel(s))",
                notes=tuple(notes))
