@@ -245,6 +245,7 @@ def test_timeout_ends_a_cross_validated_first_trial_after_its_fold(workdir: Path
                      r"at epoch \d+ of 400 of fold 1 of 3, and the other folds are not trained \(its value: the mean over "
                      r"1 fold\), as the study's first answer", out.stdout)
     assert wall < 6 + 4
+    assert re.search(r"validation accuracy [\d.]+ \(3-fold CV, 1 fold trained at \d+ epochs?\)", out.stdout)
     trial = stored(workdir).trials[0]
     assert trial.user_attrs["folds"] == 1 and len(trial.user_attrs["fold_values"]) == 1
     curve = trial.user_attrs["curve"]  # one fold: its smoothed curve, as a holdout's

@@ -99,8 +99,11 @@ def _validation(best: dict[str, Any], folds: int) -> str:
     if best.get("chosen_weight_decay") is not None:  # a linear model: its epochs walk a regularisation path
         decay = best["chosen_weight_decay"]
         epochs = f" at weight decay {decay:.3g} on its regularisation path" + ("" if decay else ", least squares")
+    trained = best.get("folds") or folds  # fewer when the budget ended the study's first trial (nas.search.objective)
     if folds > 1:
-        return f"{fmt(best['value'])} ± {fmt(best.get('fold_std'))} ({folds}-fold CV{epochs})"
+        scheme = f"{folds}-fold CV" if trained >= folds else f"{folds}-fold CV, {trained} fold{'s' if trained > 1 else ''} trained"
+        spread = f" ± {fmt(best.get('fold_std'))}" if trained > 1 else ""
+        return f"{fmt(best['value'])}{spread} ({scheme}{epochs})"
     return f"{fmt(best['value'])} (holdout{epochs})"
 
 
