@@ -250,6 +250,8 @@ def test_timeout_ends_a_cross_validated_first_trial_after_its_fold(workdir: Path
     assert trial.user_attrs["folds"] == 1 and len(trial.user_attrs["fold_values"]) == 1
     curve = trial.user_attrs["curve"]  # one fold: its smoothed curve, as a holdout's
     assert 1 <= len(curve) < 400 and trial.value == curve[trial.user_attrs["chosen_epochs"] - 1]
+    rerun = run_cli("rerun", "--trial", 0, "--json").json()  # replays the fold it trained, to where it ended
+    assert rerun["identical"] and rerun["rerun_value"] == trial.value
 
 
 # --------------------------------------------------------------- widening under TPE

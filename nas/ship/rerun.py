@@ -16,7 +16,6 @@ from nas.errors import StoreError
 from nas.metrics import score
 from nas.search import stored_seed
 from nas.search.crossval import train_splits
-from nas.search.selection import mean_curve
 from nas.ship.source import study_data
 from nas.store import attrs, trial_arch
 
@@ -35,11 +34,16 @@ def rerun_trial(study: Any, trial: Any, device: Any) -> dict[str, Any]:
     if threads:
         torch.set_num_threads(int(threads))
     stored = list(trial.user_attrs.get(attrs.CURVE) or trial.intermediate_values.values())
+    ran = trial.user_attrs.get(attrs.FOLD_CURVES) if record.cv > 1 else None
     if trial.state.name == "PRUNED" and stored:  # it stopped early: replay only the folds / epochs it ran
-        ran = trial.user_attrs.get(attrs.FOLD_CURVES)
-        splits, arch = (splits[: len(ran)], arch) if record.cv > 1 and ran else (splits, arch.with_train(epochs=len(stored)))
-    run = train_splits(arch, splits, seed, device)
-    curve = mean_curve(run.curves) if record.cv > 1 else run.curves[0]
+        splits, arch = (splits[: len(ran)], arch) if ran else (splits, arch.with_train(epochs=len(stored)))
+    ends = None
+    if trial.state.name == "COMPLETE" and stored:  # each fold ends where it ended: patience, or the time
+        lengths = [len(c) for c in ran] if ran else [len(stored)]  # budget's end for the study's first trial
+        splits = splits[: len(lengths)]  # (nas.search.objective: its folds after that one were not trained)
+        ends = lambda split, epoch, value: epoch + 1 >= lengths[split]  # noqa: E731
+    run = train_splits(arch, splits, seed, device, on_epoch=ends)
+    curve = run.choice(data.direction).curve if record.cv > 1 else run.curves[0]  # as the trial stored it
     n = min(len(stored), len(curve))
     diffs = [abs(a - b) for a, b in zip(stored[:n], curve[:n])]
     return {
