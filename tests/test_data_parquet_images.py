@@ -71,9 +71,34 @@ def test_a_hub_image_dataset_reads_as_its_image_folder(tmp_path: Path) -> None:
     hub_parquet(tmp_path / "test.parquet", range(300, 400), labels=labels, extra={"source": ["scan"] * 100})
     given = load_data(DataSpec(task="image", path=str(tmp_path / "train.parquet"), test_path=str(tmp_path / "test.parquet")))
     assert len(given.test) == 99 and len(given.train) + len(given.val) == 300
-    assert "--test-data: 1 of 100 rows left out: no image bytes or no label" in given.notes
+    assert "--test-data: 1 of 100 rows left out: no image (its bytes, or a file at its path) or no label" in given.notes
     assert "--test-data: column(s) 'source' ignored: the inputs are the images of 'image', the labels 'label'" in given.notes
     assert "the 99 images of test.parquet are the test split as given" in given.notes[-1]
+
+
+def test_images_by_path_and_a_feather_file_read_alike(tmp_path: Path) -> None:
+    """A Hub dataset saved without embedding its files holds only each image's path (relative
+    to the Parquet file's folder): the files are read; a path to nothing leaves its row out, said.
+    The same table as Feather reads as the Parquet file does."""
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    hub_parquet(tmp_path / "embedded.parquet", range(100))
+    table = pq.read_table(tmp_path / "embedded.parquet")
+    (tmp_path / "png").mkdir()
+    cells = []
+    for i, cell in enumerate(table.column("image").to_pylist()):
+        (tmp_path / "png" / f"{i}.png").write_bytes(cell["bytes"])
+        cells.append({"bytes": None, "path": f"png/{i}.png" if i else "png/missing.png"})
+    pq.write_table(table.set_column(0, "image", pa.array(cells)), tmp_path / "paths.parquet")
+    feather.write_feather(table, tmp_path / "embedded.feather")
+    embedded = load_data(DataSpec(task=None, path=str(tmp_path / "embedded.parquet")).resolved())
+    paths = load_data(DataSpec(task=None, path=str(tmp_path / "paths.parquet")).resolved())
+    assert "1 of 100 rows left out: no image (its bytes, or a file at its path) or no label" in paths.notes
+    assert sum(map(len, (paths.train, paths.val, paths.test))) == 99 and paths.input_shape == embedded.input_shape
+    arrow = load_data(DataSpec(task=None, path=str(tmp_path / "embedded.feather")).resolved())
+    assert arrow.task == "image" and arrow.class_names == embedded.class_names
+    assert np.array_equal(arrow.train.X.numpy(), embedded.train.X.numpy())
 
 
 def load_digits_targets(rows: range) -> list[int]:

@@ -105,6 +105,19 @@ def _label_text(value: Any, names: list[str] | None) -> str:
     return cell_text(value)
 
 
+def _encoded(path: Path, cell: Any) -> bytes | None:
+    """A cell's encoded image: its bytes, or, when the Hub's struct holds only a path (a dataset
+    saved without embedding its files), that file's, the path taken from the Parquet file's folder
+    when relative; None when neither is there (the row is left out, said)."""
+    if not isinstance(cell, dict):
+        return cell
+    if cell.get("bytes"):
+        return cell["bytes"]
+    where = cell.get("path")
+    image = (path.parent / where) if where else None
+    return image.read_bytes() if image is not None and image.is_file() else None
+
+
 class ImageRows(NamedTuple):
     """What a file of images holds: the encoded images, their row numbers in the file (named in
     errors), their labels as text (None without a label column), the label column's name, whether
@@ -133,13 +146,13 @@ def image_rows(path: Path, target: str | None = None, need_labels: bool = True) 
         label = None  # inputs to predict: a column of labels, if the file holds one, is only scored against
     if label is None and need_labels:
         raise DataError(f"{path}: a column of images but none of labels; nas learns from labelled images")
-    images = [c.get("bytes") if isinstance(c, dict) else c for c in table.column(image).to_pylist()]
+    images = [_encoded(path, c) for c in table.column(image).to_pylist()]
     labels = None if label is None else np.array([_label_text(v, classes.get(label))
                                                   for v in table.column(label).to_pylist()], dtype=str)
     rows = [i for i, b in enumerate(images) if b and (labels is None or labels[i] != "")]
     notes = []
     if len(rows) < len(images):
-        notes.append(f"{len(images) - len(rows)} of {len(images)} rows left out: no image bytes"
+        notes.append(f"{len(images) - len(rows)} of {len(images)} rows left out: no image (its bytes, or a file at its path)"
                      + ("" if labels is None else " or no label"))
     if not rows:
         raise DataError(f"{path}: no row holds both an image and a label")
