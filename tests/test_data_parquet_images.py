@@ -189,6 +189,10 @@ def test_a_folder_of_split_files_is_searched_as_data_and_test_data(tmp_path: Pat
     assert data.task == "image" and data.name == "mnist" and len(data.test) == 60
     assert "validation-00000-of-00001.parquet is not read: a quarter of train-00000-of-00001.parquet, drawn by --seed, validates" in data.notes
     assert "the 60 images of test-00000-of-00001.parquet are the test split as given" in data.notes[-1]
+    from nas.data.inputs import read_inputs
+
+    with pytest.raises(DataError, match=r"mnist: a folder of one file a split; pass the file to predict, e.g. .*mnist/test-00000-of-00001.parquet"):
+        read_inputs(hub, data.describe())  # nas predict bundle/ mnist/
     with pytest.raises(UsageError, match=r"--test-data: .*mnist holds its own split already \(its train-00000-of-00001.parquet\)"):
         load_data(DataSpec(task="image", path=str(hub), test_path=str(hub / "test-00000-of-00001.parquet")))
     hub_parquet(hub / "train-00001-of-00002.parquet", range(330, 360))

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nas.data._task import apply_standardize, fill_missing
-from nas.data.files import file_kind, unsupported
+from nas.data.files import file_kind, split_files, unsupported
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
@@ -129,6 +129,8 @@ def _folder(root: Path, info: dict[str, Any]) -> Read:
     if not files and (given := split_folders(root)) is not None:
         raise DataError(f"{root}: a folder of split folders ({', '.join(sorted(f.name + '/' for f in given.values()))}); "
                         f"pass the one to predict, e.g. {given.get(2, given[0])}")
+    if not files and (split := split_files(root)) is not None:
+        raise DataError(f"{root}: a folder of one file a split; pass the file to predict, e.g. {split.test or split.train}")
     if not files:
         raise DataError(f"{root}: folder has no image files (directly, or in one sub-folder per class)")
     names = [f"{f.parent.name}/{f.name}" if labelled else f.name for f in files]
