@@ -72,11 +72,12 @@ def class_labels(table: Any) -> dict[str, list[str]]:
             if isinstance(f, dict) and f.get("_type") == "ClassLabel" and isinstance(f.get("names"), list) and f["names"]}
 
 
-def _cells(values: list[Any], names: list[str] | None) -> list[str]:
-    if names is None:
-        return [cell_text(v) for v in values]
-    return [names[v] if isinstance(v, int) and 0 <= v < len(names) else "" if v in (None, -1) else cell_text(v)
-            for v in values]
+def class_cell(value: Any, names: list[str] | None) -> str:
+    """A cell as text: a ClassLabel's integer (`names`: its class names) as its name, -1 (the Hub's
+    unlabelled row) as a missing cell; any other cell as a CSV would hold it (nas.data.cells)."""
+    if names is not None and isinstance(value, int) and 0 <= value < len(names):
+        return names[value]
+    return "" if names is not None and value in (None, -1) else cell_text(value)
 
 
 def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
@@ -98,6 +99,6 @@ def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     labels = class_labels(table)
     if labels:
         notes.append(f"class names of {', '.join(repr(n) for n in labels)} read from the Hugging Face metadata")
-    body = np.array([_cells(column.to_pylist(), labels.get(name)) for name, column in zip(table.column_names, table.columns)],
-                    dtype=str).T
+    body = np.array([[class_cell(v, labels.get(name)) for v in column.to_pylist()]
+                     for name, column in zip(table.column_names, table.columns)], dtype=str).T
     return names, body, notes

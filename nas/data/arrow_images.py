@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from nas.data._raw import Raw
-from nas.data.arrow_file import ARROW_TABLES, class_labels, hub_features, read_arrow
-from nas.data.cells import cell_text
-from nas.data.images import common_size, probe_image, read_image
+from nas.data.arrow_file import ARROW_TABLES, class_cell, class_labels, hub_features, read_arrow
+from nas.data.images import common_form, probe_image, read_image
 from nas.data.tables import encode_target
 from nas.errors import DataError, UsageError
 
@@ -58,25 +57,23 @@ def _is_image(field: Any, declared: dict[str, Any]) -> bool:
     return binary and isinstance(declared.get(field.name), dict) and declared[field.name].get("_type") == "Image"
 
 
-def column_names(path: Path) -> list[str]:
-    """The file's column names, from its schema ([] when it cannot be read)."""
-    schema = _schema(path)
-    return [] if schema is None else list(schema.names)
-
-
-def image_column(path: Path) -> str | None:
-    """The column of images of a Parquet or Feather file, None for a table without one;
-    DataError for a file with two (which one the labels belong to is not said)."""
-    if path.suffix.lower() not in ARROW_TABLES or not path.is_file():
-        return None
-    schema = _schema(path)
-    if schema is None:
-        return None
+def _image_field(path: Path, schema: Any) -> str | None:
+    """The column of images a schema holds, None for a table's; DataError for two (which one the
+    labels belong to is not said)."""
     declared = hub_features(schema)
     images = [field.name for field in schema if _is_image(field, declared)]
     if len(images) > 1:
         raise DataError(f"{path}: {len(images)} columns of images ({', '.join(images)}); nas reads one image per row")
     return images[0] if images else None
+
+
+def image_column(path: Path) -> str | None:
+    """The column of images of a Parquet or Feather file, from its schema alone (what file_kind
+    asks of every such file), None for a table or a file pyarrow cannot read."""
+    if path.suffix.lower() not in ARROW_TABLES or not path.is_file():
+        return None
+    schema = _schema(path)
+    return None if schema is None else _image_field(path, schema)
 
 
 def _label_column(path: Path, names: list[str], image: str, classes: dict[str, list[str]], target: str | None) -> str | None:
@@ -95,14 +92,6 @@ def _label_column(path: Path, names: list[str], image: str, classes: dict[str, l
     if not others:
         return None
     raise UsageError(f"--target: {path} holds images and columns {', '.join(others)}; name the column of labels")
-
-
-def _label_text(value: Any, names: list[str] | None) -> str:
-    """A label as text: a ClassLabel's integer as its name ("" for the Hub's -1, unlabelled), any
-    other cell as a CSV would hold it."""
-    if names is not None and isinstance(value, int):
-        return names[value] if 0 <= value < len(names) else ""
-    return cell_text(value)
 
 
 def _encoded(path: Path, cell: Any) -> bytes | None:
@@ -132,12 +121,15 @@ class ImageRows(NamedTuple):
 
 
 def image_rows(path: Path, target: str | None = None, need_labels: bool = True) -> ImageRows:
-    """The file's labelled images (`need_labels` False: inputs to predict, labelled or not); rows
-    without an image or a label are left out and said."""
+    """The file's labelled images (`need_labels` False: inputs to predict, labelled or not, a
+    `target` the file lacks looked for as when none is given); rows without an image or a label
+    are left out and said."""
     table = read_arrow(path)
-    image = image_column(path)
+    image = _image_field(path, table.schema)
     assert image is not None, "image_rows is called for files that hold images"
     classes = class_labels(table)
+    if not need_labels and target not in table.column_names:
+        target = None
     try:
         label = _label_column(path, table.column_names, image, classes, target)
     except UsageError:
@@ -147,7 +139,7 @@ def image_rows(path: Path, target: str | None = None, need_labels: bool = True) 
     if label is None and need_labels:
         raise DataError(f"{path}: a column of images but none of labels; nas learns from labelled images")
     images = [_encoded(path, c) for c in table.column(image).to_pylist()]
-    labels = None if label is None else np.array([_label_text(v, classes.get(label))
+    labels = None if label is None else np.array([class_cell(v, classes.get(label))
                                                   for v in table.column(label).to_pylist()], dtype=str)
     rows = [i for i, b in enumerate(images) if b and (labels is None or labels[i] != "")]
     notes = []
@@ -177,9 +169,8 @@ def load_arrow_images(path: Path, spec: DataSpec, read_as: tuple[tuple[int, int]
     labels, label, notes = read.labels, read.label, list(read.notes)
     assert labels is not None and label is not None
     if read_as is None:
-        probes = {i: probe_image(b, f"{path}: row {i}") for i, b in zip(read.rows, read.images)}
-        size, note = common_size([size for size, _ in probes.values()], spec.image_size)
-        channels = 3 if any(colour for _, colour in probes.values()) else 1
+        probes = [probe_image(b, f"{path}: row {i}") for i, b in zip(read.rows, read.images)]
+        size, channels, note = common_form(probes, spec.image_size)
         notes += [note] if note else []
     else:
         size, channels = read_as

@@ -83,7 +83,7 @@ def split_files(root: Path) -> SplitFiles | None:
     by_role: dict[int, list[Path]] = {}
     for path in sorted(root.iterdir()):
         match = _SPLIT_FILE.fullmatch(path.name.lower())
-        if match and match["split"] in SPLIT_FOLDERS and file_kind(path) in (".csv", ".npz", "images", ".ts", ".tsf"):
+        if match and match["split"] in SPLIT_FOLDERS and file_kind(path) in LOADERS:
             by_role.setdefault(SPLIT_FOLDERS[match["split"]], []).append(path)
     if 0 not in by_role:
         return None

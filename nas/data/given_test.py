@@ -44,19 +44,20 @@ def _test_path(spec: DataSpec) -> Path:
 def _read_test(train: Raw, spec: DataSpec) -> Raw | Series:
     """The test file, read with the settings `--data` was read with."""
     path = _test_path(spec)
-    if file_kind(path) in IMAGE_KINDS:  # at the training images' size and channels
+    kind = file_kind(path)
+    if kind in IMAGE_KINDS:  # at the training images' size and channels
         size = train.extra["image_size"]
         read_as = ((int(size[0]), int(size[1])), int(train.X.shape[1]))
-        if file_kind(path) == "images":
+        if kind == "images":
             return load_arrow_images(path, replace(spec, target=train.extra.get("target"), kind=train.kind), read_as)
         return load_image_folder(path, None, read_as=read_as)
     like = replace(spec, path=str(path), test_path=None, kind=train.kind, target=train.extra.get("target", spec.target),
                    layout=train.extra.get("layout", spec.layout))
-    if file_kind(path) == ".ts":  # series of another length are brought to the training length
+    if kind == ".ts":  # series of another length are brought to the training length
         return load_ts(path, like, length=int(train.X.shape[1]))
-    if file_kind(path) == ".npz":
+    if kind == ".npz":
         return load_npz(path, like, test_file=True)
-    if file_kind(path) != ".csv":
+    if kind != ".csv":
         return load_file(like)
     if like.target is not None and like.target not in read_csv(path, head=1):
         raise DataError(f"{path}: no column '{like.target}' to score the test rows against (a test file holds the "

@@ -12,7 +12,7 @@ import numpy as np
 
 from nas.data._split import given_split
 from nas.data.builtin import Raw
-from nas.data.images import common_size, image_files, probe_image, read_image
+from nas.data.images import common_form, image_files, probe_image, read_image
 from nas.errors import DataError
 
 MIN_PER_CLASS = 3  # one image each for train, validation and test
@@ -81,12 +81,10 @@ def load_image_folder(root: Path, image_size: int | None,
         return _given_split(root, given, image_size)
     classes = class_folders(root, to_split=read_as is None)
     files = [f for fs in classes.values() for f in fs]
-    probes = {f: probe_image(f) for f in files}
     if read_as is not None:
         (size, channels), note = read_as, None
     else:
-        size, note = common_size([size for size, _ in probes.values()], image_size)
-        channels = 3 if any(colour for _, colour in probes.values()) else 1
+        size, channels, note = common_form([probe_image(f) for f in files], image_size)
     X, labels = _read(classes, list(classes), root, size, channels)
     mode = "RGB" if channels == 3 else "grayscale"
     return Raw(X, labels, "classification", list(classes), f"{root} (image folder, {len(files)} {mode} images "
@@ -100,9 +98,7 @@ def _given_split(root: Path, given: dict[int, Path], image_size: int | None) -> 
     without one, a quarter of the training folder, drawn by --seed, validates. The size and
     channels are the training images' (nas never looks at the test images to choose them)."""
     train = class_folders(given[0])
-    probes = {f: probe_image(f) for fs in train.values() for f in fs}
-    size, note = common_size([size for size, _ in probes.values()], image_size)
-    channels = 3 if any(colour for _, colour in probes.values()) else 1
+    size, channels, note = common_form([probe_image(f) for fs in train.values() for f in fs], image_size)
     names = list(train)
     parts = {role: _read(train if role == 0 else class_folders(folder, to_split=False), names, folder, size, channels)
              for role, folder in sorted(given.items())}

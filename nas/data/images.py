@@ -99,6 +99,14 @@ def common_size(sizes: list[tuple[int, int]], image_size: int | None) -> tuple[t
                   f" (--image-size N: N x N)")
 
 
+def common_form(probes: list[tuple[tuple[int, int], bool]],
+                image_size: int | None) -> tuple[tuple[int, int], int, str | None]:
+    """(H, W), channels and the size note for images probed as (size, in colour): `common_size`,
+    and RGB if any image is in colour, else grayscale."""
+    size, note = common_size([size for size, _ in probes], image_size)
+    return size, 3 if any(colour for _, colour in probes) else 1, note
+
+
 def resized(X: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Images (N, C, H, W) as arrays at another (H, W): bilinear with antialiasing, as Pillow
     resizes an image file, so an NPZ's images and the same images as files read alike."""

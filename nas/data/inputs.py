@@ -18,7 +18,7 @@ from nas.data.ts_file import read_ts
 from nas.data.long_csv import LongLayout, read_long
 from nas.data.tsf_file import read_tsf, series_scale, series_windows
 from nas.data.layouts import to_layout
-from nas.data.arrow_images import column_names, decoded, image_rows
+from nas.data.arrow_images import decoded, image_rows
 from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image, resized
 from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
@@ -143,8 +143,7 @@ def _image_rows(path: Path, info: dict[str, Any]) -> Read:
     shape = info["input_shape"]
     if len(shape) != 3:
         raise DataError(f"{path}: images given, but the model takes inputs of shape {tuple(shape)}")
-    target = info.get("preprocessing", {}).get("target")
-    read = image_rows(path, target if target in column_names(path) else None, need_labels=False)
+    read = image_rows(path, info.get("preprocessing", {}).get("target"), need_labels=False)
     return decoded(path, read, (shape[1], shape[2]), shape[0]), [str(i) for i in read.rows], read.labels
 
 

@@ -342,14 +342,12 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None,
     """Targets -> (class indices or floats, kind, class names). Kind is inferred unless given: text
     or few distinct integers are classes, other numbers a regression target. `one_class`: a test file's."""
     numbers = y.astype(np.float64) if np.issubdtype(y.dtype, np.number) or y.dtype == bool else as_numbers(y)
+    if numbers is not None and not np.isfinite(numbers).all():
+        raise DataError(f"{path}: {what} has missing, NaN or infinite values")
     if kind == "regression" or (kind is None and numbers is not None and not looks_like_classes(numbers)):
         if numbers is None:
             raise DataError(f"{path}: {what} is not numeric, so it cannot be a regression target (use --kind classification)")
-        if not np.isfinite(numbers).all():
-            raise DataError(f"{path}: {what} has missing, NaN or infinite values")
         return numbers.astype(np.float32), "regression", []
-    if numbers is not None and not np.isfinite(numbers).all():
-        raise DataError(f"{path}: {what} has missing, NaN or infinite values")
     labels = numbers if numbers is not None else y
     classes, index = np.unique(labels, return_inverse=True)
     if len(classes) < 2 and not one_class:
