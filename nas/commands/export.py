@@ -109,7 +109,7 @@ def _print_bundle(path: Path, manifest: dict[str, Any]) -> None:
 
 def predict(
     bundle: Path = typer.Argument(..., help="Bundle folder written by `nas export` or `nas retrain`."),
-    inputs: Path = typer.Argument(..., help="An image, a folder of images, a .npz with an X array (or, without one, X_test), a .ts, .tsf, .arff, Excel .xlsx, .parquet or .feather file (a table, or images beside their labels), or a text table (.csv, .tsv, .txt, .data; also .gz, .bz2, .xz)."),
+    inputs: Path = typer.Argument(..., help="An image, a folder of images, a .npz with an X array (or, without one, X_test), a .ts, .tsf, .arff, Excel .xlsx, .parquet or .feather file (a table, or images beside their labels), a .json / .jsonl table, or a text table (.csv, .tsv, .txt, .data; also .gz, .bz2, .xz)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the predictions to this file instead of stdout."),
     fmt: str = typer.Option("csv", "--format", help="csv or json."),
     device: str = typer.Option("cpu", "--device", help="cpu, auto, cuda or cuda:N."),

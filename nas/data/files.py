@@ -41,7 +41,7 @@ SPREADSHEETS = (".xls", ".ods", ".numbers")  # read: .xlsx and .xlsm (nas.data.x
 
 def file_kind(path: Path) -> str:
     """'folder', '.npz', '.csv' (any table: TEXT_TABLES, a flat ARFF file, or one of the other
-    TABLE_READERS: Excel, Parquet, Feather), 'images' (a Parquet or Feather file of encoded images:
+    TABLE_READERS: Excel, Parquet, Feather, JSON), 'images' (a Parquet or Feather file of encoded images:
     nas.data.arrow_images), '.ts' (also an ARFF file of multivariate series: nas.data.arff_file)
     or the file's own suffix."""
     if path.is_dir():
@@ -105,7 +105,7 @@ def unsupported(path: Path, images: str = "a folder of images") -> DataError:
     hint = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{hint} (expected {images}, .npz, .ts, "
-                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
+                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file, a .json or .jsonl table or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

@@ -22,6 +22,7 @@ from nas.data.arrow_file import ARROW_TABLES, arrow_table
 from nas.data.cells import one_boolean_spelling
 from nas.data.dates import as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_figures
+from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
 
@@ -262,7 +263,8 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
 
 # Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
 TABLE_READERS: dict[str, Callable[[Path], tuple[list[str], np.ndarray, list[str]]]] = {
-    ARFF: arff_table, **{suffix: _xlsx_table for suffix in XLSX}, **{suffix: arrow_table for suffix in ARROW_TABLES}}
+    ARFF: arff_table, **{suffix: _xlsx_table for suffix in XLSX}, **{suffix: arrow_table for suffix in ARROW_TABLES},
+    **{suffix: json_table for suffix in JSON_TABLES}}
 
 
 
