@@ -4,6 +4,7 @@ is one line. The tests write their own files from scikit-learn's wine with the j
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def _wine() -> tuple[list[str], list[list[object]]]:
 
 
 def _write_shapes(folder: Path, names: list[str], rows: list[list[object]]) -> dict[str, Path]:
-    """The table as JSON Lines and as each orient of pandas' to_json (its keys and nesting)."""
+    """The table as JSON Lines (also gzipped) and as each orient of pandas' to_json (its keys and nesting)."""
     records = [dict(zip(names, row)) for row in rows]
     index = [str(i) for i in range(len(rows))]
     documents = {
@@ -51,6 +52,8 @@ def _write_shapes(folder: Path, names: list[str], rows: list[list[object]]) -> d
     paths["lines"].write_text("\n".join(json.dumps(r) for r in records) + "\n")
     paths["lines_json"] = folder / "wine_lines.json"  # pandas' to_json(lines=True) to a .json name
     paths["lines_json"].write_text(paths["lines"].read_text())
+    paths["gzip"] = folder / "wine.jsonl.gz"  # compressed, as dumps are shared
+    paths["gzip"].write_bytes(gzip.compress(paths["lines"].read_bytes()))
     return paths
 
 

@@ -290,7 +290,7 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
         read_inputs(archive, data.describe())  # nas predict: the same refusal, its own image inputs
     other = tmp_path / "w.arff.gz"
     other.write_bytes((tmp_path / "t.csv.gz").read_bytes())
-    with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* which may be compressed"):
+    with pytest.raises(DataError, match=r"w.arff.gz: unsupported data file type '.arff.gz' .* may be compressed"):
         load_data(DataSpec(task=None, path=str(other)).resolved())
 
 

@@ -21,7 +21,8 @@ from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
-from nas.data.tables import data_name, fit_categories, forget_parsed, one_hot, windows
+from nas.data.compression import data_name
+from nas.data.tables import fit_categories, forget_parsed, one_hot, windows
 from nas.data.tasks import TASKS, Task
 from nas.data.window import default_window
 from nas.errors import DataError, UsageError, nearest

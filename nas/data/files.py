@@ -14,7 +14,9 @@ from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
 from nas.data.arrow_images import image_column, load_arrow_images
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
-from nas.data.tables import TABLE_READERS, format_suffix, read_csv
+from nas.data.compression import format_suffix
+from nas.data.json_file import JSON_TABLES
+from nas.data.tables import TABLE_READERS, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
 from nas.data.ts_file import load_ts
 from nas.data.tsf_file import load_tsf
@@ -47,8 +49,8 @@ def file_kind(path: Path) -> str:
     if path.is_dir():
         return "folder"
     suffix = format_suffix(path)
-    if suffix != path.suffix.lower():  # compressed: only a text table is read so
-        return ".csv" if suffix in TEXT_TABLES else "".join(path.suffixes[-2:]).lower()
+    if suffix != path.suffix.lower():  # compressed: only a text table is read so, CSV or JSON
+        return ".csv" if suffix in TEXT_TABLES or suffix in JSON_TABLES else "".join(path.suffixes[-2:]).lower()
     if suffix == ARFF:
         return ".ts" if path.is_file() and relational(path) else ".csv"
     if image_column(path) is not None:  # a Parquet or Feather file of images and labels (the Hugging Face Hub's)
@@ -105,7 +107,7 @@ def unsupported(path: Path, images: str = "a folder of images") -> DataError:
     hint = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{hint} (expected {images}, .npz, .ts, "
-                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file, a .json or .jsonl table or a text table: {', '.join(TEXT_TABLES)}, which may be compressed: .gz, .bz2, .xz)")
+                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file, a .json or .jsonl table or a text table: {', '.join(TEXT_TABLES)}; a text table or a JSON one may be compressed: .gz, .bz2, .xz)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:

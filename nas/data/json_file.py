@@ -15,6 +15,7 @@ The shapes read, by what the file holds:
   value}}`), split (`{"columns": [...], "data": [[...]]}`), table (`{"schema": ..., "data": [...]}`)
   and a column of lists (`{column: [values]}`);
 - a list of lists (`orient="values"`): no names, so columns are named 0, 1, ... by position.
+Any of them may be compressed (`rows.jsonl.gz`: nas.data.compression).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nas.data.cells import cell_text
+from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
 from nas.errors import DataError
 
 JSON_TABLES = (".json", ".jsonl", ".ndjson")
@@ -95,13 +97,14 @@ def json_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     """A JSON file's column names, its rows as a 2-D array of strings and the notes to say
     (nas.data.tables.TABLE_READERS). A name missing from a row is a missing cell there."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open_text(path, "utf-8-sig") as f:
+            text = f.read()
     except UnicodeDecodeError:
         raise DataError(f"{path}: not UTF-8 text (JSON is UTF-8)") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    except (OSError, *COMPRESSION_ERRORS) as exc:
+        raise DataError(f"{path}: unreadable JSON file ({exc})") from None
     notes: list[str] = []
-    if path.suffix.lower() != ".json":
+    if format_suffix(path) != ".json":
         records = _lines(path, text)
     else:
         try:

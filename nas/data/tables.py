@@ -5,21 +5,18 @@ encoded the same way both times. One-hot categories are fitted on the training s
 """
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
-import lzma
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
 from nas.data.arrow_file import ARROW_TABLES, arrow_table
 from nas.data.cells import one_boolean_spelling
+from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
 from nas.data.dates import as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_figures
 from nas.data.json_file import JSON_TABLES, json_table
@@ -100,40 +97,11 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
         stat = path.stat()
     except OSError as exc:
         raise DataError(f"{path}: unreadable CSV file ({exc})") from None
-    whole = path.suffix.lower() in TABLE_READERS
+    whole = format_suffix(path) in TABLE_READERS
     columns, said = _parsed(str(path), stat.st_size, stat.st_mtime_ns, None if whole else head)
     if notes is not None:
         notes.extend(said)
     return dict(columns)
-
-
-# A text table may come compressed (UCI's and Kaggle's downloads, scikit-learn's own digits.csv.gz),
-# as pandas reads it: by the last suffix, the one before it naming the format (`sales.csv.gz`).
-COMPRESSED: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-# What a damaged compressed file raises as it is read (a truncated gzip: EOFError; bad xz data: LZMAError).
-COMPRESSION_ERRORS = (EOFError, lzma.LZMAError)
-
-
-def format_suffix(path: Path) -> str:
-    """The suffix that names the file's format, in lower case: `.csv` for sales.csv and sales.csv.gz."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if len(suffixes) >= 2 and suffixes[-1] in COMPRESSED:
-        return suffixes[-2]
-    return path.suffix.lower()
-
-
-def data_name(path: Path) -> str:
-    """A file's name without its suffixes of format and compression (sales for sales.csv.gz)."""
-    name = path.name
-    if path.suffix.lower() in COMPRESSED:
-        name = name[: -len(path.suffix)]
-    return Path(name).stem
-
-
-def _open_text(path: Path, encoding: str) -> Any:
-    """The file as text, decompressed when its suffix says so (COMPRESSED)."""
-    opener = COMPRESSED.get(path.suffix.lower())
-    return path.open(newline="", encoding=encoding) if opener is None else opener(path, "rt", newline="", encoding=encoding)
 
 
 # Text encodings tried in turn: UTF-8 (a byte-order mark dropped), then Windows' Western code page
@@ -146,7 +114,7 @@ def _rows(path: Path, head: int | None) -> tuple[list[list[str]], str, str]:
     """The file's non-blank rows (the first `head` + 1 of them), the encoding that read them and the delimiter."""
     for encoding in ENCODINGS:
         try:
-            with _open_text(path, encoding) as f:
+            with open_text(path, encoding) as f:
                 delimiter = _delimiter(f.read(8192))
                 f.seek(0)
                 lines = (line.split() for line in f) if delimiter == WHITESPACE else csv.reader(f, delimiter=delimiter)
@@ -203,7 +171,7 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     """read_csv's work, once per version of a file: (name, read-only column) pairs and the notes.
     `size` and `modified` are part of the key only, so a file changed on disk is read again."""
     path = Path(name)
-    reader = TABLE_READERS.get(path.suffix.lower())
+    reader = TABLE_READERS.get(format_suffix(path))
     header, body, notes = _text_table(path, head) if reader is None else reader(path)
     if not len(body):
         raise DataError(f"{path}: has a header but no data rows")
