@@ -71,7 +71,7 @@ def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir
     path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
                      [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
     with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
-        old_nas.setattr(csv_file, "as_dates", lambda values, missing: None)
+        old_nas.setattr(csv_file, "as_dates", lambda *args: None)
         first = run_cli("search", "--data", path, "--target", "price", "--trials", 1, "--epochs", 1, "--quiet")
     assert first.exit_code == 0, first.stderr
     study = optuna.load_study(study_name="tabular-prices", storage="sqlite:///studies/nas.db")

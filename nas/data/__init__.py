@@ -138,6 +138,7 @@ class DataSpec:
     layout: str | None = None  # an NPZ sequence's axes: steps (N x T x F) | channels (N x C x T); None: by shape
     test_path: str | None = None  # --test-data: a file like `path` whose rows are the test split (nas.data.given_test)
     dates: bool = True  # a table's ISO date columns are features (nas.data.dates); False: ids, as before 2026-12-04
+    day_month_dates: bool = True  # and its 6/30/2001, 30.06.2001 ones; False: text, as before 2026-12-05
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,9 +155,10 @@ class DataSpec:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
         """The spec a study stored. One stored before `dates` existed read its date columns as ids
-        (left out), and is reloaded so: its trials' networks take the features it had."""
+        (left out), one stored before `day_month_dates` its day-month dates as text, and each is
+        reloaded so: its trials' networks take the features it had."""
         known = {f.name for f in fields(cls)}
-        return cls(**{"dates": False, **{k: v for k, v in raw.items() if k in known}})
+        return cls(**{"dates": False, "day_month_dates": False, **{k: v for k, v in raw.items() if k in known}})
 
 
 def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:

@@ -16,7 +16,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data.arff_file import is_arff
-from nas.data.dates import as_dates
+from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_order
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
@@ -167,41 +167,65 @@ class Followed(NamedTuple):
 
     categories: frozenset[str]  # text columns one-hot encoded
     ignored: frozenset[str]  # columns left out (id-like text)
+    date_orders: dict[str, str]  # date columns not in ISO 8601: the order of day and month found (nas.data.dates)
 
 
 def followed(train: Raw, train_path: Path) -> Followed:
     """`Followed` for the table `train` read from `train_path`."""
     kept = {*train.categorical, *(train.columns or []), str(train.extra.get("target"))}
-    return Followed(frozenset(train.categorical), frozenset(set(read_csv(train_path, head=1)) - kept))
+    orders = dict(train.extra.get("date_orders") or {})  # type: ignore[call-overload]
+    return Followed(frozenset(train.categorical), frozenset(set(read_csv(train_path, head=1)) - kept), orders)
+
+
+def date_notations(spec: DataSpec) -> tuple[str, ...]:
+    """The date notations (nas.data.dates.ORDERS) a spec's table reads as dates: none for a study
+    stored before dates were read, ISO 8601 alone for one stored before day-month dates were
+    (2026-12-05), every one for the rest: a study's features stay the ones its trials had."""
+    return tuple(ORDERS) if spec.dates and spec.day_month_dates else ("iso",) if spec.dates else ()
 
 
 def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
-                     follow: Followed | None = None, dates: bool = True) -> tuple[Columns, Columns]:
-    """(numeric columns as floats, text columns to one-hot), the target left out. A column of ISO
-    dates is a number, its decimal year (nas.data.dates; unless `dates` is False: a study stored
-    before, reloaded); an id-like text column (`_id_like`) is ignored, not refused. `follow`: what
-    the training file's reading decided, when this is its test file: the columns training ignored
-    are ignored, and its categories stay categories (a small test file may hold each once)."""
-    numeric, text = {}, {}
+                     follow: Followed | None = None, notations: tuple[str, ...] = tuple(ORDERS)
+                     ) -> tuple[Columns, Columns, dict[str, str]]:
+    """(numeric columns as floats, text columns to one-hot, the order of day and month of each
+    date column not in ISO 8601), the target left out. A column of dates is a number, its decimal
+    year (nas.data.dates; in `notations`); an id-like text column (`_id_like`) is ignored, not
+    refused. `follow`: what the training file's reading decided, when this is its test file: the
+    columns training ignored are ignored, its categories stay categories (a small test file may
+    hold each once) and its dates are read in the training file's order."""
+    numeric, text, orders = {}, {}, {}
     for name, values in columns.items():
         if name == target or (follow is not None and name in follow.ignored):
             continue
         if follow is not None and name in follow.categories:
             text[name] = values
-        elif (numbers := as_numbers(values)) is not None:
+            continue
+        if (numbers := as_numbers(values)) is not None:
             numeric[name] = numeric_column(path, name, values, missing_ok=True, numbers=numbers)
-        elif dates and (years := as_dates(values, missing_cells(values))) is not None:
+            continue
+        missing = missing_cells(values)
+        order = (follow.date_orders.get(name) if follow is not None else None) or date_order(values, missing)
+        if order in notations and (years := as_dates(values, missing, order)) is not None:  # type: ignore[arg-type]
             numeric[name] = years
+            if order != "iso":
+                orders[name] = str(order)
             if follow is None:
-                notes.append(f"column '{name}' read as dates, each as its year with the fraction gone "
-                             f"({np.nanmin(years):.3f} to {np.nanmax(years):.3f})")
-        elif follow is None and (why := _id_like(values)) is not None:
+                notes.append(f"column '{name}' read as dates{_ORDER_SAID.get(str(order), '')}, each as its year with "
+                             f"the fraction gone ({np.nanmin(years):.3f} to {np.nanmax(years):.3f})")
+            continue
+        if order == AMBIGUOUS and follow is None and notations:
+            notes.append(f"column '{name}' holds dates, but no number above 12 tells day/month from month/day: read as text")
+        if follow is None and (why := _id_like(values)) is not None:
             notes.append(f"text column '{name}' ignored: {why}")
         else:
             text[name] = values
     if not numeric and not text:
         raise DataError(f"{path}: no usable feature columns besides the target '{target}'")
-    return numeric, text
+    return numeric, text, orders
+
+
+_ORDER_SAID = {"mdy": " (month/day/year: a second number above 12)", "dmy": " (day/month/year: a first number above 12)",
+               "ymd": " (year/month/day)"}
 
 
 def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw:
@@ -226,10 +250,11 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
-    numeric, text = _feature_columns(path, columns, spec.target, notes, follow, spec.dates)
+    numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow, date_notations(spec))
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
+    extra: dict[str, object] = {"target": spec.target, **({"date_orders": orders} if orders else {})}
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
-               categorical=text, extra={"target": spec.target}, notes=tuple(notes))
+               categorical=text, extra=extra, notes=tuple(notes))
 
 
 def _counted_classes(target: str, names: list[str]) -> list[str]:

@@ -84,7 +84,9 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
     series = "window" in prep
     per_row = info["task"] == "sequence" and not series  # one series per row: its gaps filled below
-    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series or per_row) for c in columns]
+    orders = prep.get("date_orders", {})  # dates not in ISO 8601: read in the order training found
+    numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series or per_row,
+                              date_order=orders.get(c, "iso")) for c in columns]
     if series:  # a series' missing steps are filled as in training (nas.data.gaps.filled_gaps)
         numbers = [filled_gaps(path, c, n)[0] for c, n in zip(columns, numbers)]
     rows = len(next(iter(table.values())))

@@ -280,13 +280,14 @@ def as_numbers(values: np.ndarray) -> np.ndarray | None:
 
 
 def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool = False,
-                   numbers: np.ndarray | None = None) -> np.ndarray:
+                   numbers: np.ndarray | None = None, date_order: str = "iso") -> np.ndarray:
     """A feature column that must be numeric and finite, or missing (NaN) where `missing_ok`
     (a table's features: filled later, nas.data.fill_missing). DataError names the first bad row.
-    `numbers`: the column as `as_numbers` already parsed it (not parsed twice)."""
+    `numbers`: the column as `as_numbers` already parsed it (not parsed twice); `date_order`: how
+    training found its dates written (nas.data.dates.ORDERS)."""
     numbers = as_numbers(values) if numbers is None else numbers
-    if numbers is None:  # a column of ISO dates: decimal years, as in training (nas.data.dates)
-        numbers = as_dates(values, missing_cells(values))
+    if numbers is None:  # a column of dates: decimal years, as in training (nas.data.dates)
+        numbers = as_dates(values, missing_cells(values), date_order)
     if numbers is None:
         unread = [v for v in values if as_numbers(np.array([v])) is None]
         bad = next((v for v in unread if not is_date(v)), unread[0])  # else: a date among numbers

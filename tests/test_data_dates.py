@@ -1,0 +1,109 @@
+"""Dates as spreadsheets write them (nas.data.dates): 10/3/2016 0:00, 13.10.2016, 2016/10/03 are
+features, in the order of day and month the column itself tells, and a new file (`nas predict`,
+`--test-data`) is read in that order even when its own dates cannot tell."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nas.data import DataSpec, load_data
+from nas.data.dates import AMBIGUOUS, as_dates, date_order
+from nas.data.inputs import load_inputs
+from tests.test_data_files import write_csv
+
+
+@pytest.mark.parametrize("cells, order, first", [
+    (["10/3/2016 0:00", "10/13/2016 1:00 PM", ""], "mdy", 2016 + (31 + 29 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 2) / 366),
+    (["13.10.2016", "1.2.2017"], "dmy", 2016 + (31 + 29 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 12) / 366),
+    (["31-12-1999", "1-1-2000"], "dmy", 1999 + 364 / 365),
+    (["2016/10/03", "2016/1/3 14:00"], "ymd", 2016 + (31 + 29 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 2) / 366),
+    (["2001-06-30", "2001-06"], "iso", 2001 + 180 / 365),
+    (["1/2/2017 12:30 AM", "1/3/2017 12:30 PM", "1/13/2017"], "mdy", 2017 + (1 + 0.5 / 24) / 365),
+])
+def test_a_column_tells_its_order_of_day_and_month(cells: list[str], order: str, first: float) -> None:
+    values, missing = np.array(cells), np.array([c == "" for c in cells])
+    assert date_order(values, missing) == order
+    years = as_dates(values, missing, order)
+    assert years is not None and years[0] == pytest.approx(first, abs=1e-6)
+    assert np.isnan(years[missing]).all()
+
+
+@pytest.mark.parametrize("cells, order", [
+    (["1/1/2010", "2/1/2010", "12/1/2010"], AMBIGUOUS),  # month or day first: both fit
+    (["13/1/2010", "1/13/2010"], None),  # each order in one cell: not one column of dates
+    (["3/4", "5/6"], None),  # fractions, ratings: no year
+    (["10/3/16", "10/13/16"], None),  # a two-digit year: which century is not the column's to say
+    (["10/3/2016", "soon"], None),
+])
+def test_what_is_not_one_order_of_dates_is_not_read_as_dates(cells: list[str], order: str | None) -> None:
+    assert date_order(np.array(cells), np.zeros(len(cells), bool)) == order
+    assert as_dates(np.array(["2/30/2001"]), np.zeros(1, bool), "mdy") is None  # the shape of a date, not one
+
+
+def _hours(start_day: int, n: int) -> list[str]:
+    """Hourly stamps as a US spreadsheet writes them: month/day/year hour:minutes."""
+    return [f"10/{start_day + i // 24}/2016 {i % 24}:00" for i in range(n)]
+
+
+def test_us_dates_are_a_feature_read_in_their_order_for_prediction_and_test_files(tmp_path: Path) -> None:
+    """Stat2Data's KeyWestWater layout (`10/3/2016 0:00`, hourly): the column is a feature, said
+    with the order found; a new file whose days are all below 13 (each cell could be either
+    order) is read month first, as training was, for `nas predict` and as a `--test-data` file."""
+    stamps = _hours(3, 24 * 20)  # October 3rd to 22nd: days above 12 tell month/day/year
+    rng = np.random.default_rng(0)
+    rows = [[s, f"{v:.3f}", f"{i / 24 + v:.4f}"] for i, (s, v) in enumerate(zip(stamps, rng.normal(size=len(stamps))))]
+    path = write_csv(tmp_path / "water.csv", ["DateTime", "noise", "t"], rows)
+    data = load_data(DataSpec(task="tabular", path=str(path), target="t"))
+    assert data.preprocessing["columns"] == ["DateTime", "noise"]
+    assert data.preprocessing["date_orders"] == {"DateTime": "mdy"}
+    said = [n for n in data.notes if n.startswith("column 'DateTime'")]
+    assert said == ["column 'DateTime' read as dates (month/day/year: a second number above 12), each as its year "
+                    "with the fraction gone (2016.754 to 2016.809)"]
+    early = write_csv(tmp_path / "early.csv", ["DateTime", "noise"], [["10/5/2016 6:00", "0.1"], ["11/1/2016 0:00", "0.2"]])
+    X, _ = load_inputs(early, data.describe())
+    mean, std = data.preprocessing["mean"][0], data.preprocessing["std"][0]
+    leap = 366
+    assert X[:, 0] * std + mean == pytest.approx([2016 + (278 + 0.25) / leap, 2016 + 305 / leap], abs=1e-4)
+    test = write_csv(tmp_path / "test.csv", ["DateTime", "noise", "t"], [[s, "0.0", "1.0"] for s in _hours(1, 48)])
+    given = load_data(DataSpec(task="tabular", path=str(path), target="t", test_path=str(test)))
+    unscaled = given.test.X.numpy()[:, 0] * given.preprocessing["std"][0] + given.preprocessing["mean"][0]
+    assert unscaled[0] == pytest.approx(2016 + 274 / leap, abs=1e-4)  # 10/1/2016: October 1st, not January 10th
+
+
+def test_dates_whose_order_no_day_tells_stay_text_and_say_why(tmp_path: Path) -> None:
+    """Monthly dates written 1/1/1990, 2/1/1990, ...: month or day first both fit, so the column
+    is read as text was before (here: 36 categories), said."""
+    rows = [[f"{1 + i % 12}/1/{1990 + i // 12}", f"{i * 0.37 % 1:.3f}", f"{i:.1f}"] for i in range(60)]
+    path = write_csv(tmp_path / "monthly.csv", ["month", "noise", "sales"], rows)
+    data = load_data(DataSpec(task="tabular", path=str(path), target="sales"))
+    assert data.preprocessing["columns"] == ["noise"] and "month" in data.preprocessing["categories"]
+    assert "column 'month' holds dates, but no number above 12 tells day/month from month/day: read as text" in data.notes
+
+
+def test_a_study_stored_before_day_month_dates_still_exports_and_resumes(workdir: Path, run_cli,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study searched when `10/13/2016` was text keeps that reading: its record's data spec has
+    no `day_month_dates`, and export and a resumed search read its data as stored."""
+    import optuna
+
+    import nas.data.csv_file as csv_file
+
+    path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],
+                     [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])  # October 10th to 13th
+    with monkeypatch.context() as old_nas:  # the reading before day-month dates: ISO ones alone
+        old_nas.setattr(csv_file, "date_notations", lambda spec: ("iso",) if spec.dates else ())
+        first = run_cli("search", "--data", path, "--target", "t", "--trials", 1, "--epochs", 1, "--quiet")
+    assert first.exit_code == 0, first.stderr
+    study = optuna.load_study(study_name="tabular-water", storage="sqlite:///studies/nas.db")
+    record = study.user_attrs["nas"]
+    del record["data_spec"]["day_month_dates"]  # as an older nas stored it
+    study.set_user_attr("nas", record)
+    exported = run_cli("export", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    resumed = run_cli("search", "--data", path, "--target", "t", "--trials", 2, "--epochs", 1, "--quiet")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert len(optuna.load_study(study_name="tabular-water", storage="sqlite:///studies/nas.db").trials) == 2
+    fresh = run_cli("search", "--data", path, "--target", "t", "--trials", 1, "--epochs", 1, "--study", "new")
+    assert fresh.exit_code == 0 and "column 'DateTime' read as dates (month/day/year" in fresh.stdout, fresh.stderr
