@@ -82,28 +82,60 @@ def test_dates_whose_order_no_day_tells_stay_text_and_say_why(tmp_path: Path) ->
     assert "column 'month' holds dates, but no number above 12 tells day/month from month/day: read as text" in data.notes
 
 
+def _searched_by_an_older_nas(run_cli, path: Path, target: str, key: str) -> str:  # noqa: ANN001
+    """Search `path` (the caller patches the reading to an older nas's), drop the data spec's
+    `key` as that nas stored it, and export the study with today's reading: the study's name."""
+    import optuna
+
+    first = run_cli("search", "--data", path, "--target", target, "--trials", 1, "--epochs", 1, "--quiet")
+    assert first.exit_code == 0, first.stderr
+    name = f"tabular-{path.stem}"
+    study = optuna.load_study(study_name=name, storage="sqlite:///studies/nas.db")
+    record = study.user_attrs["nas"]
+    del record["data_spec"][key]  # as an older nas stored it
+    study.set_user_attr("nas", record)
+    exported = run_cli("export", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    return name
+
+
+def _resumed_and_fresh(run_cli, path: Path, target: str, name: str, said: str) -> None:  # noqa: ANN001
+    """The study resumes with today's reading (its data read as stored); a new study of the same
+    file reads it today's way (`said` in its output)."""
+    import optuna
+
+    resumed = run_cli("search", "--data", path, "--target", target, "--trials", 2, "--epochs", 1, "--quiet")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert len(optuna.load_study(study_name=name, storage="sqlite:///studies/nas.db").trials) == 2
+    fresh = run_cli("search", "--data", path, "--target", target, "--trials", 1, "--epochs", 1, "--study", "new")
+    assert fresh.exit_code == 0 and said in fresh.stdout, fresh.stderr
+
+
+def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir: Path, run_cli,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study searched when a date column was an id (left out) keeps that reading: its record's
+    data spec has no `dates`, and export and a resumed search read its data as it was stored,
+    not with one feature more (which would refuse it as changed data)."""
+    import nas.data.csv_file as csv_file
+
+    days = [f"{1990 + i // 12}-{1 + i % 12:02d}-01" for i in range(60)]
+    path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
+                     [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
+    with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
+        old_nas.setattr(csv_file, "date_notations", lambda spec: ())
+        name = _searched_by_an_older_nas(run_cli, path, "price", "dates")
+    _resumed_and_fresh(run_cli, path, "price", name, "column 'date' read as dates")
+
+
 def test_a_study_stored_before_day_month_dates_still_exports_and_resumes(workdir: Path, run_cli,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A study searched when `10/13/2016` was text keeps that reading: its record's data spec has
     no `day_month_dates`, and export and a resumed search read its data as stored."""
-    import optuna
-
     import nas.data.csv_file as csv_file
 
-    path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],
-                     [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])  # October 10th to 13th
+    path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],  # October 10th to 13th
+                     [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])
     with monkeypatch.context() as old_nas:  # the reading before day-month dates: ISO ones alone
-        old_nas.setattr(csv_file, "date_notations", lambda spec: ("iso",) if spec.dates else ())
-        first = run_cli("search", "--data", path, "--target", "t", "--trials", 1, "--epochs", 1, "--quiet")
-    assert first.exit_code == 0, first.stderr
-    study = optuna.load_study(study_name="tabular-water", storage="sqlite:///studies/nas.db")
-    record = study.user_attrs["nas"]
-    del record["data_spec"]["day_month_dates"]  # as an older nas stored it
-    study.set_user_attr("nas", record)
-    exported = run_cli("export", "--out", "bundle")
-    assert exported.exit_code == 0, exported.stderr
-    resumed = run_cli("search", "--data", path, "--target", "t", "--trials", 2, "--epochs", 1, "--quiet")
-    assert resumed.exit_code == 0, resumed.stderr
-    assert len(optuna.load_study(study_name="tabular-water", storage="sqlite:///studies/nas.db").trials) == 2
-    fresh = run_cli("search", "--data", path, "--target", "t", "--trials", 1, "--epochs", 1, "--study", "new")
-    assert fresh.exit_code == 0 and "column 'DateTime' read as dates (month/day/year" in fresh.stdout, fresh.stderr
+        old_nas.setattr(csv_file, "date_notations", lambda spec: ("iso",))
+        name = _searched_by_an_older_nas(run_cli, path, "t", "day_month_dates")
+    _resumed_and_fresh(run_cli, path, "t", name, "column 'DateTime' read as dates (month/day/year")

@@ -58,35 +58,6 @@ def test_a_column_of_iso_dates_is_a_feature_read_alike_for_prediction(tmp_path: 
     assert "date" not in load_data(DataSpec(task="tabular", path=str(us), target="price")).preprocessing["columns"]
 
 
-def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir: Path, run_cli,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """A study searched when a date column was an id (left out) keeps that reading: its record's
-    data spec has no `dates`, and export and a resumed search read its data as it was stored,
-    not with one feature more (which would refuse it as changed data)."""
-    import optuna
-
-    import nas.data.csv_file as csv_file
-
-    days = [f"{1990 + i // 12}-{1 + i % 12:02d}-01" for i in range(60)]
-    path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
-                     [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
-    with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
-        old_nas.setattr(csv_file, "as_dates", lambda *args: None)
-        first = run_cli("search", "--data", path, "--target", "price", "--trials", 1, "--epochs", 1, "--quiet")
-    assert first.exit_code == 0, first.stderr
-    study = optuna.load_study(study_name="tabular-prices", storage="sqlite:///studies/nas.db")
-    record = study.user_attrs["nas"]
-    del record["data_spec"]["dates"]  # as an older nas stored it
-    study.set_user_attr("nas", record)
-    exported = run_cli("export", "--out", "bundle")
-    assert exported.exit_code == 0, exported.stderr
-    resumed = run_cli("search", "--data", path, "--target", "price", "--trials", 2, "--epochs", 1, "--quiet")
-    assert resumed.exit_code == 0, resumed.stderr
-    assert len(optuna.load_study(study_name="tabular-prices", storage="sqlite:///studies/nas.db").trials) == 2
-    fresh = run_cli("search", "--data", path, "--target", "price", "--trials", 1, "--epochs", 1, "--study", "new")
-    assert fresh.exit_code == 0 and "column 'date' read as dates" in fresh.stdout, fresh.stderr
-
-
 def test_csv_missing_feature_column_is_named(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", ["x", "colour", "n", "label"], table_rows())
     info = load_data(DataSpec(task="tabular", path=str(path), target="label")).describe()
