@@ -249,6 +249,36 @@ def test_figures_with_currency_and_percent_signs_are_numbers(tmp_path: Path) -> 
     assert plain_figures(np.array(["1,5", "2,25"])) is None and plain_figures(np.array(["12 apples"])) is None
 
 
+def test_durations_are_numbers_a_race_time_target_a_regression(tmp_path: Path) -> None:
+    """Race results as they ship (fpp3's boston_marathon: `Time` 02:55:10): diabetes' target
+    written as a finishing time and one feature as a time of day read as numbers, the same tensors
+    as the file of plain seconds (and minutes), and predict reads the file alike; a target of
+    times was refused as "not classes to learn" before."""
+    from sklearn.datasets import load_diabetes
+
+    from nas.data.figures import plain_durations
+    from nas.data.inputs import read_inputs
+
+    d = load_diabetes()
+    names = [*d.feature_names, "Time"]
+    seconds = (7200 + d.target * 20).astype(int)  # 2:00:00 onwards
+    minutes = (d.data[:, 0] * 1000).astype(int) + 600  # a time of day, 6:00 to 13:00 or so
+    plain = [[m, *x[1:].round(4), t] for x, t, m in zip(d.data, seconds, minutes)]
+    written = [[f"{m // 60}:{m % 60:02d}", *r[1:-1], f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"]
+               for r, t, m in zip(plain, seconds, minutes)]
+    write_csv(tmp_path / "plain.csv", names, plain)
+    write_csv(tmp_path / "race.csv", names, written)
+    race = load_data(spec(tmp_path / "race.csv", "tabular", target="Time"))
+    same = load_data(spec(tmp_path / "plain.csv", "tabular", target="Time"))
+    assert race.kind == "regression" and race.notes == (
+        "durations and times (h:mm:ss, m:ss: 2:55:10, 55:10) read as seconds (h:mm as minutes) in column(s) 'age', 'Time'",)
+    assert np.allclose(race.train.X.numpy(), same.train.X.numpy()) and np.allclose(race.test.y.numpy(), same.test.y.numpy())
+    assert np.allclose(read_inputs(tmp_path / "race.csv", race.describe()).X, read_inputs(tmp_path / "plain.csv", same.describe()).X)
+    assert plain_durations(np.array(["2:55:10", "55:10", "0:00:01.5"])).tolist() == ["10510", "3310", "1.5"]
+    assert plain_durations(np.array(["2:55", "soon"])) is None and plain_durations(np.array(["1:60"])) is None
+    assert plain_durations(np.array(["3:1"])) is None  # a score or a ratio, not a time
+
+
 def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
     """A text table compressed with gzip, bzip2 or xz (UCI's and Kaggle's downloads) reads as the
     plain file, in training and in `nas predict`, its study named without the suffixes; scikit-

@@ -18,7 +18,7 @@ from nas.data.arrow_file import ARROW_TABLES, arrow_table
 from nas.data.cells import one_boolean_spelling
 from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
 from nas.data.dates import as_dates, is_date
-from nas.data.figures import may_hold_figures, plain_figures
+from nas.data.figures import may_hold_figures, plain_durations, plain_figures
 from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, nearest
@@ -161,6 +161,25 @@ def _figures(body: np.ndarray) -> list[int]:
     return converted
 
 
+def _durations(body: np.ndarray) -> list[int]:
+    """Columns of durations or times of day (`2:55:10`, `55:10`: nas.data.figures.plain_durations)
+    rewritten as plain numbers in place, and their indices; a column stays text unless every cell
+    that is not missing is one. Any table reader's cells (a Parquet or Excel time is written
+    `02:55:10` too)."""
+    converted = []
+    for j in range(body.shape[1]):
+        column = body[:, j]
+        first = next((cell for cell in column if cell.lower() not in MISSING), "")
+        if ":" not in first:  # the cheap first look: most columns are not
+            continue
+        missing = missing_cells(column)
+        plain = plain_durations(column[~missing])
+        if plain is not None:
+            body[~missing, j] = plain
+            converted.append(j)
+    return converted
+
+
 def forget_parsed() -> None:
     """Drop the files read_csv keeps (their text can be many times the size of the arrays built from it)."""
     _parsed.cache_clear()
@@ -175,6 +194,9 @@ def _parsed(name: str, size: int, modified: int, head: int | None) -> tuple[tupl
     header, body, notes = _text_table(path, head) if reader is None else reader(path)
     if not len(body):
         raise DataError(f"{path}: has a header but no data rows")
+    if durations := _durations(body):
+        notes = [*notes, f"durations and times (h:mm:ss, m:ss: 2:55:10, 55:10) read as seconds (h:mm as minutes) in "
+                         f"column(s) {', '.join(repr(header[j]) for j in durations)}"]
     body.flags.writeable = False
     return tuple((column, body[:, j]) for j, column in enumerate(header)), tuple(notes)
 
