@@ -143,41 +143,35 @@ def _decimal_commas(body: np.ndarray) -> list[int]:
     return converted
 
 
-def _figures(body: np.ndarray) -> list[int]:
-    """Columns of figures as reports write them (`"1,234"`, `"$1,510.00"`, `"12%"`, quoted:
-    nas.data.figures) rewritten as plain numbers in place, and their indices. Only in a
-    comma-separated file (a semicolon file's commas are decimal commas: `_decimal_commas`); a
-    column stays text unless every cell that is not missing is such a figure."""
+def _rewritten(body: np.ndarray, may_hold: Callable[[np.ndarray], bool],
+               plain: Callable[[np.ndarray], np.ndarray | None]) -> list[int]:
+    """The columns whose cells that are not missing `plain` reads as numbers (None: not every
+    cell), rewritten in place as those numbers' text, and their indices; `may_hold`: a cheap first
+    look at a column, before any cell is parsed (most columns are plain numbers or text)."""
     converted = []
     for j in range(body.shape[1]):
         column = body[:, j]
-        if not may_hold_figures(column, MISSING) or as_numbers(column) is not None:
+        if not may_hold(column):
             continue
         missing = missing_cells(column)
-        plain = plain_figures(column[~missing])
-        if plain is not None:
-            body[~missing, j] = plain
+        numbers = plain(column[~missing])
+        if numbers is not None:
+            body[~missing, j] = numbers
             converted.append(j)
     return converted
+
+
+def _figures(body: np.ndarray) -> list[int]:
+    """Columns of figures as reports write them (`"1,234"`, `"$1,510.00"`, `"12%"`, quoted:
+    nas.data.figures) rewritten as plain numbers. Only in a comma-separated file (a semicolon
+    file's commas are decimal commas: `_decimal_commas`)."""
+    return _rewritten(body, lambda column: may_hold_figures(column, MISSING) and as_numbers(column) is None, plain_figures)
 
 
 def _durations(body: np.ndarray) -> list[int]:
     """Columns of durations or times of day (`2:55:10`, `55:10`: nas.data.figures.plain_durations)
-    rewritten as plain numbers in place, and their indices; a column stays text unless every cell
-    that is not missing is one. Any table reader's cells (a Parquet or Excel time is written
-    `02:55:10` too)."""
-    converted = []
-    for j in range(body.shape[1]):
-        column = body[:, j]
-        first = next((cell for cell in column if cell.lower() not in MISSING), "")
-        if ":" not in first:  # the cheap first look: most columns are not
-            continue
-        missing = missing_cells(column)
-        plain = plain_durations(column[~missing])
-        if plain is not None:
-            body[~missing, j] = plain
-            converted.append(j)
-    return converted
+    rewritten as plain numbers; any table reader's (a Parquet or Excel time is written `02:55:10` too)."""
+    return _rewritten(body, lambda column: ":" in next((c for c in column if c.lower() not in MISSING), ""), plain_durations)
 
 
 def forget_parsed() -> None:
