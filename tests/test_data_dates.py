@@ -11,6 +11,7 @@ import pytest
 from nas.data import DataSpec, load_data
 from nas.data.dates import AMBIGUOUS, as_dates, date_order
 from nas.data.inputs import load_inputs
+from nas.errors import DataError
 from tests.test_data_files import write_csv
 
 
@@ -63,6 +64,9 @@ def test_us_dates_are_a_feature_read_in_their_order_for_prediction_and_test_file
                     "with the fraction gone (2016.754 to 2016.809)"]
     early = write_csv(tmp_path / "early.csv", ["DateTime", "noise"], [["10/5/2016 6:00", "0.1"], ["11/1/2016 0:00", "0.2"]])
     X, _ = load_inputs(early, data.describe())
+    bad = write_csv(tmp_path / "bad.csv", ["DateTime", "noise"], [["10/5/2016 6:00", "0.1"], ["soon", "0.2"]])
+    with pytest.raises(DataError, match="column 'DateTime' is not numeric \\(value 'soon'\\)"):  # not the date
+        load_inputs(bad, data.describe())
     mean, std = data.preprocessing["mean"][0], data.preprocessing["std"][0]
     leap = 366
     assert X[:, 0] * std + mean == pytest.approx([2016 + (278 + 0.25) / leap, 2016 + 305 / leap], abs=1e-4)

@@ -88,6 +88,6 @@ def as_dates(values: np.ndarray, missing: np.ndarray, order: str = "iso") -> np.
     return years
 
 
-def is_date(cell: str) -> bool:
-    """Is this one cell an ISO 8601 date (`as_dates` would read it)?"""
-    return as_dates(np.array([cell]), np.array([False])) is not None
+def is_date(cell: str, order: str = "iso") -> bool:
+    """Is this one cell a date written in `order` (`as_dates` would read it)?"""
+    return as_dates(np.array([cell]), np.array([False]), order) is not None

@@ -306,7 +306,7 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
         numbers = as_dates(values, missing_cells(values), date_order)
     if numbers is None:
         unread = [v for v in values if as_numbers(np.array([v])) is None]
-        bad = next((v for v in unread if not is_date(v)), unread[0])  # else: a date among numbers
+        bad = next((v for v in unread if not is_date(v, date_order)), unread[0])  # else: a date among numbers
         raise DataError(f"{path}: column '{name}' is not numeric (value '{bad}')")
     bad_rows = np.flatnonzero(np.isinf(numbers) if missing_ok else ~np.isfinite(numbers))
     if len(bad_rows):
