@@ -126,7 +126,7 @@ def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir
     path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
                      [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
     with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
-        old_nas.setattr(csv_file, "date_notations", lambda spec: ())
+        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month: ())
         name = _searched_by_an_older_nas(run_cli, path, "price", "dates")
     _resumed_and_fresh(run_cli, path, "price", name, "column 'date' read as dates")
 
@@ -140,6 +140,6 @@ def test_a_study_stored_before_day_month_dates_still_exports_and_resumes(workdir
     path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],  # October 10th to 13th
                      [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])
     with monkeypatch.context() as old_nas:  # the reading before day-month dates: ISO ones alone
-        old_nas.setattr(csv_file, "date_notations", lambda spec: ("iso",))
+        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month: ("iso",))
         name = _searched_by_an_older_nas(run_cli, path, "t", "day_month_dates")
     _resumed_and_fresh(run_cli, path, "t", name, "column 'DateTime' read as dates (month/day/year")

@@ -16,7 +16,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data.arff_file import is_arff
-from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_order
+from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_order, dates_said
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
@@ -177,13 +177,6 @@ def followed(train: Raw, train_path: Path) -> Followed:
     return Followed(frozenset(train.categorical), frozenset(set(read_csv(train_path, head=1)) - kept), orders)
 
 
-def date_notations(spec: DataSpec) -> tuple[str, ...]:
-    """The date notations (nas.data.dates.ORDERS) a spec's table reads as dates: none for a study
-    stored before dates were read, ISO 8601 alone for one stored before day-month dates were
-    (2026-12-05), every one for the rest: a study's features stay the ones its trials had."""
-    return tuple(ORDERS) if spec.dates and spec.day_month_dates else ("iso",) if spec.dates else ()
-
-
 def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
                      follow: Followed | None = None, notations: tuple[str, ...] = tuple(ORDERS)
                      ) -> tuple[Columns, Columns, dict[str, str]]:
@@ -210,8 +203,7 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
             if order != "iso":
                 orders[name] = str(order)
             if follow is None:
-                notes.append(f"column '{name}' read as dates{_ORDER_SAID.get(str(order), '')}, each as its year with "
-                             f"the fraction gone ({np.nanmin(years):.3f} to {np.nanmax(years):.3f})")
+                notes.append(dates_said(name, str(order), years))
             continue
         if order == AMBIGUOUS and follow is None and notations:
             notes.append(f"column '{name}' holds dates, but no number above 12 tells day/month from month/day: read as text")
@@ -222,10 +214,6 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
     if not numeric and not text:
         raise DataError(f"{path}: no usable feature columns besides the target '{target}'")
     return numeric, text, orders
-
-
-_ORDER_SAID = {"mdy": " (month/day/year: a second number above 12)", "dmy": " (day/month/year: a first number above 12)",
-               "ymd": " (year/month/day)"}
 
 
 def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw:
@@ -250,7 +238,8 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
-    numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow, date_notations(spec))
+    numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow,
+                                             date_notations(spec.dates, spec.day_month_dates))
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     extra: dict[str, object] = {"target": spec.target, **({"date_orders": orders} if orders else {})}
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),

@@ -33,6 +33,24 @@ AMBIGUOUS = "ambiguous"  # date_order's answer for day-month dates that never te
 EPOCH_YEAR = 1970  # numpy's datetime64 counts from 1970-01-01
 
 
+def date_notations(iso: bool, day_month: bool) -> tuple[str, ...]:
+    """The notations (ORDERS) a study's tables read as dates (its DataSpec's `dates` and
+    `day_month_dates`): none for a study stored before dates were read, ISO 8601 alone for one
+    stored before day-month dates were (2026-12-05), every one for the rest: a study's features
+    stay the ones its trials had."""
+    return tuple(ORDERS) if iso and day_month else ("iso",) if iso else ()
+
+
+_ORDER_SAID = {"mdy": " (month/day/year: a second number above 12)", "dmy": " (day/month/year: a first number above 12)",
+               "ymd": " (year/month/day)"}
+
+
+def dates_said(name: str, order: str, years: np.ndarray) -> str:
+    """The note that says a column was read as dates, in which order, and their span."""
+    return (f"column '{name}' read as dates{_ORDER_SAID.get(order, '')}, each as its year with the fraction gone "
+            f"({np.nanmin(years):.3f} to {np.nanmax(years):.3f})")
+
+
 def _cells(values: np.ndarray, missing: np.ndarray) -> list[str]:
     return [str(cell).strip() for cell in np.asarray(values, dtype=str)[~missing]]
 
