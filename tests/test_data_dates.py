@@ -22,6 +22,14 @@ from tests.test_data_files import write_csv
     (["2016/10/03", "2016/1/3 14:00"], "ymd", 2016 + (31 + 29 + 31 + 30 + 31 + 30 + 31 + 31 + 30 + 2) / 366),
     (["2001-06-30", "2001-06"], "iso", 2001 + 180 / 365),
     (["1/2/2017 12:30 AM", "1/3/2017 12:30 PM", "1/13/2017"], "mdy", 2017 + (1 + 0.5 / 24) / 365),
+    (["8/6/20 18:00", "10/13/20 9:00"], "mdy2", 2020 + (31 + 29 + 31 + 30 + 31 + 30 + 31 + 5.75) / 366),
+    (["25/11/63", "1/12/63"], "dmy2", 1963 + (334 - 30 + 24) / 365),  # 63: 1963 (Excel's 1930-2029)
+    (["3/1/29", "3/13/29"], "mdy2", 2029 + (31 + 28) / 365),
+    (["June 22, 2018", "Sept. 3rd, 2019", "dec 25 2019"], "named", 2018 + (31 + 28 + 31 + 30 + 31 + 21) / 365),
+    (["2002 Jan", "2002 Feb", "2003-Mar-02"], "named", 2002.0),  # R's yearmonth, as fpp3 exports it
+    (["6-Aug-09", "30JUN2001", "1 July 2001 2:00 PM"], "named", 2009 + (212 + 5) / 365),
+    (["Mar-18", "Apr-2018", "May 2018"], "named", 2018 + (31 + 28) / 365),  # Excel's mmm-yy
+    (["Mon, 30 Jun 2001 14:00:00 +0000"], "named", 2001 + (180 + 14 / 24) / 365),  # e-mail, HTTP
 ])
 def test_a_column_tells_its_order_of_day_and_month(cells: list[str], order: str, first: float) -> None:
     values, missing = np.array(cells), np.array([c == "" for c in cells])
@@ -35,7 +43,9 @@ def test_a_column_tells_its_order_of_day_and_month(cells: list[str], order: str,
     (["1/1/2010", "2/1/2010", "12/1/2010"], AMBIGUOUS),  # month or day first: both fit
     (["13/1/2010", "1/13/2010"], None),  # each order in one cell: not one column of dates
     (["3/4", "5/6"], None),  # fractions, ratings: no year
-    (["10/3/16", "10/13/16"], None),  # a two-digit year: which century is not the column's to say
+    (["10/3/16", "10/13/2016"], None),  # two-digit and four-digit years: not one notation
+    (["Jan 12", "Feb 3"], None),  # a day without its year
+    (["May", "June"], None),  # months without years: categories
     (["10/3/2016", "soon"], None),
 ])
 def test_what_is_not_one_order_of_dates_is_not_read_as_dates(cells: list[str], order: str | None) -> None:
@@ -126,7 +136,7 @@ def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir
     path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
                      [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
     with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
-        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month: ())
+        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ())
         name = _searched_by_an_older_nas(run_cli, path, "price", "dates")
     _resumed_and_fresh(run_cli, path, "price", name, "column 'date' read as dates")
 
@@ -140,6 +150,45 @@ def test_a_study_stored_before_day_month_dates_still_exports_and_resumes(workdir
     path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],  # October 10th to 13th
                      [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])
     with monkeypatch.context() as old_nas:  # the reading before day-month dates: ISO ones alone
-        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month: ("iso",))
+        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ("iso",))
         name = _searched_by_an_older_nas(run_cli, path, "t", "day_month_dates")
     _resumed_and_fresh(run_cli, path, "t", name, "column 'DateTime' read as dates (month/day/year")
+
+
+def test_month_names_and_two_digit_years_are_features_and_predict_reads_them(tmp_path: Path) -> None:
+    """Stat2Data's Markets (`6-Aug-09`) and KMsurv's baboon (`25/11/63`) layouts: each column is
+    one feature, said with its notation; `nas predict` reads a new file's cells alike (a two-digit
+    year in the stored order and century), and names a cell that is not such a date."""
+    days = [f"{1 + i % 28}-{('Jan', 'Feb', 'Mar')[i // 28 % 3]}-{9 + i // 84:02d}" for i in range(168)]
+    short = [f"{1 + i % 28}/{1 + i // 28 % 12}/{63 + i // 84}" for i in range(168)]
+    path = write_csv(tmp_path / "markets.csv", ["Date", "seen", "up"],
+                     [[d, s, f"{i * 0.01:.2f}"] for i, (d, s) in enumerate(zip(days, short))])
+    data = load_data(DataSpec(task="tabular", path=str(path), target="up"))
+    assert data.preprocessing["columns"] == ["Date", "seen"]
+    assert data.preprocessing["date_orders"] == {"Date": "named", "seen": "dmy2"}
+    assert "column 'Date' read as dates (with month names), each as its year with the fraction gone " \
+           "(2009.000 to 2010.236)" in data.notes
+    new = write_csv(tmp_path / "new.csv", ["Date", "seen"], [["Jun 30 2009", "1/2/64"], ["2010 Jan", "2/1/63"]])
+    X, _ = load_inputs(new, data.describe())
+    years = X * np.array(data.preprocessing["std"]) + np.array(data.preprocessing["mean"])
+    assert years[:, 0] == pytest.approx([2009 + 180 / 365, 2010.0], abs=1e-4)
+    assert years[:, 1] == pytest.approx([1964 + 31 / 366, 1963 + 1 / 365], abs=1e-4)  # day first, 19xx
+    bad = write_csv(tmp_path / "bad.csv", ["Date", "seen"], [["Jun 30 2009", "1/2/64"], ["Juneteenth", "1/2/64"]])
+    with pytest.raises(DataError, match="column 'Date' is not numeric \\(value 'Juneteenth'\\)"):
+        load_inputs(bad, data.describe())
+
+
+def test_a_study_stored_before_month_names_still_exports_and_resumes(workdir: Path, run_cli,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study searched when `2002 Jan` was text (an id, left out) keeps that reading: its
+    record's data spec has no `named_dates`, and export and a resumed search read it as stored."""
+    import nas.data.csv_file as csv_file
+
+    months = [f"{1990 + i // 12} {('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')[i % 12]}"
+              for i in range(60)]
+    path = write_csv(workdir / "gas.csv", ["Month", "noise", "volume"],
+                     [[m, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, m in enumerate(months)])
+    with monkeypatch.context() as old_nas:  # the reading before month names
+        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ("iso", "ymd", "mdy", "dmy"))
+        name = _searched_by_an_older_nas(run_cli, path, "volume", "named_dates")
+    _resumed_and_fresh(run_cli, path, "volume", name, "column 'Month' read as dates (with month names)")

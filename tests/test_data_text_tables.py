@@ -277,6 +277,10 @@ def test_durations_are_numbers_a_race_time_target_a_regression(tmp_path: Path) -
     assert plain_durations(np.array(["2:55:10", "55:10", "0:00:01.5"])).tolist() == ["10510", "3310", "1.5"]
     assert plain_durations(np.array(["2:55", "soon"])) is None and plain_durations(np.array(["1:60"])) is None
     assert plain_durations(np.array(["3:1"])) is None  # a score or a ratio, not a time
+    # days as pandas writes a timedelta column (to_csv) and as Python's str(timedelta) does
+    assert plain_durations(np.array(["1 days 02:00:00", "0 days 00:05:00.5", "-1 days +23:00:00", "2 day, 0:00:01"])
+                           ).tolist() == ["93600", "300.5", "-3600", "172801"]
+    assert plain_durations(np.array(["1 days 02:00"])) is None  # days before h:mm: which unit?
 
 
 def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:

@@ -123,6 +123,9 @@ def series_raw(series: Series, window: int) -> Raw:
                splits=splits, extra={"window": window, "target": series.target}, notes=notes)
 
 
+DATE_READING = ("dates", "day_month_dates", "named_dates")  # DataSpec's flags, as date_notations takes them
+
+
 @dataclass(frozen=True)
 class DataSpec:
     """Where a study's data comes from: a built-in `dataset`, or a user file `path` (--data)."""
@@ -139,6 +142,7 @@ class DataSpec:
     test_path: str | None = None  # --test-data: a file like `path` whose rows are the test split (nas.data.given_test)
     dates: bool = True  # a table's ISO date columns are features (nas.data.dates); False: ids, as before 2026-12-04
     day_month_dates: bool = True  # and its 6/30/2001, 30.06.2001 ones; False: text, as before 2026-12-05
+    named_dates: bool = True  # and its 30 Jun 2001, June 30, 2001, 2001 Jan, 6/30/01 ones; False: text, as before
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,10 +159,14 @@ class DataSpec:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
         """The spec a study stored. One stored before `dates` existed read its date columns as ids
-        (left out), one stored before `day_month_dates` its day-month dates as text, and each is
-        reloaded so: its trials' networks take the features it had."""
+        (left out), one stored before `day_month_dates` (`named_dates`) those dates as text, and
+        each is reloaded so: its trials' networks take the features it had."""
         known = {f.name for f in fields(cls)}
-        return cls(**{"dates": False, "day_month_dates": False, **{k: v for k, v in raw.items() if k in known}})
+        return cls(**{**dict.fromkeys(DATE_READING, False), **{k: v for k, v in raw.items() if k in known}})
+
+    def date_reading(self) -> dict[str, bool]:
+        """Which notations of dates this spec reads as features (nas.data.dates.date_notations)."""
+        return {key: getattr(self, key) for key in DATE_READING}
 
 
 def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:

@@ -8,9 +8,10 @@ the spacing of the dates as one feature, the same for the networks and for the l
 and `nas predict` reads a new file's dates the same way (nas.data.tables.numeric_column).
 
 The notations read (`ORDERS`): ISO 8601 (2001-06-30, 2001-06, 2001-06-30 14:00), what pandas, R
-and databases write; a year first with slashes (2001/06/30); and the day and month before a
-four-digit year, as spreadsheets write dates in most locales (6/30/2001, 30.06.2001, 30-06-2001;
-a time may follow: 6/30/2001 2:00 PM). '01/02/2001' is January 2nd or February 1st depending on
+and databases write; a year first with slashes (2001/06/30); the day and month before a year,
+as spreadsheets write dates in most locales (6/30/2001, 30.06.2001, 30-06-2001, 6/30/01; a time
+may follow: 6/30/2001 2:00 PM; a two-digit year's century by Excel's rule, CENTURY_PIVOT); and
+English month names (30 Jun 2001, June 30, 2001, 2001 Jun, Mar-18). '01/02/2001' is January 2nd or February 1st depending on
 who wrote it, so the column decides: a first number above 12 makes it day first, a second above
 12 month first; a column where neither is ever above 12 stays text, said (`ambiguous`). The order
 found is stored with the model (`Raw.extra['date_orders']`), so a new file is read in it even
@@ -20,29 +21,96 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?")
 _TIME = r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<half>[AaPp][Mm])?)?"
 YEAR_FIRST = re.compile(r"(?P<Y>\d{4})/(?P<a>\d{1,2})/(?P<b>\d{1,2})" + _TIME)
-DAY_MONTH = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<Y>\d{4})" + _TIME)
-# How a column writes its dates: which pattern, and which of its first two numbers is the month.
-ORDERS = {"iso": ISO_DATE, "ymd": YEAR_FIRST, "mdy": DAY_MONTH, "dmy": DAY_MONTH}
+DAY_MONTH = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<Y>\d{4}|\d{2})" + _TIME)
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"  # Mon, 30 Jun 2001 (e-mail, HTTP)
+_ZONE = r"(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # said, not applied: the time as written
+# Dates with the month's English name (any case, abbreviated or not), in the orders seen in exports.
+NAMED = tuple(re.compile(_WEEKDAY + date + _TIME + _ZONE, re.IGNORECASE) for date in (
+    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ ./-]?{_MONTH}[ ./,-]*(?P<Y>\d{{4}}|\d{{2}})",  # 30 Jun 2001, 6-Aug-09
+    rf"{_MONTH}[ ./-]?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?[ ,./-]+(?P<Y>\d{{4}})",  # June 30, 2001
+    rf"{_MONTH}[ ./,'-]*(?P<Y>\d{{4}}|(?<=['-])\d{{2}})",  # Jun 2001, Mar-18 (Excel's mmm-yy); not Jan 12
+    rf"(?P<Y>\d{{4}})[ ./-]?{_MONTH}(?:[ ./-]?(?P<d>\d{{1,2}}))?",  # 2001 Jun (R's yearmonth), 2001-Jun-30
+))
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+CENTURY_PIVOT = 30  # a two-digit year below it is 20xx, from it 19xx: Excel's and Windows' rule (1930-2029)
 AMBIGUOUS = "ambiguous"  # date_order's answer for day-month dates that never tell which comes first
 EPOCH_YEAR = 1970  # numpy's datetime64 counts from 1970-01-01
 
 
-def date_notations(iso: bool, day_month: bool) -> tuple[str, ...]:
-    """The notations (ORDERS) a study's tables read as dates (its DataSpec's `dates` and
-    `day_month_dates`): none for a study stored before dates were read, ISO 8601 alone for one
-    stored before day-month dates were (2026-12-05), every one for the rest: a study's features
-    stay the ones its trials had."""
-    return tuple(ORDERS) if iso and day_month else ("iso",) if iso else ()
+def _full_year(text: str) -> int:
+    year = int(text)
+    return year if len(text) == 4 else year + (2000 if year < CENTURY_PIVOT else 1900)
 
 
+def _iso(year: int, month: int, day: int, match: re.Match[str]) -> str:
+    """One date as ISO 8601 text (a 12-hour time on the 24-hour clock), for numpy to read."""
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if match["H"] is None:
+        return text
+    hour = int(match["H"])
+    if match["half"]:
+        hour = hour % 12 + (12 if match["half"].lower() == "pm" else 0)
+    return f"{text}T{hour:02d}:{match['M']}:{match['S'] or '00'}"
+
+
+def _day_month(day_first: bool, digits: int) -> Callable[[str], str | None]:
+    """The reader of 6/30/2001 (30.06.2001 when `day_first`; 6/30/01 with `digits` 2)."""
+    def read(cell: str) -> str | None:
+        m = DAY_MONTH.fullmatch(cell)
+        if m is None or len(m["Y"]) != digits:
+            return None
+        day, month = (m["a"], m["b"]) if day_first else (m["b"], m["a"])
+        return _iso(_full_year(m["Y"]), int(month), int(day), m)
+    return read
+
+
+def _year_first(cell: str) -> str | None:
+    m = YEAR_FIRST.fullmatch(cell)
+    return None if m is None else _iso(int(m["Y"]), int(m["a"]), int(m["b"]), m)
+
+
+def _named(cell: str) -> str | None:
+    m = next((m for pattern in NAMED if (m := pattern.fullmatch(cell))), None)
+    return None if m is None else _iso(_full_year(m["Y"]), _MONTHS[m["mon"][:3].lower()], int(m.groupdict().get("d") or 1), m)
+
+
+# How a column writes its dates (its "order", stored with the model): each notation's reader
+# gives a cell as ISO 8601 text, or None when the cell is not written so.
+ORDERS: dict[str, Callable[[str], str | None]] = {
+    "iso": lambda cell: cell if ISO_DATE.fullmatch(cell) else None,
+    "ymd": _year_first,
+    "mdy": _day_month(False, 4), "dmy": _day_month(True, 4),
+    "mdy2": _day_month(False, 2), "dmy2": _day_month(True, 2),
+    "named": _named,
+}
+
+
+def date_notations(iso: bool, day_month: bool, named: bool) -> tuple[str, ...]:
+    """The notations (ORDERS) a study's tables read as dates (its DataSpec's `dates`,
+    `day_month_dates` and `named_dates`): none for a study stored before dates were read, ISO
+    8601 alone for one stored before day-month dates were (2026-12-05), no month names and
+    two-digit years for one stored before those (2026-12-05, later): a study's features stay the
+    ones its trials had."""
+    if not iso:
+        return ()
+    return ("iso",) + (("ymd", "mdy", "dmy") if day_month else ()) + (("mdy2", "dmy2", "named") if named else ())
+
+
+_TWO_DIGITS = f"; a two-digit year below {CENTURY_PIVOT} as 20xx, else 19xx"
 _ORDER_SAID = {"mdy": " (month/day/year: a second number above 12)", "dmy": " (day/month/year: a first number above 12)",
-               "ymd": " (year/month/day)"}
+               "ymd": " (year/month/day)", "named": " (with month names)",
+               "mdy2": f" (month/day/year: a second number above 12{_TWO_DIGITS})",
+               "dmy2": f" (day/month/year: a first number above 12{_TWO_DIGITS})"}
 
 
 def dates_said(name: str, order: str, years: np.ndarray) -> str:
@@ -61,38 +129,26 @@ def date_order(values: np.ndarray, missing: np.ndarray) -> str | None:
     cells = _cells(values, missing)
     if not cells:
         return None
-    for order in ("iso", "ymd"):
-        if all(ORDERS[order].fullmatch(cell) for cell in cells):
+    for order in ("iso", "ymd", "named"):
+        if all(ORDERS[order](cell) for cell in cells):
             return order
     found = [DAY_MONTH.fullmatch(cell) for cell in cells]
-    if not all(found):
+    if not all(found) or len({len(m["Y"]) for m in found if m}) > 1:
         return None
+    digits = "" if len(found[0]["Y"]) == 4 else "2"  # type: ignore[index]
     day_first = any(int(m["a"]) > 12 for m in found if m)
     month_first = any(int(m["b"]) > 12 for m in found if m)
-    return None if day_first and month_first else "dmy" if day_first else "mdy" if month_first else AMBIGUOUS
-
-
-def _iso(match: re.Match[str], order: str) -> str:
-    """A day-month or year-first date as ISO 8601 text (its 12-hour time on the 24-hour clock)."""
-    month, day = (match["b"], match["a"]) if order == "dmy" else (match["a"], match["b"])
-    text = f"{match['Y']}-{int(month):02d}-{int(day):02d}"
-    if match["H"] is None:
-        return text
-    hour = int(match["H"])
-    if match["half"]:
-        hour = hour % 12 + (12 if match["half"].lower() == "pm" else 0)
-    return f"{text}T{hour:02d}:{match['M']}:{match['S'] or '00'}"
+    if day_first and month_first:
+        return None
+    return f"dmy{digits}" if day_first else f"mdy{digits}" if month_first else AMBIGUOUS
 
 
 def as_dates(values: np.ndarray, missing: np.ndarray, order: str = "iso") -> np.ndarray | None:
     """The column as decimal years (`missing` cells NaN), or None unless every other cell is a
     date written in `order` (a key of ORDERS; ISO 8601 unless a column's own `date_order` said)."""
-    cells = _cells(values, missing)
-    found = [ORDERS[order].fullmatch(cell) for cell in cells]
-    if not cells or not all(found):
+    cells = [ORDERS[order](cell) for cell in _cells(values, missing)]
+    if not cells or not all(cells):
         return None
-    if order != "iso":
-        cells = [_iso(m, order) for m in found if m]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numpy parses a UTC offset but warns that it keeps none
         try:
