@@ -93,6 +93,13 @@ def test_rows_without_names_are_columns_by_position_and_a_missing_name_is_a_gap(
     data = load_data(spec(tmp_path / "iris.json", "tabular", target="4"))
     assert data.class_names == list(iris.target_names) and data.input_shape == (4,)
     assert "rows without names: columns named 0 to 4 by position" in data.notes
+    by_row = {str(i): {str(j): v for j, v in enumerate([*map(float, x), iris.target_names[y]])}
+              for i, (x, y) in enumerate(zip(iris.data, iris.target))}  # orient="index" of that frame: numbered both ways
+    (tmp_path / "index.json").write_text(json.dumps(by_row))
+    indexed = load_data(spec(tmp_path / "index.json", "tabular", target="4"))
+    assert indexed.class_names == list(iris.target_names) and indexed.input_shape == (4,)
+    assert "rows and columns both numbered: the 150 outer keys read as rows, the 5 inner ones as columns " \
+           "(pandas' orient='index')" in indexed.notes
     rows = [{"x": (i * 13) % 17 + 0.5, "y": "a" if i % 2 else "b"} | ({} if i % 10 == 3 else {"z": (i * 7) % 11}) for i in range(60)]
     (tmp_path / "gaps.jsonl").write_text("\n".join(map(json.dumps, rows)))
     (tmp_path / "gaps.csv").write_text("x,y,z\n" + "".join(f"{r['x']},{r['y']},{r.get('z', '')}\n" for r in rows))

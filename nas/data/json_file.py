@@ -88,6 +88,10 @@ def _records(path: Path, data: Any, notes: list[str]) -> Records:
         inner = list(dict.fromkeys(key for v in values for key in v))
         if _is_index(list(data)) and not _is_index(inner):  # orient="index": {row: {column: value}}
             return list(values)
+        if _is_index(list(data)) and len(data) > len(inner):  # numbered both ways: a table has more rows than columns
+            notes.append(f"rows and columns both numbered: the {len(data)} outer keys read as rows, the {len(inner)} "
+                         f"inner ones as columns (pandas' orient='index')")
+            return list(values)
         return [{column: data[column].get(row) for column in data} for row in inner]  # orient="columns"
     raise DataError(f"{path}: an object of {', '.join(sorted({type(v).__name__ for v in values}))} values, not a table "
                     f"(expected rows of named values: JSON Lines, a list of objects, or what pandas' to_json writes)")
