@@ -247,6 +247,19 @@ def test_figures_with_currency_and_percent_signs_are_numbers(tmp_path: Path) -> 
     assert plain_figures(np.array(["-$1,510.50", "$3", "$.5"])).tolist() == ["-1510.50", "3", ".5"]
     assert plain_figures(np.array(["$5", "€5"])) is None and plain_figures(np.array(["5%", "5"])) is None
     assert plain_figures(np.array(["1,5", "2,25"])) is None and plain_figures(np.array(["12 apples"])) is None
+    # a European spreadsheet (semicolons): decimal commas, points or spaces grouping thousands, a sign after
+    with (tmp_path / "geld.csv").open("w", encoding="utf-8") as f:
+        f.write(";".join(names) + "\n")
+        for r in rows:
+            cost = f"{r[-1] * 10:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+            f.write(";".join([*(f"{v}".replace(".", ",") for v in r[:2]), f"{r[2] * 100:.2f} %".replace(".", ","),
+                              *(f"{v}".replace(".", ",") for v in r[3:-1]), f"{cost} €"]) + "\n")
+    geld = load_data(spec(tmp_path / "geld.csv", "tabular", target="cost"))
+    assert "figures with thousands separators, currency or percent signs (1.234,50 €, 12,5 %) read as numbers in " \
+           "column(s) 'bmi', 'cost'" in geld.notes
+    assert np.allclose(geld.train.X.numpy(), plain.train.X.numpy()) and np.allclose(geld.test.y.numpy(), plain.test.y.numpy())
+    assert plain_figures(np.array(["1.510,50 €", "-3 €", "1 234,5 €"]), decimal_comma=True).tolist() == ["1510.50", "-3", "1234.5"]
+    assert plain_figures(np.array(["1.5", "2,25"]), decimal_comma=True) is None  # 1.5: not a European figure
 
 
 def test_durations_are_numbers_a_race_time_target_a_regression(tmp_path: Path) -> None:

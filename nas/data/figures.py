@@ -7,7 +7,9 @@ columns of unique values. A column is read as numbers only when every cell that 
 is such a figure with the same currency sign, so a column of mixed currencies, or of text that
 merely starts with a digit, stays text; a quoted `"1,5"` (a decimal comma) does not match and
 stays text as written. The percent sign is dropped, not divided: `12%` reads 12, as the user
-reads it, and a target in percent is predicted in percent.
+reads it, and a target in percent is predicted in percent. A file separated by semicolons (or
+tabs) is a European spreadsheet's: there the comma is the decimal mark and a point or a space
+groups thousands (`1.510,00 €`, `12,5 %`, `1 234,5`; `DECIMAL_COMMA`).
 """
 from __future__ import annotations
 
@@ -17,9 +19,17 @@ from collections.abc import Collection
 import numpy as np
 
 CURRENCIES = "$€£¥"
-# sign, currency sign, a number with or without thousands commas, percent sign (each optional but the number)
-FIGURE = re.compile(rf"(?P<sign>[+-]?)(?P<cur>[{CURRENCIES}]?)\s?(?P<num>(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d*)?|\.\d+)"
-                    rf"\s?(?P<pct>%?)")
+
+
+def _figure(group: str, point: str) -> re.Pattern[str]:
+    """Sign, currency sign, a number with or without thousands marks (`group`) and its decimal
+    mark (`point`), then a percent or a currency sign (each optional but the number)."""
+    return re.compile(rf"(?P<sign>[+-]?)(?P<cur>[{CURRENCIES}]?)\s?(?P<num>(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d*)?"
+                      rf"|{point}\d+)\s?(?P<pct>%?)(?P<after>[{CURRENCIES}]?)")
+
+
+FIGURE = _figure(",", r"\.")  # 1,510.00: a comma-separated file's figures
+DECIMAL_COMMA = _figure("[. \u00a0\u202f]", ",")  # 1.510,00 or 1 510,00: a semicolon-separated file's
 
 
 def may_hold_figures(column: np.ndarray, missing: Collection[str]) -> bool:
@@ -32,19 +42,23 @@ def may_hold_figures(column: np.ndarray, missing: Collection[str]) -> bool:
     return any(mark in first for mark in CURRENCIES + "%")
 
 
-def plain_figures(cells: np.ndarray) -> np.ndarray | None:
-    """The cells (none missing) rewritten as plain numbers (`"-$1,510.50"` -> `"-1510.50"`), or
-    None unless every cell is a figure and they share one currency sign (or none)."""
+def plain_figures(cells: np.ndarray, decimal_comma: bool = False) -> np.ndarray | None:
+    """The cells (none missing) rewritten as plain numbers (`"-$1,510.50"` -> `"-1510.50"`; with
+    `decimal_comma`, `"1.510,50 €"` -> `"1510.50"`), or None unless every cell is a figure and
+    they share one currency sign (or none)."""
+    pattern = DECIMAL_COMMA if decimal_comma else FIGURE
     matches = []
     for cell in cells:  # a text column fails at its first cell, not after a regex over every row
-        match = FIGURE.fullmatch(str(cell))
+        match = pattern.fullmatch(str(cell))
         if match is None:
             return None
         matches.append(match)
     if not matches:
         return None
-    if len({m["cur"] for m in matches}) > 1 or len({m["pct"] for m in matches}) > 1:
+    if len({(m["cur"] + m["after"], m["pct"]) for m in matches}) > 1:
         return None  # "$5" beside "€5", or "5%" beside "5": not one unit
+    if decimal_comma:
+        return np.array([m["sign"] + re.sub(r"[. \u00a0\u202f]", "", m["num"]).replace(",", ".") for m in matches])
     return np.array([m["sign"] + m["num"].replace(",", "") for m in matches])
 
 

@@ -161,11 +161,12 @@ def _rewritten(body: np.ndarray, may_hold: Callable[[np.ndarray], bool],
     return converted
 
 
-def _figures(body: np.ndarray) -> list[int]:
+def _figures(body: np.ndarray, decimal_comma: bool = False) -> list[int]:
     """Columns of figures as reports write them (`"1,234"`, `"$1,510.00"`, `"12%"`, quoted:
-    nas.data.figures) rewritten as plain numbers. Only in a comma-separated file (a semicolon
-    file's commas are decimal commas: `_decimal_commas`)."""
-    return _rewritten(body, lambda column: may_hold_figures(column, MISSING) and as_numbers(column) is None, plain_figures)
+    nas.data.figures) rewritten as plain numbers; with `decimal_comma` (a file not separated by
+    commas, after `_decimal_commas`) as European spreadsheets write them (`1.510,00 €`)."""
+    return _rewritten(body, lambda column: may_hold_figures(column, MISSING) and as_numbers(column) is None,
+                      lambda cells: plain_figures(cells, decimal_comma))
 
 
 def _durations(body: np.ndarray) -> list[int]:
@@ -203,8 +204,9 @@ def _text_table(path: Path, head: int | None) -> tuple[list[str], np.ndarray, li
     header, body, notes = _table_of_rows(path, rows)
     if delimiter != "," and (commas := _decimal_commas(body)):
         notes.append(f"decimal commas read as points in column(s) {', '.join(repr(header[j]) for j in commas)}")
-    if delimiter == "," and (figures := _figures(body)):
-        notes.append(f"figures with thousands separators, currency or percent signs ($1,234.50, 12%) read as numbers "
+    if figures := _figures(body, decimal_comma=delimiter != ","):
+        example = "1.234,50 €, 12,5 %" if delimiter != "," else "$1,234.50, 12%"
+        notes.append(f"figures with thousands separators, currency or percent signs ({example}) read as numbers "
                      f"in column(s) {', '.join(repr(header[j]) for j in figures)}")
     if encoding != ENCODINGS[0]:  # said after the header's notes, which a read of the first rows alone gives too
         notes.append(f"not UTF-8 text: read as {ENCODINGS_SAID[encoding]}")
