@@ -136,7 +136,7 @@ def test_a_study_stored_before_dates_were_read_still_exports_and_resumes(workdir
     path = write_csv(workdir / "prices.csv", ["date", "noise", "price"],
                      [[d, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, d in enumerate(days)])
     with monkeypatch.context() as old_nas:  # the reading before dates: no date is a feature
-        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ())
+        old_nas.setattr(csv_file, "date_notations", lambda **reading: ())
         name = _searched_by_an_older_nas(run_cli, path, "price", "dates")
     _resumed_and_fresh(run_cli, path, "price", name, "column 'date' read as dates")
 
@@ -150,7 +150,7 @@ def test_a_study_stored_before_day_month_dates_still_exports_and_resumes(workdir
     path = write_csv(workdir / "water.csv", ["DateTime", "noise", "t"],  # October 10th to 13th
                      [[s, f"{(i * 7) % 5 / 5:.2f}", f"{i / 24:.3f}"] for i, s in enumerate(_hours(10, 24 * 4))])
     with monkeypatch.context() as old_nas:  # the reading before day-month dates: ISO ones alone
-        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ("iso",))
+        old_nas.setattr(csv_file, "date_notations", lambda **reading: ("iso",))
         name = _searched_by_an_older_nas(run_cli, path, "t", "day_month_dates")
     _resumed_and_fresh(run_cli, path, "t", name, "column 'DateTime' read as dates (month/day/year")
 
@@ -189,6 +189,6 @@ def test_a_study_stored_before_month_names_still_exports_and_resumes(workdir: Pa
     path = write_csv(workdir / "gas.csv", ["Month", "noise", "volume"],
                      [[m, f"{(i * 7) % 5 / 5:.2f}", f"{i / 12:.3f}"] for i, m in enumerate(months)])
     with monkeypatch.context() as old_nas:  # the reading before month names
-        old_nas.setattr(csv_file, "date_notations", lambda iso, day_month, named: ("iso", "ymd", "mdy", "dmy"))
+        old_nas.setattr(csv_file, "date_notations", lambda **reading: ("iso", "ymd", "mdy", "dmy"))
         name = _searched_by_an_older_nas(run_cli, path, "volume", "named_dates")
     _resumed_and_fresh(run_cli, path, "volume", name, "column 'Month' read as dates (with month names)")

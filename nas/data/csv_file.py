@@ -239,7 +239,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         if keep is not None:
             columns = _rows(columns, keep)
     numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow,
-                                             date_notations(*spec.date_reading().values()))
+                                             date_notations(**spec.date_reading()))
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     extra: dict[str, object] = {"target": spec.target, **({"date_orders": orders} if orders else {})}
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),

@@ -11,9 +11,10 @@ The notations read (`ORDERS`): ISO 8601 (2001-06-30, 2001-06, 2001-06-30 14:00),
 and databases write; a year first with slashes (2001/06/30); the day and month before a year,
 as spreadsheets write dates in most locales (6/30/2001, 30.06.2001, 30-06-2001, 6/30/01; a time
 may follow: 6/30/2001 2:00 PM; a two-digit year's century by Excel's rule, CENTURY_PIVOT); and
-English month names (30 Jun 2001, June 30, 2001, 2001 Jun, Mar-18). '01/02/2001' is January 2nd or February 1st depending on
-who wrote it, so the column decides: a first number above 12 makes it day first, a second above
-12 month first; a column where neither is ever above 12 stays text, said (`ambiguous`). The order
+English month names (30 Jun 2001, June 30, 2001, 2001 Jun, Mar-18). '01/02/2001' is January 2nd
+or February 1st depending on who wrote it, so the column decides: a first number above 12 makes
+it day first, a second above 12 month first; a column where neither is ever above 12 stays text,
+said (`ambiguous`). The order
 found is stored with the model (`Raw.extra['date_orders']`), so a new file is read in it even
 when its own dates could not tell.
 """
@@ -32,7 +33,7 @@ DAY_MONTH = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<Y
 _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"  # Mon, 30 Jun 2001 (e-mail, HTTP)
-_ZONE = r"(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # said, not applied: the time as written
+_ZONE = r"(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))?"  # read, not applied: the time as written
 # Dates with the month's English name (any case, abbreviated or not), in the orders seen in exports.
 NAMED = tuple(re.compile(_WEEKDAY + date + _TIME + _ZONE, re.IGNORECASE) for date in (
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ ./-]?{_MONTH}[ ./,-]*(?P<Y>\d{{4}}|\d{{2}})",  # 30 Jun 2001, 6-Aug-09
@@ -81,7 +82,9 @@ def _year_first(cell: str) -> str | None:
 
 def _named(cell: str) -> str | None:
     m = next((m for pattern in NAMED if (m := pattern.fullmatch(cell))), None)
-    return None if m is None else _iso(_full_year(m["Y"]), _MONTHS[m["mon"][:3].lower()], int(m.groupdict().get("d") or 1), m)
+    if m is None:
+        return None
+    return _iso(_full_year(m["Y"]), _MONTHS[m["mon"][:3].lower()], int(m.groupdict().get("d") or 1), m)  # no day: the 1st
 
 
 # How a column writes its dates (its "order", stored with the model): each notation's reader
@@ -95,15 +98,15 @@ ORDERS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def date_notations(iso: bool, day_month: bool, named: bool) -> tuple[str, ...]:
-    """The notations (ORDERS) a study's tables read as dates (its DataSpec's `dates`,
-    `day_month_dates` and `named_dates`): none for a study stored before dates were read, ISO
-    8601 alone for one stored before day-month dates were (2026-12-05), no month names and
-    two-digit years for one stored before those (2026-12-05, later): a study's features stay the
-    ones its trials had."""
-    if not iso:
+def date_notations(dates: bool, day_month_dates: bool, named_dates: bool) -> tuple[str, ...]:
+    """The notations (ORDERS) a study's tables read as dates (its DataSpec's flags of the same
+    names: `DataSpec.date_reading()`): none for a study stored before dates were read, ISO 8601
+    alone for one stored before day-month dates were (2026-12-05), no month names and two-digit
+    years for one stored before those (2026-12-05, later): a study's features stay the ones its
+    trials had."""
+    if not dates:
         return ()
-    return ("iso",) + (("ymd", "mdy", "dmy") if day_month else ()) + (("mdy2", "dmy2", "named") if named else ())
+    return ("iso",) + (("ymd", "mdy", "dmy") if day_month_dates else ()) + (("mdy2", "dmy2", "named") if named_dates else ())
 
 
 _TWO_DIGITS = f"; a two-digit year below {CENTURY_PIVOT} as 20xx, else 19xx"

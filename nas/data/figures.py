@@ -63,9 +63,9 @@ def plain_figures(cells: np.ndarray, decimal_comma: bool = False) -> np.ndarray 
 
 
 # A duration or a time of day as race results, logs and spreadsheets write it: h:mm:ss (2:55:10,
-# 38:31:00), m:ss or h:mm (55:10), a fraction of a second allowed.
-# h:mm:ss, m:ss or h:mm; days before h:mm:ss as pandas writes a timedelta (`1 days 02:00:00`,
-# `-1 days +23:00:00`) and Python's str(timedelta) does (`1 day, 2:00:00`).
+# 38:31:00), m:ss or h:mm (55:10), a fraction of a second allowed; days before h:mm:ss as pandas
+# writes a timedelta (`1 days 02:00:00`, `-1 days +23:00:00`) and Python's str(timedelta) does
+# (`1 day, 2:00:00`).
 DURATION = re.compile(r"(?:(?P<d>-?\d+) days?,? \+?(?=\d+:\d\d:))?(?P<a>\d+):(?P<b>[0-5]\d)(?::(?P<c>[0-5]\d(\.\d+)?))?")
 
 
@@ -73,8 +73,8 @@ def plain_durations(cells: np.ndarray) -> np.ndarray | None:
     """Durations (DURATION) as plain numbers in the units of their last field, or None unless every
     cell is one: h:mm:ss as seconds (2:55:10 is 10510), a two-field m:ss as seconds too (55:10 is
     3310), so the cells of a column agree whichever form each takes, and a file `nas predict` reads
-    gives the same numbers; days before them count 86,400 seconds each. A column of h:mm (times of day) reads as minutes: the same number
-    for every file, which is what a feature needs. Why: a marathon's `Time` (02:55:10) read as
+    gives the same numbers; a day before them counts 86,400 seconds. A column of h:mm (times of
+    day) reads as minutes: the same number for every file, which is what a feature needs. Why: a marathon's `Time` (02:55:10) read as
     text is a value per row, refused as a target ("not classes to learn") and left out as a
     feature; as a number it is the regression the user meant."""
     found = [DURATION.fullmatch(cell) for cell in cells]
