@@ -135,12 +135,16 @@ def date_order(values: np.ndarray, missing: np.ndarray) -> str | None:
     for order in ("iso", "ymd", "named"):
         if all(ORDERS[order](cell) for cell in cells):
             return order
-    found = [DAY_MONTH.fullmatch(cell) for cell in cells]
-    if not all(found) or len({len(m["Y"]) for m in found if m}) > 1:
+    found = []
+    for cell in cells:  # a text column fails at its first cell, not after a regex over every row
+        if (match := DAY_MONTH.fullmatch(cell)) is None:
+            return None
+        found.append(match)
+    if len({len(m["Y"]) for m in found}) > 1:
         return None
-    digits = "" if len(found[0]["Y"]) == 4 else "2"  # type: ignore[index]
-    day_first = any(int(m["a"]) > 12 for m in found if m)
-    month_first = any(int(m["b"]) > 12 for m in found if m)
+    digits = "" if len(found[0]["Y"]) == 4 else "2"
+    day_first = any(int(m["a"]) > 12 for m in found)
+    month_first = any(int(m["b"]) > 12 for m in found)
     if day_first and month_first:
         return None
     return f"dmy{digits}" if day_first else f"mdy{digits}" if month_first else AMBIGUOUS

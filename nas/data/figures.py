@@ -29,7 +29,8 @@ def _figure(group: str, point: str) -> re.Pattern[str]:
 
 
 FIGURE = _figure(",", r"\.")  # 1,510.00: a comma-separated file's figures
-DECIMAL_COMMA = _figure("[. \u00a0\u202f]", ",")  # 1.510,00 or 1 510,00: a semicolon-separated file's
+THOUSANDS_MARK = "[. \u00a0\u202f]"  # a point or a space (no-break, narrow too) beside a decimal comma
+DECIMAL_COMMA = _figure(THOUSANDS_MARK, ",")  # 1.510,00 or 1 510,00: a semicolon-separated file's
 
 
 def may_hold_figures(column: np.ndarray, missing: Collection[str]) -> bool:
@@ -58,7 +59,7 @@ def plain_figures(cells: np.ndarray, decimal_comma: bool = False) -> np.ndarray 
     if len({(m["cur"] + m["after"], m["pct"]) for m in matches}) > 1:
         return None  # "$5" beside "€5", or "5%" beside "5": not one unit
     if decimal_comma:
-        return np.array([m["sign"] + re.sub(r"[. \u00a0\u202f]", "", m["num"]).replace(",", ".") for m in matches])
+        return np.array([m["sign"] + re.sub(THOUSANDS_MARK, "", m["num"]).replace(",", ".") for m in matches])
     return np.array([m["sign"] + m["num"].replace(",", "") for m in matches])
 
 
@@ -74,9 +75,9 @@ def plain_durations(cells: np.ndarray) -> np.ndarray | None:
     cell is one: h:mm:ss as seconds (2:55:10 is 10510), a two-field m:ss as seconds too (55:10 is
     3310), so the cells of a column agree whichever form each takes, and a file `nas predict` reads
     gives the same numbers; a day before them counts 86,400 seconds. A column of h:mm (times of
-    day) reads as minutes: the same number for every file, which is what a feature needs. Why: a marathon's `Time` (02:55:10) read as
-    text is a value per row, refused as a target ("not classes to learn") and left out as a
-    feature; as a number it is the regression the user meant."""
+    day) reads as minutes: the same number for every file, which is what a feature needs. Why: a
+    marathon's `Time` (02:55:10) read as text is a value per row, refused as a target ("not
+    classes to learn") and left out as a feature; as a number it is the regression the user meant."""
     found = [DURATION.fullmatch(cell) for cell in cells]
     if not found or not all(found):
         return None
