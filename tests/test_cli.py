@@ -34,6 +34,7 @@ def test_every_command_has_help_text(run_cli) -> None:
     (["search", "--task", "imgae"], "--task: unknown task 'imgae' (did you mean 'image'?)"),
     (["search", "--dataset", "digts"], "--dataset: unknown dataset 'digts' (did you mean 'digits'?)"),
     (["search", "--task", "image", "--dataset", "wine"], "--dataset: 'wine' is a tabular dataset, not image (use --task tabular)"),
+    (["search", "--task", "tabular", "--dataset", "digits"], "--dataset: 'digits' is an image dataset, not tabular (use --task image)"),
     (["search", "--sampler", "tpee"], "--sampler: unknown sampler 'tpee' (did you mean 'tpe'?)"),
     (["search", "--sampler", "cmaes"], "--sampler cmaes: CMA-ES handles only numeric ranges"),
     (["search", "--pruner", "medain"], "--pruner: unknown pruner 'medain' (did you mean 'median'?)"),

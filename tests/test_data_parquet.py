@@ -116,3 +116,36 @@ def test_a_hugging_face_class_label_reads_as_its_names(tmp_path: Path) -> None:
     plain = pa.table({**columns, "label": wine.target})
     pq.write_table(plain, tmp_path / "plain.parquet")
     assert load_data(spec(tmp_path / "plain.parquet", "tabular", target="label")).class_names == ["0", "1", "2"]
+
+
+def test_a_split_in_parquet_shards_reads_as_one_file(tmp_path: Path, workdir: Path, run_cli) -> None:
+    """The Hub's download of a larger dataset, each split in shards (`train-00000-of-00002.parquet`,
+    `train-00001-of-00002.parquet`): a folder of them is searched as the two whole splits, a shard
+    passed with --data reads its whole split too, each said; the table and the split are those of
+    one file of the same rows. A missing shard, or one whose columns differ, is one line."""
+    frame = _wine_frame().reset_index(drop=True)
+    hub = tmp_path / "wine"
+    hub.mkdir()
+    for split, parts in (("train", (frame.iloc[:70], frame.iloc[70:140])), ("test", (frame.iloc[140:],))):
+        for i, part in enumerate(parts):
+            part.to_parquet(hub / f"{split}-{i:05d}-of-{len(parts):05d}.parquet", index=False)
+    frame.iloc[:140].to_parquet(tmp_path / "train.parquet", index=False)
+    frame.iloc[140:].to_parquet(tmp_path / "test.parquet", index=False)
+    whole = load_data(DataSpec(task=None, path=str(tmp_path / "train.parquet"), test_path=str(tmp_path / "test.parquet"),
+                               target="cultivar").resolved())
+    sharded = load_data(DataSpec(task=None, path=str(hub), target="cultivar").resolved())
+    assert sharded.name == "wine" and len(sharded.test) == len(frame) - 140
+    said = "train-00000-of-00002.parquet to train-00001-of-00002.parquet: the 2 shards of one split, read as one table (140 rows)"
+    assert said in sharded.notes
+    _same(sharded, whole)
+    second = load_data(spec(hub / "train-00001-of-00002.parquet", "tabular", target="cultivar"))
+    assert said in second.notes and sum(map(len, (second.train, second.val, second.test))) == 140
+    found = run_cli("search", "--data", hub, "--target", "cultivar", "--trials", 1, "--epochs", 1, "--cv", 1, "--no-refit")
+    assert found.exit_code == 0, found.stderr
+    assert f"data: {said}" in found.stdout
+    frame.iloc[:70].assign(extra=1.0).to_parquet(hub / "train-00000-of-00002.parquet", index=False)
+    with pytest.raises(DataError, match=r"train-00001-of-00002.parquet: its columns differ from those of train-00000-of-00002.parquet"):
+        load_data(DataSpec(task=None, path=str(hub), target="cultivar").resolved())
+    (hub / "train-00001-of-00002.parquet").unlink()
+    with pytest.raises(DataError, match=r"train-00000-of-00002.parquet: one of 2 shards of a split, but train-00001-of-00002.parquet is missing; download the whole split"):
+        load_data(DataSpec(task=None, path=str(hub), target="cultivar").resolved())

@@ -175,8 +175,8 @@ def test_what_a_file_of_images_cannot_be_is_one_line(tmp_path: Path) -> None:
 def test_a_folder_of_split_files_is_searched_as_data_and_test_data(tmp_path: Path) -> None:
     """The Hub's download, a folder of `train-00000-of-00001.parquet` and `test-...` (README.md
     beside them), is read as --data and --test-data, named after the folder; a validation file is
-    said not to be read; a course's `train.csv` and `test.csv` likewise; a split in two shards
-    and --test-data beside such a folder are one line each."""
+    said not to be read; a course's `train.csv` and `test.csv` likewise; two files of a split that
+    are not its shards and --test-data beside such a folder are one line each, its shards one table."""
     import csv
 
     hub = tmp_path / "mnist"
@@ -198,6 +198,10 @@ def test_a_folder_of_split_files_is_searched_as_data_and_test_data(tmp_path: Pat
     hub_parquet(hub / "train-00001-of-00002.parquet", range(330, 360))
     with pytest.raises(DataError, match=r"mnist: a split in 2 files \(train-00000-of-00001.parquet, train-00001-of-00002.parquet, \.\.\.\); nas reads one file a split"):
         load_data(DataSpec(task=None, path=str(hub)).resolved())
+    (hub / "train-00000-of-00001.parquet").rename(hub / "train-00000-of-00002.parquet")  # now two shards of one split
+    shards = load_data(DataSpec(task=None, path=str(hub)).resolved())
+    assert sum(map(len, (shards.train, shards.val))) == 270 and len(shards.test) == 60
+    assert "train-00000-of-00002.parquet to train-00001-of-00002.parquet: the 2 shards of one split, read as one table (270 rows)" in shards.notes
     from sklearn.datasets import load_wine
 
     wine = load_wine()

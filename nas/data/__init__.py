@@ -176,7 +176,8 @@ def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:
         raise UsageError(f"--dataset: unknown dataset '{name}'{nearest(name, BUILTINS)}")
     entry = BUILTINS[name]
     if entry.task != spec.task:
-        raise UsageError(f"--dataset: '{name}' is a {entry.task} dataset, not {spec.task} (use --task {entry.task})")
+        raise UsageError(f"--dataset: '{name}' is {'an' if entry.task[0] in 'aeiou' else 'a'} {entry.task} dataset, "
+                         f"not {spec.task} (use --task {entry.task})")
     for flag in ("target", "image_size", "kind", "layout", "test_path") + (() if entry.window else ("window",)):
         if getattr(spec, flag) is not None:
             option = "--test-data" if flag == "test_path" else f"--{flag.replace('_', '-')}"

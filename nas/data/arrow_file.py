@@ -25,10 +25,37 @@ ARROW_TABLES = (*PARQUET, *FEATHER)
 # The row index pandas stores as a column when it is not 0, 1, 2, ... and has no name
 # (`DataFrame.to_parquet()` after a filter or a shuffle): the CSV reader's unnamed first column.
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+# One file of a split in several, as the Hugging Face Hub and Spark name them: `train-00000-of-00003.parquet`.
+_SHARD = re.compile(r"(?P<split>.+)-(?P<index>\d+)-of-(?P<count>\d+)(?P<suffix>\.[^.]+)")
+
+
+def shards(path: Path) -> list[Path]:
+    """The files of the split `path` is one shard of, in order (`train-00001-of-00003.parquet`:
+    `train-00000-of-00003.parquet` to `train-00002-of-00003.parquet`); [path] for a file not named
+    as a shard. DataError when one of them is missing. Why: the Hugging Face Hub (and Spark) cut a
+    split into files of a few hundred MB; the split, not one of its pieces, is the data."""
+    match = _SHARD.fullmatch(path.name)
+    if match is None or int(match["count"]) <= 1:
+        return [path]
+    count, width = int(match["count"]), len(match["index"])
+    files = [path.with_name(f"{match['split']}-{i:0{width}d}-of-{match['count']}{match['suffix']}") for i in range(count)]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise DataError(f"{path}: one of {count} shards of a split, but {missing[0]} is missing"
+                        f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; download the whole split")
+    return files
+
+
+def shards_said(path: Path, rows: int) -> list[str]:
+    """The note that says a split was read from its shards ([] for one file)."""
+    files = shards(path)
+    return [f"{files[0].name} to {files[-1].name}: the {len(files)} shards of one split, read as one table ({rows} rows)"] \
+        if len(files) > 1 else []
 
 
 def read_arrow(path: Path) -> Any:
-    """The file as a pyarrow Table; DataError for a missing pyarrow or a file it cannot read."""
+    """The file as a pyarrow Table (a shard: its whole split, nas.data.arrow_file.shards);
+    DataError for a missing pyarrow or a file it cannot read."""
     try:
         import pyarrow as pa
         import pyarrow.feather as feather
@@ -37,10 +64,17 @@ def read_arrow(path: Path) -> Any:
         raise DataError(f"{path}: reading a Parquet or Feather file needs pyarrow, which is not installed: "
                         f"pip install 'nas[parquet]' (or save the table as CSV)") from None
     kind = "Parquet" if path.suffix.lower() in PARQUET else "Feather"
+    tables = []
+    for file in shards(path):
+        try:
+            tables.append(pq.read_table(file) if kind == "Parquet" else feather.read_table(file))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DataError(f"{file}: unreadable {kind} file ({first_line(exc)})") from None
     try:
-        return pq.read_table(path) if kind == "Parquet" else feather.read_table(path)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable {kind} file ({first_line(exc)})") from None
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    except pa.ArrowException:
+        other = next(f for f, t in zip(shards(path), tables) if not t.schema.equals(tables[0].schema))
+        raise DataError(f"{other}: its columns differ from those of {shards(path)[0].name}, the split's first shard") from None
 
 
 def _flat(path: Path, name: str, kind: Any) -> None:
@@ -84,7 +118,7 @@ def arrow_table(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     """A Parquet or Feather file's column names, its rows as a 2-D array of strings and the notes
     to say (nas.data.tables.TABLE_READERS)."""
     table = read_arrow(path)
-    notes: list[str] = []
+    notes = shards_said(path, table.num_rows)
     index = [name for name in table.column_names if _PANDAS_INDEX.fullmatch(name)]
     if index:
         table = table.drop_columns(index)

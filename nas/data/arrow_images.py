@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from nas.data._raw import Raw
-from nas.data.arrow_file import ARROW_TABLES, class_cell, class_labels, hub_features, read_arrow
+from nas.data.arrow_file import ARROW_TABLES, class_cell, class_labels, hub_features, read_arrow, shards_said
 from nas.data.images import common_form, probe_image, read_image
 from nas.data.tables import encode_target
 from nas.errors import DataError, UsageError
@@ -142,7 +142,7 @@ def image_rows(path: Path, target: str | None = None, need_labels: bool = True) 
     labels = None if label is None else np.array([class_cell(v, classes.get(label))
                                                   for v in table.column(label).to_pylist()], dtype=str)
     rows = [i for i, b in enumerate(images) if b and (labels is None or labels[i] != "")]
-    notes = []
+    notes = shards_said(path, table.num_rows)
     if len(rows) < len(images):
         notes.append(f"{len(images) - len(rows)} of {len(images)} rows left out: no image (its bytes, or a file at its path)"
                      + ("" if labels is None else " or no label"))

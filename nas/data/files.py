@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
+from nas.data.arrow_file import ARROW_TABLES, shards
 from nas.data.arrow_images import image_column, load_arrow_images
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
 from nas.data.compression import format_suffix
@@ -77,7 +78,9 @@ def split_files(root: Path) -> SplitFiles | None:
     """The split files of a folder of data files named by split (`train-00000-of-00001.parquet`
     and `test-00000-of-00001.parquet`, as `huggingface-cli download` leaves them; `train.csv` and
     `test.csv`), None for any other folder (sub-folders: image classes or split folders). DataError
-    when a split is in several files (shards: nas reads one file a split)."""
+    when a split is in several files, unless they are the Parquet or Feather shards of one
+    (`train-00000-of-00002.parquet`, `train-00001-of-00002.parquet`: read as one table,
+    nas.data.arrow_file.shards)."""
     from nas.data.image_folder import SPLIT_FOLDERS
 
     if not root.is_dir() or any(p.is_dir() and not p.name.startswith(".") for p in root.iterdir()):
@@ -90,9 +93,9 @@ def split_files(root: Path) -> SplitFiles | None:
     if 0 not in by_role:
         return None
     for files in by_role.values():
-        if len(files) > 1:
+        if len(files) > 1 and not (files[0].suffix.lower() in ARROW_TABLES and shards(files[0]) == files):
             raise DataError(f"{root}: a split in {len(files)} files ({files[0].name}, {files[1].name}, ...); nas reads one "
-                            f"file a split: join them, or pass one with --data (and --test-data)")
+                            f"file a split (or the Parquet shards of one): join them, or pass one with --data (and --test-data)")
     test = by_role.get(2, [None])[0]
     notes = [] if test else [f"{root.name}/ holds no test file: {by_role[0][0].name} is split as one file is"]
     if 1 in by_role:
