@@ -167,8 +167,10 @@ def test_timeout_stops_the_running_trial_at_the_deadline_and_a_resume_completes(
         # then it is cut at its first epoch), except the first: with no answer yet, it is never cut
         assert t.datetime_complete < deadline + datetime.timedelta(seconds=3)
     complete, pruned, failed, ran = summary_counts(first.stdout)
-    assert complete < target and pruned == 0 and failed <= 1
+    assert complete < target and failed <= 1
     trials = stored(workdir).trials
+    # the one pruning with --pruner none: a trial whose epochs would take more than half the time left
+    assert pruned == sum("too_slow" in t.user_attrs for t in trials if t.state == optuna.trial.TrialState.PRUNED)
     cut = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
     if cut:  # a trial was running at the deadline: stopped, its reason stored, configuration re-queued
         assert "time budget reached" in first.stdout

@@ -32,6 +32,18 @@ class _Best:
         return "best: -" if self.value is None else f"best {metric} {self.value:.4f} (trial {self.trial})"
 
 
+def _slow(row: dict[str, Any]) -> bool:
+    """Whether a trial was stopped as too slow for the time left (the one pruned trial that stores
+    a reason, a repeat aside): not counted toward --trials (nas.store.Counts.counted)."""
+    return row["state"] == "pruned" and row["reason"] is not None and row.get("duplicate_of") is None
+
+
+def _said(row: dict[str, Any]) -> bool:
+    """Whether a finished trial's line gives its reason instead of its value: failed, rejected by
+    a cost limit, or stopped as too slow (a repeat's reason is said after its value)."""
+    return row["state"] in ("fail", "rejected") or _slow(row)
+
+
 def _value(row: dict[str, Any]) -> str:
     """A finished trial's validation value; a cross-validated trial pruned after fold k reports
     fold k's score alone (it can look better than the best mean over all folds, so say so)."""
@@ -58,14 +70,14 @@ class PlainObserver(SearchObserver):
         """Count a finished trial toward the target (a repeat is not counted); what to add to its line."""
         if row.get("duplicate_of") is not None:
             return f" (repeat of trial {row['duplicate_of']}, not counted)"
-        if row["state"] in ("complete", "pruned", "rejected"):
+        if row["state"] in ("complete", "pruned", "rejected") and not _slow(row):
             self.done += 1
         return ""
 
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
         repeat = self._count(row)
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else f"{self.metric} {_value(row)}{repeat}"
+        detail = row["reason"] if _said(row) else f"{self.metric} {_value(row)}{repeat}"
         self.console.print(f"trial {row['trial']} {row['state']}: {detail} | {row['summary']} | "
                            f"{self.done}/{self.total} done, {self.best.text(self.metric)}", highlight=False)
 
@@ -113,7 +125,7 @@ class RichObserver(PlainObserver):
     def trial_finished(self, row: dict[str, Any]) -> None:
         self.best.update(row)
         repeat = self._count(row)
-        detail = row["reason"] if row["state"] in ("fail", "rejected") else _value(row) + repeat
+        detail = row["reason"] if _said(row) else _value(row) + repeat
         self.progress.console.print(f"  trial {row['trial']:>3} {row['state']:<8} {detail}  {row['summary']}",
                                     highlight=False)
         self.progress.update(self.trials_task, completed=self.done,

@@ -11,7 +11,7 @@ from nas.format import fmt, format_blend, format_metrics
 def search(
     task: Optional[str] = typer.Option(None, "--task", help="image (CNN), sequence (rocket, conv1d or RNN) or tabular (MLP) (default: inferred from --data or --dataset, else image)."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Built-in dataset, see `nas datasets` (default: the task's: digits, digits_seq, breast_cancer)."),
-    trials: int = ranged(20, "--trials", "Total finished trials wanted in the study (earlier runs count; repeats of a finished configuration are reused, not counted)."),
+    trials: int = ranged(20, "--trials", "Total finished trials wanted in the study (earlier runs count; repeats of a finished configuration are reused, not counted, nor are trials stopped as too slow for the time budget)."),
     timeout: str = typer.Option("9m", "--timeout", help="Wall-clock budget, e.g. 90s, 30m, 1h30m, or none, counted from the start, the final model included: trials stop early enough to leave the best one time for its final model; a trial running at the deadline is stopped (its configuration re-queued for a resume; while no trial has finished, it ends its training there and completes). Default 9m: 20 trials or 9 minutes, whichever comes first; run again to go on."),
     epochs: Optional[int] = ranged(None, "--epochs", "Override the space's training epochs."),
     seed: int = ranged(0, "--seed", "Seed of the data split, the sampler and every trial."),
@@ -66,7 +66,9 @@ def _print_summary(result: Any) -> None:
                   f"{result.pruned} pruned, {result.failed} failed (target {result.total}); "
                   + (f"{result.rejected} of the complete rejected by a cost limit, untrained; " if result.rejected else "")
                   + (f"{result.repeats} of them repeats of a finished configuration (reused, not counted); "
-                     if result.repeats else "") +
+                     if result.repeats else "")
+                  + (f"{result.slow} of the pruned too slow for the time left (stopped after 2 epochs, not counted); "
+                     if result.slow else "") +
                   f"{result.ran} trial(s) ran this time in {result.seconds:.1f}s", highlight=False)
     if result.stopped_reason:
         console.print(f"stopped early: {result.stopped_reason}", highlight=False)

@@ -43,6 +43,8 @@ class DuplicateIndex:
             if t.number in self._seen:
                 continue
             self._seen.add(t.number)
+            if attrs.TOO_SLOW in t.user_attrs:  # stopped for the time left, no result: a repeat trains
+                continue
             raw = t.user_attrs.get(attrs.ARCH)
             try:
                 key = Arch.from_dict(raw).to_json() if raw is not None else None

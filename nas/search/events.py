@@ -27,6 +27,7 @@ class SearchResult:
     failed: int = 0
     rejected: int = 0
     repeats: int = 0  # of the complete and pruned: repeats of a finished configuration, not counted toward `total`
+    slow: int = 0  # of the pruned: stopped as too slow for the time left (nas.search.objective), not counted
     ran: int = 0
     seconds: float = 0.0
     best: dict[str, Any] | None = None  # rank 1: the chosen trial's leaderboard row

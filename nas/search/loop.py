@@ -244,6 +244,13 @@ class StopFlag:
     def time_up(self) -> bool:
         return self.deadline is not None and time.time() >= self.deadline
 
+    def seconds_left(self) -> float | None:
+        """Seconds to the deadline once the study has an answer (a completed trial); None without
+        a deadline or an answer (the running trial may then be the study's first answer)."""
+        if self.deadline is None or not (self.answered is None or self.answered()):
+            return None
+        return self.deadline - time.time()
+
     def check(self, ahead: float = 0.0) -> bool:
         """Raise Interrupted when a signal arrived, or the deadline is less than `ahead` seconds
         away (a trial passes its last epoch's duration: the next epoch would end past it) and the

@@ -39,6 +39,9 @@ from nas.store.checkpoints import VAL_OUTPUTS_KEY, save_checkpoint
 from nas.train import TrainConfig, build_seeded, path_decay
 
 DISK_FULL = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
+# A trial whose epochs to go would take more than this share of the time left for trials is stopped
+# after its second epoch (Objective._too_slow): at most one such trial would leave room for one more.
+SLOW_SHARE = 0.5
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -62,6 +65,8 @@ class Objective:
         # raises Interrupted at a safe point (a signal; the deadline, nearer than the seconds given);
         # True: the deadline is near and the study has no answer, so this trial ends as it stands
         self.stop_check: Callable[[float], bool] = lambda ahead: False
+        # seconds left for trials once the study has an answer; None: no budget, or no answer yet
+        self.seconds_left: Callable[[], float | None] = lambda: None
         self.current: int | None = None
         self.duplicates = DuplicateIndex()  # repeated configurations reuse results
 
@@ -119,6 +124,8 @@ class Objective:
             curves[split].append(value)
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
+            if split == 0 and epoch == 1 and stopper.prunable:  # the second epoch: its time is the steady one
+                self._stop(trial, self._too_slow(trial, last, epochs * folds - 2), curves[:1])
             if late[0] and (cut or split < folds - 1):
                 self.observer.trial_cut(trial.number, epoch + 1, epochs, split, folds)
             return cut
@@ -131,6 +138,22 @@ class Objective:
         for key, value in self._results(trial, arch, run).items():
             trial.set_user_attr(key, value)
         return self.goals.values(run.choice(self.data.direction).value, costs)
+
+    def _too_slow(self, trial: Any, epoch_seconds: float, to_go: int) -> str | None:
+        """Why a trial is stopped after its second epoch for the time budget (None: it goes on):
+        its epochs to go, at that epoch's time, would take more than SLOW_SHARE of the time left
+        for trials. Why: one trial that takes most of what is left leaves the search no room for
+        the several cheaper candidates that could beat it (a 28 x 28 image search spent 235 of its
+        540 s on one CNN, the worst of its four); it could not finish at all past the deadline. Only
+        once the study has an answer, so a slow first trial is still trained."""
+        left = self.seconds_left()
+        need = epoch_seconds * to_go
+        if left is None or need <= SLOW_SHARE * left:
+            return None
+        reason = (f"too slow for the time budget: {epoch_seconds:.1f} s an epoch, about {need:.0f} s for its {to_go} "
+                  f"epoch{'s' if to_go != 1 else ''} to go, more than {SLOW_SHARE:.0%} of the {max(0.0, left):.0f} s left for trials")
+        trial.set_user_attr(attrs.TOO_SLOW, reason)
+        return reason
 
     def _stop(self, trial: Any, reason: str | None, curves: list[list[float]]) -> None:
         """Prune with `reason` (None: go on), storing the curve(s) trained so far."""

@@ -47,7 +47,7 @@ def run_here(prepared: PreparedSearch, study: Any, observer: SearchObserver, res
         with signals_interrupt() as flag:
             flag.deadline = trials_deadline(prepared, study)  # a resumed rank 1 may still need its final model
             flag.answered = lambda: bool(ranked_trials(study))  # asked only once the deadline passed
-            objective.stop_check = flag.check
+            objective.stop_check, objective.seconds_left = flag.check, flag.seconds_left
             run_trials(study, objective, cfg.trials, [on_trial], lambda: result.stopped_reason or flag or flag.time_up())
         if flag:  # the signal arrived between trials (or its exception was swallowed somewhere)
             result.interrupted, result.signal = True, flag.signum

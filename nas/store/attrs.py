@@ -39,6 +39,7 @@ LATENCY_MS = "latency_ms"
 LATENCY_MS_BATCH = "latency_ms_batch"
 LATENCY_BATCH = "latency_batch"
 REJECTED = "rejected"  # why a cost limit rejected the candidate untrained
+TOO_SLOW = "too_slow"  # why a trial was stopped for the time budget (nas.search.objective.Objective._too_slow)
 PRUNED_BY = "pruned_by"  # the trial that dominated a stopped multi-objective candidate
 DUPLICATE_OF = "duplicate_of"  # the trial whose result a repeated configuration reused
 FAIL_REASON = "fail_reason"

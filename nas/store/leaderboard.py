@@ -41,10 +41,11 @@ def trial_summary(trial: Any) -> str:
 
 
 def _reason(trial: Any) -> str | None:
-    """Why a trial failed or was rejected, or whose result a repeat reused; a failed trial storing
-    none was failed by Optuna's heartbeat check (attrs.STALE_REASON)."""
+    """Why a trial failed, was rejected or stopped for the time budget, or whose result a repeat
+    reused; a failed trial storing none was failed by Optuna's heartbeat check (attrs.STALE_REASON)."""
     a = trial.user_attrs
-    reason = a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or trial.system_attrs.get("fail_reason")
+    reason = (a.get(attrs.FAIL_REASON) or a.get(attrs.REJECTED) or a.get(attrs.TOO_SLOW)
+              or trial.system_attrs.get("fail_reason"))
     if reason is None and a.get(attrs.DUPLICATE_OF) is not None:
         return f"repeat of trial {a[attrs.DUPLICATE_OF]}: its result reused"
     return reason or (attrs.STALE_REASON if trial.state == TrialState.FAIL else None)

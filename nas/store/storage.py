@@ -232,6 +232,7 @@ class Counts:
     running: int = 0
     waiting: int = 0
     repeats: int = 0  # complete or pruned trials that repeated a finished configuration (nas.search.dedup)
+    slow: int = 0  # pruned trials stopped for the time budget after two epochs (nas.search.objective)
 
     @property
     def finished(self) -> int:
@@ -241,8 +242,9 @@ class Counts:
     @property
     def counted(self) -> int:
         """What counts toward --trials: the finished trials that trained a configuration. A repeat
-        reused an earlier result for free, so it does not use up the budget of trained models."""
-        return self.finished - self.repeats
+        reused an earlier result for free, and a trial stopped as too slow for the time left has no
+        result: neither uses up the trials a resume with more time would run."""
+        return self.finished - self.repeats - self.slow
 
 
 _STATES = ("complete", "pruned", "fail", "running", "waiting")
@@ -253,7 +255,9 @@ def count_trials(study_or_trials: Any) -> Counts:
     trials = study_or_trials if isinstance(study_or_trials, list) else study_or_trials.get_trials(deepcopy=False)
     states = [t.state.name.lower() for t in trials]
     repeats = sum(s in ("complete", "pruned") and attrs.DUPLICATE_OF in t.user_attrs for s, t in zip(states, trials))
-    return Counts(**{k: states.count(k) for k in _STATES}, repeats=repeats)
+    slow = sum(s == "pruned" and attrs.TOO_SLOW in t.user_attrs and attrs.DUPLICATE_OF not in t.user_attrs
+               for s, t in zip(states, trials))
+    return Counts(**{k: states.count(k) for k in _STATES}, repeats=repeats, slow=slow)
 
 
 def retry_callback() -> Any:
