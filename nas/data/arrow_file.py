@@ -64,8 +64,8 @@ def read_arrow(path: Path) -> Any:
         raise DataError(f"{path}: reading a Parquet or Feather file needs pyarrow, which is not installed: "
                         f"pip install 'nas[parquet]' (or save the table as CSV)") from None
     kind = "Parquet" if path.suffix.lower() in PARQUET else "Feather"
-    tables = []
-    for file in shards(path):
+    files, tables = shards(path), []
+    for file in files:
         try:
             tables.append(pq.read_table(file) if kind == "Parquet" else feather.read_table(file))
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -73,8 +73,8 @@ def read_arrow(path: Path) -> Any:
     try:
         return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     except pa.ArrowException:
-        other = next(f for f, t in zip(shards(path), tables) if not t.schema.equals(tables[0].schema))
-        raise DataError(f"{other}: its columns differ from those of {shards(path)[0].name}, the split's first shard") from None
+        other = next(f for f, t in zip(files, tables) if not t.schema.equals(tables[0].schema))
+        raise DataError(f"{other}: its columns differ from those of {files[0].name}, the split's first shard") from None
 
 
 def _flat(path: Path, name: str, kind: Any) -> None:
