@@ -204,3 +204,32 @@ def test_a_folder_of_train_and_test_folders_keeps_its_split(tmp_path: Path) -> N
     write_pngs(tmp_path / "classes" / "train", 6)
     write_pngs(tmp_path / "classes" / "cat", 6, seed=1)
     assert load_data(DataSpec(task="image", path=str(tmp_path / "classes"))).class_names == ["cat", "train"]
+
+
+def test_a_folder_as_the_ucr_archive_ships_it_is_its_train_and_test_files(tmp_path: Path) -> None:
+    """The UCR archive's folder, `Name/Name_TRAIN.tsv` and `Name_TEST.tsv` (labels first, no
+    header) beside a README, is read as --data and --test-data: series, the official test rows
+    scored as given. Of a split in two formats one is read (.tsv before .txt), the other said not
+    to be; a TRAIN file passed alone says its TEST file beside it is not read."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    rows = np.column_stack([d.target, d.data])[:400]
+    folder = tmp_path / "Digits"
+    folder.mkdir()
+    np.savetxt(folder / "Digits_TRAIN.tsv", rows[:300], delimiter="\t", fmt="%g")
+    np.savetxt(folder / "Digits_TEST.tsv", rows[300:], delimiter="\t", fmt="%g")
+    np.savetxt(folder / "Digits_TRAIN.txt", rows[:300], fmt="%g")  # the old archive's whitespace format, the same rows
+    (folder / "README.md").write_text("# Digits\nscikit-learn's digits, rows as series\n")
+    data = load_data(DataSpec(task="sequence", path=str(folder)))
+    assert data.name == "Digits" and data.input_shape == (64, 1)
+    assert len(data.test) == 100 and len(data.train) + len(data.val) == 300
+    assert data.test.y.tolist() == [data.class_names.index(str(c)) for c in d.target[300:400]]  # the test file's rows, in order
+    assert "Digits_TRAIN.txt: not read (Digits_TRAIN.tsv trains, Digits_TEST.tsv tests: one file a split)" in data.notes
+    assert data.notes[-1].startswith("the 100 rows of Digits_TEST.tsv are the test split as given")
+    with pytest.raises(UsageError, match=r"--test-data: .*Digits holds its own split already \(its Digits_TRAIN.tsv\)"):
+        load_data(DataSpec(task="sequence", path=str(folder), test_path=str(folder / "Digits_TEST.tsv")))
+    alone = load_data(DataSpec(task="sequence", path=str(folder / "Digits_TRAIN.tsv")))
+    assert len(alone.test) == 60  # a fifth of the 300 training rows
+    assert alone.notes[-1] == ("Digits_TEST.tsv beside Digits_TRAIN.tsv is not read: pass it with --test-data "
+                               "(or pass the folder) to test on it")

@@ -16,7 +16,7 @@ from nas.data._split import HOLDOUT_FRACTION, holdout_indices, ordered_holdout, 
 from nas.data._task import (KINDS, Split, TaskData, apply_standardize, fill_missing, fit_fill, fit_standardize,
                             to_target_units)
 from nas.data.builtin import BUILTINS, DEFAULT_DATASET, EXTRAS, Raw, Series
-from nas.data.files import infer_task, load_file, search_task, split_files
+from nas.data.files import infer_task, load_file, search_task, split_files, test_beside
 from nas.data.layouts import SEQUENCE_LAYOUTS
 from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
@@ -214,6 +214,9 @@ def load_data(spec: DataSpec) -> TaskData:
             raw = with_test_file(raw, spec)
         if files is not None:
             raw = replace(raw, notes=(*files.notes, *raw.notes))
+        elif spec.test_path is None and (beside := test_beside(path)) is not None:
+            raw = replace(raw, notes=(*raw.notes, f"{beside.name} beside {path.name} is not read: pass it with --test-data "
+                                                  f"(or pass the folder) to test on it"))
         forget_parsed()  # the rows are in `raw` now: a large CSV's text is not kept through the search
     else:
         name, raw, window = _builtin(spec)

@@ -15,7 +15,7 @@ from nas.data.arff_file import ARFF, relational
 from nas.data.arrow_file import ARROW_TABLES, shards
 from nas.data.arrow_images import image_column, load_arrow_images
 from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
-from nas.data.compression import format_suffix
+from nas.data.compression import data_name, format_suffix
 from nas.data.json_file import JSON_TABLES
 from nas.data.tables import TABLE_READERS, read_csv
 from nas.data.npz_file import load_npz, npz_arrays, npz_task
@@ -61,8 +61,13 @@ def file_kind(path: Path) -> str:
 
 ARCHIVES = (".zip", ".tar", ".tgz", ".7z", ".rar")  # Kaggle's downloads: a folder or a file inside
 # Split names a data file may start with, as split folders are named (nas.data.image_folder.SPLIT_FOLDERS):
-# the Hugging Face Hub's `train-00000-of-00001.parquet`, a course's `train.csv` and `test.csv`.
+# the Hugging Face Hub's `train-00000-of-00001.parquet`, a course's `train.csv` and `test.csv`;
+# or end its name with, as the UCR/UEA archive names them: `Coffee/Coffee_TRAIN.tsv`, `Coffee_TEST.tsv`.
 _SPLIT_FILE = re.compile(r"(?P<split>[a-z]+)([-_.].*)?")
+_ARCHIVE_FILE = re.compile(r"(?P<name>.*)[-_](?P<split>[a-z]+)")  # matched against the name less its suffixes
+# Of one archive split shipped in several formats (the UEA archive's `_TRAIN.ts` beside `_TRAIN.arff`),
+# the one read: the first here (.ts keeps series of several channels and unequal lengths).
+_ARCHIVE_FORMATS = (".ts", ".arff", ".tsv", ".txt", ".csv")
 
 
 class SplitFiles(NamedTuple):
@@ -80,7 +85,8 @@ def split_files(root: Path) -> SplitFiles | None:
     `test.csv`), None for any other folder (sub-folders: image classes or split folders). DataError
     when a split is in several files, unless they are the Parquet or Feather shards of one
     (`train-00000-of-00002.parquet`, `train-00001-of-00002.parquet`: read as one table,
-    nas.data.arrow_file.shards)."""
+    nas.data.arrow_file.shards). A folder of the UCR/UEA archive (`Coffee_TRAIN.tsv` and
+    `Coffee_TEST.tsv` beside a README) is one too (`_archive_files`)."""
     from nas.data.image_folder import SPLIT_FOLDERS
 
     if not root.is_dir() or any(p.is_dir() and not p.name.startswith(".") for p in root.iterdir()):
@@ -90,6 +96,9 @@ def split_files(root: Path) -> SplitFiles | None:
         match = _SPLIT_FILE.fullmatch(path.name.lower())
         if match and match["split"] in SPLIT_FOLDERS and file_kind(path) in LOADERS:
             by_role.setdefault(SPLIT_FOLDERS[match["split"]], []).append(path)
+    skipped: list[Path] = []
+    if 0 not in by_role:
+        by_role, skipped = _archive_files(root)
     if 0 not in by_role:
         return None
     for files in by_role.values():
@@ -98,9 +107,56 @@ def split_files(root: Path) -> SplitFiles | None:
                             f"file a split (or the Parquet shards of one): join them, or pass one with --data (and --test-data)")
     test = by_role.get(2, [None])[0]
     notes = [] if test else [f"{root.name}/ holds no test file: {by_role[0][0].name} is split as one file is"]
+    if skipped:
+        read = f"{by_role[0][0].name} trains" + (f", {test.name} tests" if test else "")
+        notes.append(f"{', '.join(f.name for f in skipped)}: not read ({read}: one file a split)")
     if 1 in by_role:
         notes.append(f"{by_role[1][0].name} is not read: a quarter of {by_role[0][0].name}, drawn by --seed, validates")
     return SplitFiles(by_role[0][0], test, tuple(notes))
+
+
+def _archive_files(root: Path) -> tuple[dict[int, list[Path]], list[Path]]:
+    """Role -> files of a folder named as the UCR/UEA archive ships a dataset (`<Name>_TRAIN` and
+    `<Name>_TEST`, any case). Of a split in several formats, one is read (_ARCHIVE_FORMATS), the
+    folder's own name first: the archive's arff download also holds one file a channel
+    (`BasicMotionsDimension1_TRAIN.arff`), which the whole set's file makes redundant. The
+    second item: the split files not read."""
+    from nas.data.image_folder import SPLIT_FOLDERS
+
+    found: dict[int, list[Path]] = {}
+    for path in sorted(root.iterdir()):
+        match = _ARCHIVE_FILE.fullmatch(data_name(path).lower())
+        if match and SPLIT_FOLDERS.get(match["split"]) in (0, 2) and file_kind(path) in LOADERS:
+            found.setdefault(SPLIT_FOLDERS[match["split"]], []).append(path)
+
+    def order(path: Path) -> tuple[bool, int]:
+        suffix = format_suffix(path)
+        own = _ARCHIVE_FILE.fullmatch(data_name(path).lower())["name"] == root.name.lower()  # type: ignore[index]
+        return not own, _ARCHIVE_FORMATS.index(suffix) if suffix in _ARCHIVE_FORMATS else len(_ARCHIVE_FORMATS)
+
+    chosen = {role: sorted(files, key=order) for role, files in found.items()}
+    return {role: files[:1] if len(files) > 1 and order(files[0]) < order(files[1]) else files
+            for role, files in chosen.items()}, [f for files in chosen.values() for f in files[1:]
+                                                 if len(files) > 1 and order(files[0]) < order(files[1])]
+
+
+def test_beside(path: Path) -> Path | None:
+    """The test file beside a training file named by split (`Coffee_TRAIN.tsv`: `Coffee_TEST.tsv`;
+    `train.csv`: `test.csv`), if there is one. Why: passed alone, the training file is split
+    60/20/20 and its own test file, the one its benchmark figures are measured on, is left out:
+    the data: line says so."""
+    name = data_name(path)
+    for pattern, start in ((_ARCHIVE_FILE, None), (_SPLIT_FILE, 0)):
+        match = pattern.fullmatch(name.lower())
+        if match is None or match["split"] not in ("train", "training"):
+            continue
+        at = match.start("split") if start is None else start
+        word = name[at:at + len(match["split"])]
+        test = "TEST" if word.isupper() else "Test" if word.istitle() else "test"
+        beside = path.with_name(name[:at] + test + name[at + len(word):] + path.name[len(name):])
+        if beside.is_file():
+            return beside
+    return None
 
 
 def unsupported(path: Path, images: str = "a folder of images") -> DataError:
