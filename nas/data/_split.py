@@ -63,17 +63,37 @@ def holdout_indices(y: np.ndarray, test: np.ndarray, fraction: float, stratify: 
     """Train and validation rows drawn from the rows outside a given test split (`fraction` of
     them validate), for benchmarks whose official test split must stay as published."""
     rest = np.setdiff1d(np.arange(len(y)), test)
-    if stratify:
-        _, counts = np.unique(y[rest], return_counts=True)
-        if counts.min() < 2:
-            raise DataError(f"{source}: a class has only {counts.min()} training example(s); need at least 2 "
-                            f"per class to hold out validation rows")
     try:
         train, val = train_test_split(rest, test_size=fraction, random_state=seed,
                                       stratify=y[rest] if stratify else None)
     except ValueError as exc:
-        raise DataError(f"{source}: cannot hold out validation rows from {len(rest)} training rows: {exc}") from None
+        if not stratify:
+            raise DataError(f"{source}: cannot hold out validation rows from {len(rest)} training rows: {exc}") from None
+        train, val = _few_shot_holdout(y, rest, fraction, seed, source)
     return np.sort(train), np.sort(val), np.sort(np.asarray(test))
+
+
+def _few_shot_holdout(y: np.ndarray, rest: np.ndarray, fraction: float, seed: int,
+                      source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Train and validation rows of classes too small for scikit-learn's stratified split (a
+    class of one training row, or more classes than validation rows: the UCR archive's PigCVP,
+    52 classes of 2 rows, ECG5000's fifth class of 2 in 500). Each class gives validation its
+    share rounded down, keeping one row to train on, and the rows left over go, one a class, to
+    the classes with the largest remainders (ties drawn by the seed): the test split is given, so
+    no class needs a test row, and a class of one row trains."""
+    rng = np.random.default_rng(seed)
+    classes, index, counts = np.unique(y[rest], return_inverse=True, return_counts=True)
+    share = fraction * counts
+    taken = np.minimum(np.floor(share), counts - 1).astype(int)
+    wanted = int(np.ceil(fraction * len(rest))) - int(taken.sum())
+    room = rng.permutation(np.flatnonzero(taken < counts - 1))  # classes that can give one more row
+    ranked = room[np.argsort(-(share - taken)[room], kind="stable")]  # largest remainder first, ties in the seed's order
+    taken[ranked[:max(0, wanted)]] += 1
+    if taken.sum() == 0:
+        raise DataError(f"{source}: cannot hold out validation rows: each of the {len(classes)} classes has a single "
+                        f"training row")
+    val = np.concatenate([rng.permutation(rest[index == c])[:taken[c]] for c in range(len(classes))])
+    return np.setdiff1d(rest, val), val
 
 
 Splits = tuple[np.ndarray, np.ndarray, np.ndarray]

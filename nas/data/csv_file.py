@@ -223,7 +223,9 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     target, and classes too rare to split, are left out, and id-like text columns and a row
     number ignored. Each
     is said in a note printed when the search starts, and replayed on every reload of the data.
-    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split);
+    `every_class` keeps rare classes (a test file, nas.data.given_test: scored as given, never split),
+    as does a training file with a test file (`spec.test_path`: its rows are only cut into training
+    and validation, which a class of one or two rows allows, nas.data._split);
     `follow` reads a test file's columns as its training file's were read.
     """
     notes: list[str] = []
@@ -234,7 +236,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     y, kind, names = encode_target(path, f"column '{spec.target}'", columns[spec.target], spec.kind, one_class=every_class)
     if spec.kind is None and follow is None and not any(note.startswith(NO_HEADER) for note in notes):
         notes.extend(_counted_classes(spec.target, names))
-    if kind == "classification" and not every_class:
+    if kind == "classification" and not every_class and spec.test_path is None:  # a test file's rows need no splitting
         keep, y, names = _common_classes(path, spec.target, y, names, notes)
         if keep is not None:
             columns = _rows(columns, keep)
@@ -333,6 +335,28 @@ def _holds_classes(values: np.ndarray) -> bool:
     return distinct <= MAX_CATEGORIES and distinct < len(values)
 
 
+def _archive_labels(columns: Columns) -> bool:
+    """The UCR archive's layout beyond `_holds_classes`: a first column of integers each seen at
+    least twice, up to MAX_CATEGORIES of them, before columns that are one series a row. Why:
+    the archive's Adiac (37 classes), FiftyWords (50), ShapesAll (60) or PigCVP (52 classes of 2
+    training rows) are classes, and such a column before a row of steps is nothing else."""
+    labels = as_numbers(columns["0"])
+    if labels is None or not np.isfinite(labels).all() or not np.all(labels == np.round(labels)):
+        return False
+    counts = np.unique(labels, return_counts=True)[1]
+    if not 2 <= len(counts) <= MAX_CATEGORIES or counts.min() < 2 or len(columns) <= SERIES_MIN_STEPS:
+        return False
+    steps = [as_numbers(v) for name, v in columns.items() if name != "0"]
+    return all(s is not None for s in steps) and looks_like_series(np.stack(steps, axis=1))  # type: ignore[arg-type]
+
+
+def archive_kind(columns: Columns, target: str | None) -> str | None:
+    """'classification' for the first column of a file without a header row that `_archive_labels`
+    takes for the UCR archive's class labels (more than 20 integers, or 2 rows of a class, are
+    read as a number otherwise: nas.data.tables.looks_like_classes), else None (inferred)."""
+    return "classification" if target == "0" and "0" in columns and _archive_labels(columns) else None
+
+
 def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
     """The target a CSV implies when --target is not given, and the note that says why: the one
     column with a conventional name, the first column of a file without a header row when it
@@ -356,7 +380,7 @@ def _implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
         return None, ""
     if no_header and not spec.window:
         last = str(len(columns) - 1)
-        if _holds_classes(columns["0"]):
+        if _holds_classes(columns["0"]) or _archive_labels(columns):
             return "0", ("no --target: column 0, the first, is the target (a file without a header row whose first "
                          "column holds class labels: the UCR archive's layout; --target N picks another)")
         if _holds_classes(columns[last]):
@@ -381,6 +405,8 @@ def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Foll
     if spec.target is None:
         target, note = _implied_target(path, spec)
         spec = replace(spec, target=target)
+    if spec.kind is None and not spec.window and (kind := archive_kind(read_csv(path), spec.target)):
+        spec = replace(spec, kind=kind)
     forecast = bool(spec.window) or (spec.task == "sequence" and series_column(read_csv(path), spec.target) is not None)
     if spec.kind == "classification" and forecast:
         raise UsageError(f"--kind: forecasting a series ({'--window' if spec.window else path}) is regression")

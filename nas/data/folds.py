@@ -20,6 +20,7 @@ scale (not of targets), the same one the refit has on its whole training set.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -48,7 +49,9 @@ def fold_scheme(data: TaskData) -> str:
 
 
 def _stratified(y: np.ndarray, k: int, seed: int) -> FoldIndices:
-    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    with warnings.catch_warnings():  # "the least populated class has only 1 members": a class of one row, below
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
 def _ordered(y: np.ndarray, k: int, seed: int) -> FoldIndices:
@@ -60,8 +63,12 @@ def _shuffled(y: np.ndarray, k: int, seed: int) -> FoldIndices:
 
 
 def _stratified_max(y: np.ndarray) -> int:
-    """Each fold needs every class in its validation part: at most the smallest class's count."""
-    return int(np.unique(y, return_counts=True)[1].min())
+    """Each fold needs every class in its validation part: at most the smallest class's count,
+    a class of a single row aside (with a given test split, a class may have one training row,
+    nas.data._split: it validates in one fold, whose training part lacks it; it does not make
+    the whole study a holdout one)."""
+    counts = np.unique(y, return_counts=True)[1]
+    return int(counts[counts > 1].min(initial=len(y)) if (counts > 1).any() else 1)
 
 
 SCHEMES: dict[str, tuple[Callable[[np.ndarray, int, int], FoldIndices], Callable[[np.ndarray], int]]] = {

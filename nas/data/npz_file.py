@@ -18,7 +18,7 @@ from nas.data.gaps import filled_series
 from nas.data.images import common_size, resized
 from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, looks_like_images, looks_like_sequences, looks_like_series,
                                sequence_axes, to_layout)
-from nas.data.tables import encode_target
+from nas.data.tables import encode_target, stored_kind
 from nas.data.tasks import TASKS
 from nas.errors import DataError, UsageError, first_line
 
@@ -185,7 +185,8 @@ def load_npz(path: Path, spec: DataSpec, test_file: bool = False) -> Raw:
             missing_notes += [size_note] if size_note else []
     elif spec.image_size is not None:
         raise UsageError(f"--image-size: {path} holds {spec.task} inputs, not images")
-    labels, kind, names = encode_target(path, "y", np.concatenate(y), spec.kind, one_class=test_file)
+    targets = np.concatenate(y)
+    labels, kind, names = encode_target(path, "y", targets, stored_kind(targets, spec.kind), one_class=test_file)
     notes = []
     if sequence and spec.layout is None:
         steps, channels = X[0].shape[1:]

@@ -345,6 +345,15 @@ def encode_target(path: str | Path, what: str, y: np.ndarray, kind: str | None,
     return index.astype(np.int64), "classification", names
 
 
+def stored_kind(y: np.ndarray, kind: str | None) -> str | None:
+    """--kind when given, else 'classification' for targets a typed file (an NPZ, a .ts file)
+    stores as text, else None (encode_target infers it). Why: a text array is labels even when
+    they are digits; aeon saves the UCR archive's classes as '1' to '60', which read as numbers
+    made Adiac (37 classes) or ShapesAll (60) a regression (more than MAX_CLASSES_FROM_NUMBERS).
+    Not for a text table, where every cell is text."""
+    return kind if kind is not None or y.dtype.kind not in "US" else "classification"
+
+
 MIN_PER_CLASS_FROM_NUMBERS = 3  # integers seen fewer times are measurements (a weight in kg), not classes
 
 

@@ -22,7 +22,7 @@ from nas.data._raw import Raw
 from nas.data.arff_file import is_arff
 from nas.data.gaps import filled_series
 from nas.data.layouts import sequence_layout
-from nas.data.tables import encode_target
+from nas.data.tables import encode_target, stored_kind
 from nas.errors import DataError, UsageError, first_line
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def load_ts(path: Path, spec: DataSpec, length: int | None = None) -> Raw:
     X, labels, notes = read_ts(path, length)
     if labels is None:
         raise DataError(f"{path}: no class labels or target values (a file to predict: use nas predict)")
-    y, kind, names = encode_target(path, "the target", labels, spec.kind, one_class=length is not None)
+    y, kind, names = encode_target(path, "the target", labels, stored_kind(labels, spec.kind), one_class=length is not None)
     steps, channels = X.shape[1:]
     return Raw(X, y, kind, names, f"{path} ({called}, {len(X)} series of {steps} steps x {channels} channel(s))",
                notes=tuple(notes))
