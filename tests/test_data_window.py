@@ -1,4 +1,4 @@
-"""A CSV of one series over time runs with no flag but --data (nas.data.csv_file.series_column),
+"""A CSV of one series over time runs with no flag but --data (nas.data.csv_target.series_column),
 its window chosen by the data (nas.data.window), on aeon's bundled forecasting CSVs as they ship."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nas.data import DataSpec, load_data
-from nas.data.csv_file import series_column
+from nas.data.csv_target import series_column
 from nas.data.tables import read_csv
 from nas.data.window import DEFAULT, default_window, season
 

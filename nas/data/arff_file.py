@@ -12,7 +12,7 @@ gets an ARFF file beside (or instead of) a CSV. Nothing in it needs a new loader
 - an ARFF with a relational attribute (the UEA archive's multivariate series: one C x T block
   per row) is a file of series, read like a .ts file by aeon's reader (nas.data.ts_file).
 Weka's convention, the class is the last attribute, is the implied target
-(nas.data.csv_file._implied_target) when no column is named as one.
+(nas.data.csv_target.implied_target) when no column is named as one.
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from nas.data._raw import Raw, Series
 from nas.data.arff_file import ARFF, relational
 from nas.data.arrow_file import ARROW_TABLES, shards
 from nas.data.arrow_images import image_column, load_arrow_images
-from nas.data.csv_file import csv_rows_are_series, load_csv, many_series, series_column
+from nas.data.csv_file import csv_rows_are_series, load_csv, many_series
+from nas.data.csv_target import series_column
 from nas.data.compression import data_name, format_suffix
 from nas.data.json_file import JSON_TABLES
 from nas.data.tables import TABLE_READERS, read_csv
