@@ -32,6 +32,25 @@ def test_stacked_bidirectional_rnn_in_a_model_replaces_the_counters_own_numbers(
     assert count_flops(model, (7, 3)) == expected  # GRU counted once, not twice
 
 
+def test_a_slow_model_is_timed_in_few_runs(monkeypatch) -> None:
+    """Warm-up and timed runs each stop once they have taken LATENCY_SECONDS: a model of 30 ms a
+    run, with 50 ms allowed, runs twice for each instead of 3 + 20 times, and its time is its run's."""
+    import time
+
+    from nas.search import costs
+
+    class Slow(nn.Module):
+        calls = 0
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            Slow.calls += 1
+            time.sleep(0.03)
+            return x
+
+    monkeypatch.setattr(costs, "LATENCY_SECONDS", 0.05)
+    assert 30 <= latency_ms(Slow(), (4,), 1, "cpu") < 200 and Slow.calls == 4
+
+
 def test_latency_and_measure() -> None:
     model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 3))
     threads = torch.get_num_threads()

@@ -29,6 +29,10 @@ WARMUP_RUNS = 3
 TIMED_RUNS = 20
 BATCH_WARMUP_RUNS = 2
 BATCH_TIMED_RUNS = 10
+# Runs stop once warm-up, and then the timed runs, have taken this long (one timed run at least).
+# Why: a run of a slow model is long enough to time alone, and its runs were a third of a trial:
+# MiniRocket on 2,000-step series (UCR PigCVP), batch 64 on one thread, ~10 s a run, 12 runs.
+LATENCY_SECONDS = 1.0
 GATES: dict[str, int] = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
@@ -115,23 +119,29 @@ def _sync(device: torch.device) -> None:
 def latency_ms(model: nn.Module, input_shape: tuple[int, ...], batch: int, device: Any,
                warmup: int = WARMUP_RUNS, runs: int = TIMED_RUNS) -> float:
     """Median wall time of one forward pass in milliseconds, after warm-up runs (eval mode, the
-    search's autocast). The median, because a shared machine adds rare long outliers."""
+    search's autocast). The median, because a shared machine adds rare long outliers. Warm-up
+    and timing each stop early past LATENCY_SECONDS (a model of 0.1 s a run gets ~10 timed runs,
+    one of 10 s a run a warm-up and one timed run)."""
     device = torch.device(device)
     x = _sample_input(input_shape, batch, device)
     was_training, threads = model.training, torch.get_num_threads()
     model.eval()
     if device.type == "cpu":
         torch.set_num_threads(1)  # see the module docstring
-    times = []
+    times: list[float] = []
     try:
         with autocast(device):
-            for i in range(warmup + runs):
-                _sync(device)
-                start = time.perf_counter()
-                model(x)
-                _sync(device)
-                if i >= warmup:
-                    times.append((time.perf_counter() - start) * 1000.0)
+            for phase, count in (("warmup", warmup), ("timed", runs)):
+                began = time.perf_counter()
+                for _ in range(count):
+                    _sync(device)
+                    start = time.perf_counter()
+                    model(x)
+                    _sync(device)
+                    if phase == "timed":
+                        times.append((time.perf_counter() - start) * 1000.0)
+                    if time.perf_counter() - began > LATENCY_SECONDS:
+                        break
     finally:
         model.train(was_training)
         torch.set_num_threads(threads)
