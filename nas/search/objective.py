@@ -23,7 +23,7 @@ from nas.arch import Arch
 from nas.data import TaskData
 from nas.device import free_memory
 from nas.errors import StoreError
-from nas.metrics import report, score
+from nas.metrics import scored
 from nas.models import summarize
 from nas.sample import is_linear, sample_arch
 from nas.search.config import trial_seed
@@ -169,12 +169,13 @@ class Objective:
         loss, split 0's kept model (checkpoint and its search-time test figures), and the kept
         models' outputs on the validation rows (ensemble selection, nas.search.blend)."""
         choice, model, first = run.choice(self.data.direction), run.first, run.results[0]
+        test, test_metrics = scored(model, self.data.test, self.data)
         stored = {attrs.CURVE: choice.curve if self.folds > 1 else first.curve, attrs.BEST_EPOCH: first.best_epoch,
                   attrs.CHOSEN_EPOCHS: choice.epochs, attrs.VAL_LOSS: choice.loss,
-                  attrs.TEST: score(model, self.data.test, self.data), attrs.TRAIN_SECONDS: run.seconds,
+                  attrs.TEST: test, attrs.TRAIN_SECONDS: run.seconds,
                   attrs.DEVICE: str(self.device), attrs.CHECKPOINT: save_checkpoint(trial, first.state, self.store),
                   attrs.VAL_OUTPUTS: save_checkpoint(trial, {VAL_OUTPUTS_KEY: run.out_of_fold}, self.store),
-                  attrs.TEST_METRICS: report(model, self.data.test, self.data)}
+                  attrs.TEST_METRICS: test_metrics}
         decay = path_decay(TrainConfig.from_arch(arch), choice.epochs - 1)
         if decay is not None:
             stored[attrs.CHOSEN_WEIGHT_DECAY] = decay

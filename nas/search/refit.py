@@ -39,7 +39,7 @@ import torch
 
 from nas.data import TaskData, fold_scheme, train_plus_val
 from nas.errors import StoreError
-from nas.metrics import report, score
+from nas.metrics import scored
 from nas.models.ensemble import Ensemble
 from nas.search import blend
 from nas.search.config import stored_seed
@@ -74,9 +74,9 @@ class Final:
 def _store(study: Any, trial: Any, final: Final, store: Any) -> dict[str, Any]:
     """Score the final model on test once, save its weights on the study, record it."""
     state = {k: v.detach().cpu() for k, v in final.model.state_dict().items()}
+    test, test_metrics = scored(final.model, final.data.test, final.data)
     info = {attrs.REFIT_CHECKPOINT: save_refit_checkpoint(study, trial.number, state, store),
-            attrs.REFIT_TEST: score(final.model, final.data.test, final.data),
-            attrs.REFIT_TEST_METRICS: report(final.model, final.data.test, final.data), **final.info}
+            attrs.REFIT_TEST: test, attrs.REFIT_TEST_METRICS: test_metrics, **final.info}
     study.set_user_attr(attrs.refit_key(trial.number), info)
     return info
 
