@@ -98,3 +98,23 @@ def test_a_holdout_of_classes_too_small_for_scikit_learn_is_drawn_by_the_seed() 
     assert holdout_indices(y, test, 0.25, True, seed=1)[1].tolist() != val.tolist()
     with pytest.raises(DataError, match="cannot hold out validation rows: each of the 3 classes has a single training row"):
         holdout_indices(np.array([0, 1, 2, 0]), np.array([3]), 0.25, True, seed=0)
+
+
+def test_a_column_named_label_holds_classes_however_many(tmp_path: Path) -> None:
+    """A table whose `label` column holds 30 integers (each many times) is classes, said with the
+    flag for the other reading; the same column named `score` is a number (more than 20 integers:
+    nas.data.tables.looks_like_classes), and `--kind regression` reads `label` as one."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    label = d.target[:600] * 3 + np.arange(600) % 3  # 30 classes of 20 rows: a coarser label refined by three
+    for name in ("label", "score"):
+        with (tmp_path / f"{name}.csv").open("w", newline="") as f:
+            csv.writer(f).writerows([[*(f"p{i}" for i in range(64)), name],
+                                     *([*row, int(c)] for row, c in zip(d.data[:600], label))])
+    data = load_data(DataSpec(task="tabular", path=str(tmp_path / "label.csv")))
+    assert data.kind == "classification" and len(data.class_names) == 30
+    assert "target 'label' read as 30 classes (its name says so; `--kind regression` reads it as a number)" in data.notes
+    assert load_data(DataSpec(task="tabular", path=str(tmp_path / "score.csv"), target="score")).kind == "regression"
+    as_number = load_data(DataSpec(task="tabular", path=str(tmp_path / "label.csv"), kind="regression"))
+    assert as_number.kind == "regression" and not any("read as 30 classes" in note for note in as_number.notes)

@@ -15,7 +15,7 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
-from nas.data.csv_target import archive_kind, implied_target, series_column
+from nas.data.csv_target import implied_kind, implied_target, series_column
 from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_order, dates_said
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
@@ -311,21 +311,21 @@ def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Foll
     the study's preprocessing, and found the same way again on every reload."""
     if spec.task == "sequence" and spec.kind != "classification" and (layout := many_series(path, spec.target)):
         return _long(path, spec, layout)
-    note = ""
+    said = []
     if spec.target is None:
         target, note = implied_target(path, spec)
-        spec = replace(spec, target=target)
-    if spec.kind is None and not spec.window and (kind := archive_kind(read_csv(path), spec.target)):
-        spec = replace(spec, kind=kind)
+        spec, said = replace(spec, target=target), [note] if note else []
     forecast = bool(spec.window) or (spec.task == "sequence" and series_column(read_csv(path), spec.target) is not None)
     if spec.kind == "classification" and forecast:
         raise UsageError(f"--kind: forecasting a series ({'--window' if spec.window else path}) is regression")
     if forecast:
         data: Raw | Series = read_series(path, spec)
     else:
+        kind, kind_said = implied_kind(read_csv(path), spec.target) if spec.kind is None else (None, [])
+        spec, said = replace(spec, kind=spec.kind or kind), [*said, *kind_said]
         data = _rows_as_series(path, spec, every_class) if spec.task == "sequence" else _table(path, spec, every_class, follow)
-    if not note:
+    if not said:
         return data
     header: list[str] = []
     read_csv(path, header, head=1)  # what reading the header said (a row index, no header row) comes first
-    return replace(data, notes=(*data.notes[:len(header)], note, *data.notes[len(header):]))
+    return replace(data, notes=(*data.notes[:len(header)], *said, *data.notes[len(header):]))

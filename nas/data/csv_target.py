@@ -54,26 +54,48 @@ def _holds_classes(values: np.ndarray) -> bool:
     return distinct <= MAX_CATEGORIES and distinct < len(values)
 
 
-def _archive_labels(columns: Columns) -> bool:
-    """The UCR archive's layout beyond `_holds_classes`: a first column of integers each seen at
-    least twice, up to MAX_CATEGORIES of them, before columns that are one series a row. Why:
-    the archive's Adiac (37 classes), FiftyWords (50), ShapesAll (60) or PigCVP (52 classes of 2
-    training rows) are classes, and such a column before a row of steps is nothing else."""
-    labels = as_numbers(columns["0"])
+def _repeated_integers(values: np.ndarray) -> bool:
+    """Integers, 2 to MAX_CATEGORIES distinct values, each seen at least twice: labels, where the
+    file's layout or the column's name says the column holds classes."""
+    labels = as_numbers(values)
     if labels is None or not np.isfinite(labels).all() or not np.all(labels == np.round(labels)):
         return False
     counts = np.unique(labels, return_counts=True)[1]
-    if not 2 <= len(counts) <= MAX_CATEGORIES or counts.min() < 2 or len(columns) <= SERIES_MIN_STEPS:
+    return 2 <= len(counts) <= MAX_CATEGORIES and counts.min() >= 2
+
+
+def _archive_labels(columns: Columns) -> bool:
+    """The UCR archive's layout beyond `_holds_classes`: a first column of repeated integers
+    before columns that are one series a row. Why: the archive's Adiac (37 classes), FiftyWords
+    (50), ShapesAll (60) or PigCVP (52 classes of 2 training rows) are classes, and such a column
+    before a row of steps is nothing else."""
+    if len(columns) <= SERIES_MIN_STEPS or not _repeated_integers(columns["0"]):
         return False
     steps = [as_numbers(v) for name, v in columns.items() if name != "0"]
     return all(s is not None for s in steps) and looks_like_series(np.stack(steps, axis=1))  # type: ignore[arg-type]
 
 
-def archive_kind(columns: Columns, target: str | None) -> str | None:
-    """'classification' for the first column of a file without a header row that `_archive_labels`
-    takes for the UCR archive's class labels (more than 20 integers, or 2 rows of a class, are
-    read as a number otherwise: nas.data.tables.looks_like_classes), else None (inferred)."""
-    return "classification" if target == "0" and "0" in columns and _archive_labels(columns) else None
+# A target column so named holds classes, whatever their number ("target" and "y" do not say:
+# scikit-learn's diabetes frame calls its disease progression `target`).
+CLASS_COLUMNS = ("label", "class", "labels", "category")
+
+
+def implied_kind(columns: Columns, target: str | None) -> tuple[str | None, list[str]]:
+    """('classification', what to say) where the file says its target holds classes beyond
+    nas.data.tables.looks_like_classes (more than 20 integers, or a class of 2 rows, read as a
+    number otherwise): a column named as classes (CLASS_COLUMNS) of repeated integers, said; the
+    first column of a file without a header row that `_archive_labels` takes for the UCR
+    archive's labels (said already, as the target). (None, []) otherwise: the kind is inferred
+    (text, and integers looks_like_classes takes, are classes there already)."""
+    numbers = as_numbers(columns[target]) if target is not None and target in columns else None
+    if target is None or numbers is None or looks_like_classes(numbers):
+        return None, []
+    if target.lower() in CLASS_COLUMNS and _repeated_integers(columns[target]):
+        return "classification", [f"target '{target}' read as {len(np.unique(numbers))} classes (its name says so; "
+                                  f"`--kind regression` reads it as a number)"]
+    if target == "0" and _archive_labels(columns):
+        return "classification", []
+    return None, []
 
 
 def implied_target(path: Path, spec: DataSpec) -> tuple[str | None, str]:
