@@ -83,6 +83,25 @@ def test_fit_is_deterministic_per_seed_and_standardises_the_training_features() 
     assert torch.allclose(z.std(0, unbiased=False)[varying], torch.ones(int(varying.sum())), atol=1e-4)
 
 
+def test_rows_are_convolved_in_cache_sized_passes_with_the_same_features(monkeypatch) -> None:
+    """A batch larger than a pass (CHUNK_ELEMENTS) is cut into passes with bitwise the same
+    features; a traced model (TorchScript, as ONNX export traces it) makes one pass, so its
+    graph takes any batch size."""
+    from nas.models import rocket
+
+    X = torch.from_numpy(_italy()[0])
+    model = build_model(Arch("rocket", SMALL), (24, 1), 2)
+    model.fit_data(X, seed=0)
+    with torch.no_grad():
+        whole = model(X)
+        monkeypatch.setattr(rocket, "CHUNK_ELEMENTS", {"cpu": rocket.N_KERNELS * 24 * 5, "cuda": 1})  # 5 rows a pass
+        calls: list[int] = []
+        monkeypatch.setattr(model.stage, "raw", lambda x, raw=model.stage.raw: calls.append(int(x.shape[0])) or raw(x))
+        assert torch.equal(model(X), whole) and calls == [5] * 13 + [2]
+        traced = torch.jit.trace(model, X[:7], check_trace=False)
+        assert calls[-1] == 7 and torch.equal(traced(X), whole)
+
+
 def test_training_changes_the_head_only_and_the_state_rebuilds_the_model() -> None:
     from nas.data import Split, TaskData
     from nas.train import train_arch
