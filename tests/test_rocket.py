@@ -96,7 +96,7 @@ def test_rows_are_convolved_in_cache_sized_passes_with_the_same_features(monkeyp
         whole = model(X)
         monkeypatch.setattr(rocket, "CHUNK_ELEMENTS", {"cpu": rocket.N_KERNELS * 24 * 5, "cuda": 1})  # 5 rows a pass
         calls: list[int] = []
-        monkeypatch.setattr(model.stage, "raw", lambda x, raw=model.stage.raw: calls.append(int(x.shape[0])) or raw(x))
+        monkeypatch.setattr(model.stage, "raw", lambda x, raw=model.stage.raw: calls.append(x.shape[0]) or raw(x))
         assert torch.equal(model(X), whole) and calls == [5] * 13 + [2]
         traced = torch.jit.trace(model, X[:7], check_trace=False)
         assert calls[-1] == 7 and torch.equal(traced(X), whole)
