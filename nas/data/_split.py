@@ -77,7 +77,7 @@ def _few_shot_holdout(y: np.ndarray, rest: np.ndarray, fraction: float, seed: in
                       source: str) -> tuple[np.ndarray, np.ndarray]:
     """Train and validation rows of classes too small for scikit-learn's stratified split (a
     class of one training row, or more classes than validation rows: the UCR archive's PigCVP,
-    52 classes of 2 rows, ECG5000's fifth class of 2 in 500). Each class gives validation its
+    52 classes of 2 rows, 26 to validate). Each class gives validation its
     share rounded down, keeping one row to train on, and the rows left over go, one a class, to
     the classes with the largest remainders (ties drawn by the seed): the test split is given, so
     no class needs a test row, and a class of one row trains."""

@@ -1,5 +1,6 @@
 """A CSV (or .tsv, or a flat ARFF) file (`--data table.csv`) -> Raw or Series: a table (--target), a series to
-forecast (--window), or one series per row; the target implied by its name or layout when not given (nas.data.csv_target).
+forecast (--window), or one series per row; the target implied by its name or layout when not
+given (nas.data.csv_target).
 
 What an AutoML tool does with a real export, each said in a `data:` note: rows without a target,
 classes too rare to split and id-like text columns are left out. Every problem is a one-line

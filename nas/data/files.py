@@ -135,10 +135,14 @@ def _archive_files(root: Path) -> tuple[dict[int, list[Path]], list[Path]]:
         own = _ARCHIVE_FILE.fullmatch(data_name(path).lower())["name"] == root.name.lower()  # type: ignore[index]
         return not own, _ARCHIVE_FORMATS.index(suffix) if suffix in _ARCHIVE_FORMATS else len(_ARCHIVE_FORMATS)
 
-    chosen = {role: sorted(files, key=order) for role, files in found.items()}
-    return {role: files[:1] if len(files) > 1 and order(files[0]) < order(files[1]) else files
-            for role, files in chosen.items()}, [f for files in chosen.values() for f in files[1:]
-                                                 if len(files) > 1 and order(files[0]) < order(files[1])]
+    read: dict[int, list[Path]] = {}
+    skipped: list[Path] = []
+    for role, files in found.items():
+        files = sorted(files, key=order)
+        if len(files) > 1 and order(files[0]) < order(files[1]):  # one comes first: it alone is read
+            files, skipped = files[:1], [*skipped, *files[1:]]
+        read[role] = files  # else several alike: split_files refuses them
+    return read, skipped
 
 
 def test_beside(path: Path) -> Path | None:

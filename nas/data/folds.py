@@ -68,7 +68,8 @@ def _stratified_max(y: np.ndarray) -> int:
     nas.data._split: it validates in one fold, whose training part lacks it; it does not make
     the whole study a holdout one)."""
     counts = np.unique(y, return_counts=True)[1]
-    return int(counts[counts > 1].min(initial=len(y)) if (counts > 1).any() else 1)
+    several = counts[counts > 1]
+    return int(several.min()) if len(several) else 1
 
 
 SCHEMES: dict[str, tuple[Callable[[np.ndarray, int, int], FoldIndices], Callable[[np.ndarray], int]]] = {
