@@ -54,14 +54,11 @@ def _holds_classes(values: np.ndarray) -> bool:
     return distinct <= MAX_CATEGORIES and distinct < len(values)
 
 
-def _repeated_integers(values: np.ndarray) -> bool:
-    """Integers, 2 to MAX_CATEGORIES distinct values, each seen at least twice: labels, where the
-    file's layout or the column's name says the column holds classes."""
-    labels = as_numbers(values)
-    if labels is None or not np.isfinite(labels).all() or not np.all(labels == np.round(labels)):
-        return False
-    counts = np.unique(labels, return_counts=True)[1]
-    return 2 <= len(counts) <= MAX_CATEGORIES and counts.min() >= 2
+def _repeated_integers(numbers: np.ndarray | None) -> bool:
+    """Integers, 2 to MAX_CATEGORIES distinct values, each seen at least twice, none missing:
+    labels, where the file's layout or the column's name says the column holds classes."""
+    return (numbers is not None and bool(np.isfinite(numbers).all()) and len(np.unique(numbers)) >= 2
+            and looks_like_classes(numbers, most=MAX_CATEGORIES, fewest=2))
 
 
 def _archive_labels(columns: Columns) -> bool:
@@ -69,7 +66,7 @@ def _archive_labels(columns: Columns) -> bool:
     before columns that are one series a row. Why: the archive's Adiac (37 classes), FiftyWords
     (50), ShapesAll (60) or PigCVP (52 classes of 2 training rows) are classes, and such a column
     before a row of steps is nothing else."""
-    if len(columns) <= SERIES_MIN_STEPS or not _repeated_integers(columns["0"]):
+    if len(columns) <= SERIES_MIN_STEPS or not _repeated_integers(as_numbers(columns["0"])):
         return False
     steps = [as_numbers(v) for name, v in columns.items() if name != "0"]
     return all(s is not None for s in steps) and looks_like_series(np.stack(steps, axis=1))  # type: ignore[arg-type]
@@ -90,7 +87,7 @@ def implied_kind(columns: Columns, target: str | None) -> tuple[str | None, list
     numbers = as_numbers(columns[target]) if target is not None and target in columns else None
     if target is None or numbers is None or looks_like_classes(numbers):
         return None, []
-    if target.lower() in CLASS_COLUMNS and _repeated_integers(columns[target]):
+    if target.lower() in CLASS_COLUMNS and _repeated_integers(numbers):
         return "classification", [f"target '{target}' read as {len(np.unique(numbers))} classes (its name says so; "
                                   f"`--kind regression` reads it as a number)"]
     if target == "0" and _archive_labels(columns):

@@ -124,22 +124,20 @@ def _archive_files(root: Path) -> tuple[dict[int, list[Path]], list[Path]]:
     second item: the split files not read."""
     from nas.data.image_folder import SPLIT_FOLDERS
 
-    found: dict[int, list[Path]] = {}
+    found: dict[int, list[tuple[tuple[bool, int], Path]]] = {}  # role -> (rank: lower is read first, file)
     for path in sorted(root.iterdir()):
         match = _ARCHIVE_FILE.fullmatch(data_name(path).lower())
         if match and SPLIT_FOLDERS.get(match["split"]) in (0, 2) and file_kind(path) in LOADERS:
-            found.setdefault(SPLIT_FOLDERS[match["split"]], []).append(path)
-
-    def order(path: Path) -> tuple[bool, int]:
-        suffix = format_suffix(path)
-        own = _ARCHIVE_FILE.fullmatch(data_name(path).lower())["name"] == root.name.lower()  # type: ignore[index]
-        return not own, _ARCHIVE_FORMATS.index(suffix) if suffix in _ARCHIVE_FORMATS else len(_ARCHIVE_FORMATS)
-
+            suffix = format_suffix(path)
+            rank = (match["name"] != root.name.lower(),
+                    _ARCHIVE_FORMATS.index(suffix) if suffix in _ARCHIVE_FORMATS else len(_ARCHIVE_FORMATS))
+            found.setdefault(SPLIT_FOLDERS[match["split"]], []).append((rank, path))
     read: dict[int, list[Path]] = {}
     skipped: list[Path] = []
-    for role, files in found.items():
-        files = sorted(files, key=order)
-        if len(files) > 1 and order(files[0]) < order(files[1]):  # one comes first: it alone is read
+    for role, ranked in found.items():
+        ranked.sort(key=lambda item: item[0])  # stable: files of one rank stay in name order
+        files = [path for _, path in ranked]
+        if len(ranked) > 1 and ranked[0][0] < ranked[1][0]:  # one comes first: it alone is read
             files, skipped = files[:1], [*skipped, *files[1:]]
         read[role] = files  # else several alike: split_files refuses them
     return read, skipped

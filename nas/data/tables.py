@@ -357,13 +357,16 @@ def stored_kind(y: np.ndarray, kind: str | None) -> str | None:
 MIN_PER_CLASS_FROM_NUMBERS = 3  # integers seen fewer times are measurements (a weight in kg), not classes
 
 
-def looks_like_classes(numbers: np.ndarray) -> bool:
-    """Few distinct integers, each seen at least 3 times (the fewest a stratified split needs).
-    Why the count: linnerud's 20 weights are integers with at most 20 values, most of them once."""
+def looks_like_classes(numbers: np.ndarray, most: int = MAX_CLASSES_FROM_NUMBERS,
+                       fewest: int = MIN_PER_CLASS_FROM_NUMBERS) -> bool:
+    """Few distinct integers (at most `most`), each seen at least `fewest` times (3: the fewest a
+    stratified split needs). Why the count: linnerud's 20 weights are integers with at most 20
+    values, most of them once. (Where a file's layout or a column's name says it holds classes,
+    nas.data.csv_target asks for less.)"""
     finite = numbers[np.isfinite(numbers)]
     values, counts = np.unique(finite, return_counts=True)
-    return (bool(np.all(finite == np.round(finite))) and len(values) <= MAX_CLASSES_FROM_NUMBERS
-            and bool(counts.min(initial=MIN_PER_CLASS_FROM_NUMBERS) >= MIN_PER_CLASS_FROM_NUMBERS))
+    return (bool(np.all(finite == np.round(finite))) and len(values) <= most
+            and bool(counts.min(initial=fewest) >= fewest))
 
 
 def class_name(value: object) -> str:
