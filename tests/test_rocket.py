@@ -83,6 +83,17 @@ def test_fit_is_deterministic_per_seed_and_standardises_the_training_features() 
     assert torch.allclose(z.std(0, unbiased=False)[varying], torch.ones(int(varying.sum())), atol=1e-4)
 
 
+def test_series_far_smaller_than_the_largest_keep_their_shape() -> None:
+    """Each series is rounded to its own grid: where currents span 1e-6 to 1e3 (PLAID: 1.8e-4 to
+    460), the small series are not rounded to zeros and told apart, however large the largest."""
+    X = torch.from_numpy(_italy()[0]) * 1e-6
+    X[0] *= 1e9  # one series of ~1e3
+    stage = MiniRocket(24, 1, {"features": 840})
+    features = stage.fit(X, seed=0)
+    distinct = {tuple(row) for row in features[1:].round(decimals=4).tolist()}
+    assert len(distinct) > 60  # 66 small series; rounded to one grid for all they were one row of zeros
+
+
 def test_rows_are_convolved_in_cache_sized_passes_with_the_same_features(monkeypatch) -> None:
     """A batch larger than a pass (CHUNK_ELEMENTS) is cut into passes with bitwise the same
     features; a traced model (TorchScript, as ONNX export traces it) makes one pass, so its
@@ -169,7 +180,8 @@ def test_fitted_model_exports_with_parity(shape: tuple[int, ...], fmt: str, tmp_
     model.fit_data(torch.randint(-3, 4, (20, *shape)).float(), seed=1)  # ties with the biases everywhere
     artefact = ARTEFACTS[fmt]
     artefact.save(model.eval(), torch.randn(TRACE_ROWS, *shape), tmp_path / artefact.file)
-    X = torch.cat([torch.randn(7, *shape), torch.randint(-3, 4, (7, *shape)).float()])
+    X = torch.cat([torch.randn(7, *shape), torch.randint(-3, 4, (7, *shape)).float(),
+                   torch.randint(-3, 4, (2, *shape)).float() * 1e-5])  # on their own, finer grid
     with torch.no_grad():
         want = model(X).numpy()
     got = artefact.run(tmp_path / artefact.file, X)
