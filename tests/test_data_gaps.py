@@ -1,7 +1,8 @@
 """Series with missing steps (nas.data.gaps): the UCR archive's .tsv marks them NaN and pads
 series of unequal length with NaN (its DodgerLoop and varying-length sets), a .ts file writes
-'?'. They read as series, each gap filled by linear interpolation between its neighbours, said in
-a `data:` line, in training, in a test file and in `nas predict` alike. Real series (UCR GunPoint,
+'?'. They read as series, each gap filled by linear interpolation between its neighbours and the
+NaN after a series' last known step (padding) with zeros, said in a `data:` line, in training, in
+a test file and in `nas predict` alike. Real series (UCR GunPoint,
 bundled with aeon) with gaps punched in; the expected values are computed here with np.interp."""
 from __future__ import annotations
 
@@ -31,12 +32,21 @@ def _punched(X: np.ndarray) -> np.ndarray:
 
 def _filled_here(X: np.ndarray) -> np.ndarray:
     """What nas should make of `_punched(X)`: each series' known steps joined by straight lines,
-    the nearest known value before the first and after the last."""
+    the nearest known value before the first, zeros after the last (the padding of a shorter series)."""
     holed, out = _punched(X), X.astype(np.float64).copy()
     for row in (*GAPS, *SHORT):
         known = ~np.isnan(holed[row])
         out[row] = np.interp(np.arange(X.shape[1]), np.flatnonzero(known), holed[row, known])
+        out[row, np.flatnonzero(known)[-1] + 1 :] = 0.0
     return out
+
+
+def _said(series: int) -> str:
+    """The note for `_punched` series: rows 13 (its gap at the end), 5 and 21 are padding, the
+    gaps of rows 3 and 8 filled."""
+    return (f"3 of {series} series of 97 to 150 steps (NaN after their last step) padded with zeros to 150; 17 missing "
+            f"step(s) in 2 of {series} series filled by linear interpolation between their neighbours (the nearest "
+            f"known step at the start)")
 
 
 def _tsv(path: Path, X: np.ndarray, y: np.ndarray | None) -> Path:
@@ -48,12 +58,13 @@ def _tsv(path: Path, X: np.ndarray, y: np.ndarray | None) -> Path:
     return path
 
 
-def test_missing_steps_are_joined_by_a_line_and_ends_take_the_nearest_value() -> None:
+def test_missing_steps_are_joined_by_a_line_the_start_takes_the_nearest_value_the_end_is_padding() -> None:
     X = np.array([[[1.0], [np.nan], [np.nan], [4.0], [np.nan]], [[np.nan], [2.0], [2.0], [2.0], [2.0]]])
     filled, note = filled_series("s.ts", X)
-    assert filled[:, :, 0].tolist() == [[1.0, 2.0, 3.0, 4.0, 4.0], [2.0, 2.0, 2.0, 2.0, 2.0]]
-    assert note == ("4 missing step(s) in 2 of 2 series filled by linear interpolation between their neighbours "
-                    "(the nearest known step at either end)")
+    assert filled[:, :, 0].tolist() == [[1.0, 2.0, 3.0, 4.0, 0.0], [2.0, 2.0, 2.0, 2.0, 2.0]]
+    assert note == ("1 of 2 series of 4 to 5 steps (NaN after their last step) padded with zeros to 5; 3 missing "
+                    "step(s) in 2 of 2 series filled by linear interpolation between their neighbours (the nearest "
+                    "known step at the start)")
     assert filled_series("s.ts", np.ones((2, 5, 1)))[1] is None
     with pytest.raises(DataError, match=r"^s.ts: series 2, channel 2, has no values \(every step is missing\)$"):
         filled_series("s.ts", np.stack([np.ones((5, 2)), np.stack([np.ones(5), np.full(5, np.nan)], 1)]))
@@ -74,9 +85,7 @@ def test_a_ucr_tsv_with_gaps_and_unequal_lengths_reads_as_the_filled_series(tmp_
     assert infer_task(str(gappy), None) == "sequence"
     data, expected = load_data(spec(gappy, "sequence")), load_data(spec(clean, "sequence"))
     assert data.input_shape == (150, 1)
-    steps = sum(s.stop - s.start for s in GAPS.values()) + sum(150 - n for n in SHORT.values())
-    assert (f"{steps} missing step(s) in 5 of 50 series filled by linear interpolation between their neighbours "
-            "(the nearest known step at either end)") in data.notes
+    assert _said(50) in data.notes
     for ours, theirs in ((data.train, expected.train), (data.val, expected.val), (data.test, expected.test)):
         assert np.allclose(ours.X.numpy(), theirs.X.numpy(), atol=1e-5) and np.array_equal(ours.y, theirs.y)
     info = data.describe()
@@ -106,13 +115,15 @@ def test_a_ts_file_with_question_marks_reads_filled_and_an_empty_series_is_refus
         return tmp_path / name
 
     X, _, notes = read_ts(written(GAPS, "gappy.ts"))
-    assert notes == [f"{sum(s.stop - s.start for s in GAPS.values())} missing step(s) in 3 of 50 series filled by "
-                     "linear interpolation between their neighbours (the nearest known step at either end)"]
+    assert notes == ["1 of 50 series of 145 to 150 steps (NaN after their last step) padded with zeros to 150; 17 "
+                     "missing step(s) in 2 of 50 series filled by linear interpolation between their neighbours (the "
+                     "nearest known step at the start)"]
     expected = original[:, :, 0].astype(np.float64).copy()
     for row, steps in GAPS.items():
         known = np.ones(150, bool)
         known[steps] = False
         expected[row] = np.interp(np.arange(150), np.flatnonzero(known), expected[row, known])
+        expected[row, np.flatnonzero(known)[-1] + 1 :] = 0.0
     assert np.allclose(X[:, :, 0], expected, atol=1e-5)
     with pytest.raises(DataError, match=r"empty.ts: series 3 has no values \(every step is missing\)$"):
         read_ts(written({2: slice(0, 150)}, "empty.ts"))
@@ -126,8 +137,8 @@ def test_the_cli_searches_and_predicts_a_gappy_tsv_pair(workdir: Path, run_cli) 
     _tsv(workdir / "G_TEST.tsv", _punched(X[5:])[::-1], y[5:][::-1])
     result = run_cli("search", "--data", "G_TRAIN.tsv", "--test-data", "G_TEST.tsv", "--trials", 1, "--epochs", 1, "--cv", 1)
     assert result.exit_code == 0, result.stderr
-    assert "data: 105 missing step(s) in 5 of 40 series filled by linear interpolation" in result.stdout
-    assert "data: --test-data: 105 missing step(s) in 5 of 45 series filled" in result.stdout
+    assert f"data: {_said(40)}" in result.stdout
+    assert f"data: --test-data: {_said(45)}" in result.stdout
     assert run_cli("export", "--out", "bundle").exit_code == 0
     scored = run_cli("predict", "bundle", "G_TEST.tsv")
     assert scored.exit_code == 0, scored.stderr
@@ -148,9 +159,7 @@ def test_an_npz_with_missing_values_reads_as_the_same_data_in_a_text_file(tmp_pa
     np.savez(tmp_path / "gappy.npz", X=_punched(X), y=y)
     np.savez(tmp_path / "clean.npz", X=_filled_here(X), y=y)
     data, expected = (load_data(spec(tmp_path / f"{name}.npz", "sequence")) for name in ("gappy", "clean"))
-    steps = sum(s.stop - s.start for s in GAPS.values()) + sum(150 - n for n in SHORT.values())
-    assert (f"X: {steps} missing step(s) in 5 of 50 series filled by linear interpolation between their neighbours "
-            "(the nearest known step at either end)") in data.notes
+    assert f"X: {_said(50)}" in data.notes
     for ours, theirs in ((data.train, expected.train), (data.val, expected.val), (data.test, expected.test)):
         assert np.allclose(ours.X.numpy(), theirs.X.numpy(), atol=1e-5) and np.array_equal(ours.y, theirs.y)
     new, _ = load_inputs(tmp_path / "gappy.npz", data.describe())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nas.data import DataSpec, load_data
@@ -46,9 +47,15 @@ def test_multichannel_regression_and_unequal_ts_files(tmp_path: Path) -> None:
     assert covid.kind == "regression" and covid.input_shape == (84, 1)
     vowels = load_data(_spec(*_archive("JapaneseVowels", tmp_path)))
     assert vowels.input_shape == (26, 12) and len(vowels.test) == 370
-    assert vowels.notes[:2] == ("series of 7 to 26 steps padded to 26 by repeating each one's last step",
+    assert vowels.notes[:2] == ("series of 7 to 26 steps padded with zeros to 26",
                                 "--test-data: series of 7 to 29 steps brought to 26 (the training series' length): "
-                                "shorter ones padded by repeating their last step, longer ones cut to their first 26")
+                                "shorter ones padded with zeros, longer ones cut to their first 26")
+    from nas.data.ts_file import read_ts
+
+    raw, _, _ = read_ts(tmp_path / "JapaneseVowels_TRAIN.ts")  # as read, before standardising
+    ends = (raw != 0).any(axis=2)  # (series, steps): a step with a value in some channel
+    lengths = 26 - np.argmax(ends[:, ::-1], axis=1)
+    assert lengths.min() == 7 and (raw[lengths[:, None] <= np.arange(26)] == 0).all()  # zeros after the last step
 
 
 def test_bad_ts_inputs_are_refused_in_one_line(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from nas.data._raw import Raw
 from nas.data.arff_file import is_arff
-from nas.data.gaps import filled_series
+from nas.data.gaps import PAD_VALUE, filled_series
 from nas.data.layouts import sequence_layout
 from nas.data.tables import encode_target, stored_kind
 from nas.errors import DataError, UsageError, first_line
@@ -34,17 +34,18 @@ TS_ERRORS = (OSError, ValueError, TypeError, IndexError, KeyError, UnicodeDecode
 
 def _to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray, str]:
     """Series (each C x T_i) brought to `length` steps (the longest when None): a shorter one padded
-    at the end with its last step, a longer one cut to its first steps; and the note that says so."""
+    at the end with PAD_VALUE, a longer one cut to its first steps; and the note that says so."""
     lengths = [s.shape[-1] for s in series]
     target = max(lengths) if length is None else length
-    shaped = np.stack([np.pad(s, ((0, 0), (0, max(0, target - s.shape[-1]))), mode="edge")[:, :target] for s in series])
+    shaped = np.stack([np.pad(s, ((0, 0), (0, max(0, target - s.shape[-1]))), constant_values=PAD_VALUE)[:, :target]
+                       for s in series])
     said = f"series of {min(lengths)} to {max(lengths)} steps" if min(lengths) != max(lengths) else f"series of {lengths[0]} steps"
     whose = "" if length is None else " (the training series' length)"
     if max(lengths) <= target:
-        return shaped, f"{said} padded to {target}{whose} by repeating each one's last step"
+        return shaped, f"{said} padded with zeros to {target}{whose}"
     if min(lengths) >= target:
         return shaped, f"{said} cut to their first {target}{whose}"
-    return shaped, (f"{said} brought to {target}{whose}: shorter ones padded by repeating their last step, longer "
+    return shaped, (f"{said} brought to {target}{whose}: shorter ones padded with zeros, longer "
                     f"ones cut to their first {target}")
 
 
