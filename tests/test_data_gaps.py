@@ -198,3 +198,40 @@ def test_npz_rows_without_a_target_are_left_out_as_a_csv_leaves_them(tmp_path: P
     np.savez(tmp_path / "none.npz", X=X, y=np.full(len(y), np.nan))
     with pytest.raises(DataError, match=r"none.npz: y has missing, NaN or infinite values"):
         load_data(spec(tmp_path / "none.npz", "tabular"))
+
+
+def test_a_varying_length_tsv_pair_reads_as_the_archive_ships_it(workdir: Path, run_cli) -> None:
+    """The archive's varying-length sets (PLAID) in .tsv: NaN after a shorter series' end, its first
+    row among them (still no header row), and a TEST file as wide as its own longest series. The
+    test series are padded with zeros to the training length, said; `nas predict` reads the TEST
+    file, with its labels or without, the same way."""
+    X, y = _real_2d("GunPoint")
+    train, test = X[:30].astype(np.float64), X[30:50, :120].astype(np.float64)
+    train[0, 100:] = np.nan  # the first row: 100 numbers, then 50 NaN
+    test[3, 90:] = np.nan
+    _tsv(workdir / "V_TRAIN.tsv", train, y[:30])
+    _tsv(workdir / "V_TEST.tsv", test, y[30:50])
+    result = run_cli("search", "--data", "V_TRAIN.tsv", "--test-data", "V_TEST.tsv", "--trials", 1, "--epochs", 1,
+                     "--cv", 1)
+    assert result.exit_code == 0, result.stderr
+    assert "data: no header row (the first row is numbers): columns named 0 to 150 by position" in result.stdout
+    assert "data: --test-data: series of 120 steps padded with zeros to 150 (the training series' length)" in result.stdout
+    assert run_cli("export", "--out", "bundle").exit_code == 0
+    scored = run_cli("predict", "bundle", "V_TEST.tsv")
+    assert scored.exit_code == 0, scored.stderr
+    assert "scored against the file's column '0' (20 rows): accuracy" in scored.stderr
+    _tsv(workdir / "new.tsv", test, None)
+    unlabelled = run_cli("predict", "bundle", "new.tsv")
+    assert unlabelled.exit_code == 0, unlabelled.stderr
+    assert unlabelled.stdout.splitlines()[1:] == scored.stdout.splitlines()[1:]  # the same predictions
+
+
+def test_a_test_file_of_longer_series_is_cut_to_the_training_length(tmp_path: Path) -> None:
+    X, y = _real_2d("GunPoint")
+    train = _tsv(tmp_path / "T_TRAIN.tsv", X[:40, :120], y[:30])
+    longer = _tsv(tmp_path / "T_TEST.tsv", X[30:50], y[30:50])
+    cut = _tsv(tmp_path / "cut.tsv", X[30:50, :120], y[30:50])
+    data = load_data(spec(train, "sequence", test_path=str(longer)))
+    expected = load_data(spec(train, "sequence", test_path=str(cut)))
+    assert "--test-data: series of 150 steps cut to their first 120 (the training series' length)" in data.notes
+    assert data.input_shape == (120, 1) and np.array_equal(data.test.X.numpy(), expected.test.X.numpy())

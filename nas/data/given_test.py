@@ -18,6 +18,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data.csv_file import followed, load_csv, read_series
 from nas.data.arrow_images import load_arrow_images
+from nas.data.gaps import PAD_VALUE
 from nas.data.files import IMAGE_KINDS, check_path, file_kind, load_file
 from nas.data.image_folder import load_image_folder
 from nas.data.npz_file import load_npz
@@ -78,6 +79,28 @@ def _class_indices(train: Raw, test: Raw, path: Path) -> np.ndarray:
     return np.array([index[n] for n in names], dtype=np.int64)
 
 
+def _steps(columns: list[str] | None) -> bool:
+    """Whether columns are the steps of one series per row named by position (a file without a
+    header row, label first: the UCR archive's .tsv): '1', '2', ... in order."""
+    return bool(columns) and all(c.isdigit() for c in columns) and \
+        [int(c) for c in columns] == list(range(int(columns[0]), int(columns[0]) + len(columns)))
+
+
+def _series_to_length(train: Raw, test: Raw) -> tuple[Raw, str | None]:
+    """A test file of series by position, as long as its longest series, brought to the training
+    series' length as a .ts file's are (nas.data.ts_file): padded with zeros after their last step,
+    or cut to their first steps. The UCR archive's varying-length sets ship so: PLAID's TRAIN.tsv
+    holds 1,344 steps a row (NaN after a shorter series' end), its TEST.tsv 1,000."""
+    if train.X.ndim != 3 or test.X.ndim != 3 or not (_steps(train.columns) and _steps(test.columns)):
+        return test, None
+    have, want = test.X.shape[1], train.X.shape[1]
+    if have == want:
+        return test, None
+    X = np.pad(test.X, ((0, 0), (0, max(0, want - have)), (0, 0)), constant_values=PAD_VALUE)[:, :want]
+    how = f"padded with zeros to {want}" if have < want else f"cut to their first {want}"
+    return replace(test, X=X, columns=train.columns), f"series of {have} steps {how} (the training series' length)"
+
+
 def _aligned(train: Raw, test: Raw, path: Path) -> Raw:
     """`test` with its table columns in the training file's order; DataError naming a column that
     one file has and the other lacks, or that is numbers in one and text in the other."""
@@ -126,12 +149,13 @@ def with_test_file(train: Raw | Series, spec: DataSpec) -> Raw | Series:
     test = _read_test(train, spec)
     if not isinstance(test, Raw) or test.splits is not None or test.test_rows is not None:
         raise UsageError(f"--test-data: {path} holds a split of its own; pass one set of rows (X and y)")
+    test, resized = _series_to_length(train, test)
     test = _aligned(train, test, path)
     if test.X.shape[1:] != train.X.shape[1:]:
         raise DataError(f"{path}: inputs of shape {test.X.shape[1:]}, but --data's are {train.X.shape[1:]}")
     y = _class_indices(train, test, path) if train.kind == "classification" else test.y.astype(train.y.dtype)
     n = len(train.X)
-    notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),
+    notes = [*train.notes, *(f"--test-data: {note}" for note in (*test.notes, resized) if note and note not in train.notes),
              f"the {len(test.X)} {ROWS_CALLED.get(file_kind(path), 'rows')} of {path.name} are the test "
              f"split as given; a quarter of --data's, drawn by --seed, validates"]
     return replace(train, X=np.concatenate([train.X, test.X.astype(train.X.dtype)]), y=np.concatenate([train.y, y]),

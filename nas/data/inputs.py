@@ -21,7 +21,7 @@ from nas.data.layouts import to_layout
 from nas.data.arrow_images import decoded, image_rows
 from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image, resized
-from nas.data.tables import headerless, numeric_column, one_hot, read_csv, windows
+from nas.data.tables import Columns, headerless, numeric_column, one_hot, read_csv, windows
 from nas.errors import DataError
 
 
@@ -66,6 +66,23 @@ def _npz(path: Path, info: dict[str, Any]) -> Read:
     return X, [str(i) for i in range(len(X))], answers
 
 
+def _series_by_position(table: Columns, columns: list[str], info: dict[str, Any]) -> Columns:
+    """New series in a file without a header row, of another length than the model's (the UCR
+    archive's TEST.tsv of a varying-length set: PLAID's 1,000 steps a row against TRAIN's 1,344):
+    the model's steps by position, a shorter file's missing ones empty, so read as the padding they
+    are (zeros after a series' last step, nas.data.gaps), a longer one's cut, as the test file of
+    a search is (nas.data.given_test). Its first column is the labels, kept as the answers, when
+    the model was trained on such a file (target '0') and each value is one of its classes."""
+    values = list(table.values())
+    target = info.get("preprocessing", {}).get("target")
+    labelled = (target == "0" and info["kind"] == "classification"
+                and set(values[0].tolist()) <= {str(c) for c in info["class_names"]})
+    steps = values[1:] if labelled else values
+    empty = np.full(len(values[0]), "", dtype=values[0].dtype)
+    steps = [*steps, *[empty] * (len(columns) - len(steps))][: len(columns)]
+    return {**({target: values[0]} if labelled else {}), **dict(zip(columns, steps))}
+
+
 def _csv(path: Path, info: dict[str, Any]) -> Read:
     """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
     a series cut into windows: one prediction per full window, the last one past the end. A file
@@ -77,8 +94,11 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
     table = read_csv(path)
     categories: dict[str, list[str]] = prep.get("categories", {})
     columns = prep.get("columns") or [c for c in table if c not in categories and c != prep.get("target")]
-    if any(c not in table for c in columns) and headerless(table) and len(table) == len(columns) and not categories:
-        table = dict(zip(columns, table.values()))
+    if any(c not in table for c in columns) and headerless(table) and not categories:
+        if len(table) == len(columns):
+            table = dict(zip(columns, table.values()))
+        elif info["task"] == "sequence" and "window" not in prep:
+            table = _series_by_position(table, columns, info)
     missing = [c for c in [*columns, *categories] if c not in table]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")

@@ -60,14 +60,17 @@ def _looks_like_data(header: list[str]) -> bool:
     or UCI's iris.data: `5.1,3.5,1.4,0.2,Iris-setosa`)? Numbers with a fraction are: names never
     are; so is a row of which they are most, beside a few words (a label). Integers can be names
     (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names,
-    unless one repeats: names do not (scikit-learn's own digits.csv.gz starts `0,0,5,13,9,1,0,0`)."""
+    unless one repeats: names do not (scikit-learn's own digits.csv.gz starts `0,0,5,13,9,1,0,0`).
+    Missing cells (`NaN`: the archive pads a short series with them, PLAID's first row 844 times
+    after 501 numbers) are neither names nor numbers: the rest of the row decides."""
     cells = np.array(header)
-    numbers = np.array([float(n[0]) if (n := as_numbers(cells[i:i + 1])) is not None else np.nan
-                        for i in range(len(cells))])
+    given = cells[~missing_cells(cells)]
+    numbers = np.array([float(n[0]) if (n := as_numbers(given[i:i + 1])) is not None else np.nan
+                        for i in range(len(given))])
     finite = np.isfinite(numbers)
     fractions = finite & (numbers != np.round(np.where(finite, numbers, 0)))
-    repeated = bool(finite.all()) and len(set(header)) < len(header)
-    return len(header) > 1 and (repeated or (bool(fractions.any()) and 2 * int(finite.sum()) > len(header)))
+    repeated = len(given) > 0 and bool(finite.all()) and len(set(given.tolist())) < len(given)
+    return len(header) > 1 and (repeated or (bool(fractions.any()) and 2 * int(finite.sum()) > len(given)))
 
 
 NO_HEADER = "no header row (the first row is numbers): columns named"  # read_csv's note, when it names columns
