@@ -61,8 +61,7 @@ def _looks_like_data(header: list[str]) -> bool:
     are; so is a row of which they are most, beside a few words (a label). Integers can be names
     (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names,
     unless one repeats: names do not (scikit-learn's own digits.csv.gz starts `0,0,5,13,9,1,0,0`).
-    Missing cells (`NaN`: the archive pads a short series with them, PLAID's first row 844 times
-    after 501 numbers) are neither names nor numbers: the rest of the row decides."""
+    Missing cells (`NaN`: PLAID's first row, a short series, 844 after 501 numbers) are neither."""
     cells = np.array(header)
     given = cells[~missing_cells(cells)]
     numbers = np.array([float(n[0]) if (n := as_numbers(given[i:i + 1])) is not None else np.nan
