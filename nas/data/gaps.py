@@ -25,7 +25,6 @@ from nas.errors import DataError
 PAD_VALUE = 0.0  # what a series shorter than the longest is padded with after its last step
 
 
-
 def _interpolated(values: np.ndarray) -> np.ndarray:
     """One channel of one series with its NaN steps filled (at least one step is known)."""
     known = ~np.isnan(values)
