@@ -160,8 +160,10 @@ class MiniRocket(nn.Module):
         """(B, 84, T) outputs, (84, f) biases -> (B, 84, f) PPV: the count of pooled steps above
         each bias (an integer, exact in float32) over the steps pooled. One bias at a time, so
         B * 84 * T comparisons are held at once however many biases; the loop is fixed by the
-        spec, so traced graphs (TorchScript, ONNX) hold it unrolled."""
-        counts = [((c > b[:, j : j + 1]).to(c.dtype) * self.window[i]).sum(-1) for j in range(b.shape[1])]
+        spec, so traced graphs (TorchScript, ONNX) hold it unrolled. The steps a kernel does not
+        pool are set to -inf once, above no bias, rather than each comparison multiplied by the window."""
+        pooled = torch.where(self.window[i] > 0, c, -math.inf)
+        counts = [(pooled > b[:, j : j + 1]).to(c.dtype).sum(-1) for j in range(b.shape[1])]
         return torch.stack(counts, dim=2) / self.pooled[i]
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
