@@ -7,7 +7,7 @@ file, NaN in the UCR archive's .tsv: its DodgerLoop sets), and pads series of un
 with NaN to the longest, as aeon and tslearn write them (`filled_series`). Between two known
 steps the line joining them is the guess that assumes least; before the first known step, the
 nearest known value. After the last known step the NaN is read as padding and filled with
-PAD_VALUE, as nas.data.ts_file pads a .ts file's shorter series: a series' length is then visible
+PAD_VALUE, as `to_length` pads a .ts file's shorter series: a series' length is then visible
 to a model. Measured (2026-12-05, nas's MiniRocket features and scikit-learn's RidgeClassifierCV,
 test accuracy, 3 seeds) against repeating the last known step and padding with the series' mean:
 PLAID 0.944 (last step 0.919, mean 0.930), JapaneseVowels 0.989 (0.985, 0.973),
@@ -91,3 +91,21 @@ def filled_series(where: str | Path, X: np.ndarray) -> tuple[np.ndarray, str | N
         notes.append(f"{int(inner.sum())} missing step(s) in {int(inner.any(axis=(1, 2)).sum())} of {len(X)} series "
                      f"filled by linear interpolation between their neighbours (the nearest known step at the start)")
     return interpolate_series(X), "; ".join(notes)
+
+
+def to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray, str]:
+    """Series (each C x T_i) brought to `length` steps (the longest when None): a shorter one padded
+    at the end with PAD_VALUE, a longer one cut to its first steps; and the note that says so. A
+    .ts file's series of unequal length, and a test file's series of another length than training's."""
+    lengths = [s.shape[-1] for s in series]
+    target = max(lengths) if length is None else length
+    shaped = np.stack([np.pad(s, ((0, 0), (0, max(0, target - s.shape[-1]))), constant_values=PAD_VALUE)[:, :target]
+                       for s in series])
+    said = f"series of {min(lengths)} to {max(lengths)} steps" if min(lengths) != max(lengths) else f"series of {lengths[0]} steps"
+    whose = "" if length is None else " (the training series' length)"
+    if max(lengths) <= target:
+        return shaped, f"{said} padded with zeros to {target}{whose}"
+    if min(lengths) >= target:
+        return shaped, f"{said} cut to their first {target}{whose}"
+    return shaped, (f"{said} brought to {target}{whose}: shorter ones padded with zeros, longer "
+                    f"ones cut to their first {target}")

@@ -18,7 +18,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data.csv_file import followed, load_csv, read_series
 from nas.data.arrow_images import load_arrow_images
-from nas.data.gaps import PAD_VALUE
+from nas.data.gaps import to_length
 from nas.data.files import IMAGE_KINDS, check_path, file_kind, load_file
 from nas.data.image_folder import load_image_folder
 from nas.data.npz_file import load_npz
@@ -93,12 +93,10 @@ def _series_to_length(train: Raw, test: Raw) -> tuple[Raw, str | None]:
     holds 1,344 steps a row (NaN after a shorter series' end), its TEST.tsv 1,000."""
     if train.X.ndim != 3 or test.X.ndim != 3 or not (_steps(train.columns) and _steps(test.columns)):
         return test, None
-    have, want = test.X.shape[1], train.X.shape[1]
-    if have == want:
+    if test.X.shape[1] == train.X.shape[1]:
         return test, None
-    X = np.pad(test.X, ((0, 0), (0, max(0, want - have)), (0, 0)), constant_values=PAD_VALUE)[:, :want]
-    how = f"padded with zeros to {want}" if have < want else f"cut to their first {want}"
-    return replace(test, X=X, columns=train.columns), f"series of {have} steps {how} (the training series' length)"
+    X, note = to_length(list(test.X.transpose(0, 2, 1)), train.X.shape[1])
+    return replace(test, X=X.transpose(0, 2, 1), columns=train.columns), note
 
 
 def _aligned(train: Raw, test: Raw, path: Path) -> Raw:

@@ -20,7 +20,7 @@ import numpy as np
 
 from nas.data._raw import Raw
 from nas.data.arff_file import is_arff
-from nas.data.gaps import PAD_VALUE, filled_series
+from nas.data.gaps import filled_series, to_length
 from nas.data.layouts import sequence_layout
 from nas.data.tables import encode_target, stored_kind
 from nas.errors import DataError, UsageError, first_line
@@ -32,23 +32,6 @@ if TYPE_CHECKING:
 TS_ERRORS = (OSError, ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError)
 
 
-def _to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray, str]:
-    """Series (each C x T_i) brought to `length` steps (the longest when None): a shorter one padded
-    at the end with PAD_VALUE, a longer one cut to its first steps; and the note that says so."""
-    lengths = [s.shape[-1] for s in series]
-    target = max(lengths) if length is None else length
-    shaped = np.stack([np.pad(s, ((0, 0), (0, max(0, target - s.shape[-1]))), constant_values=PAD_VALUE)[:, :target]
-                       for s in series])
-    said = f"series of {min(lengths)} to {max(lengths)} steps" if min(lengths) != max(lengths) else f"series of {lengths[0]} steps"
-    whose = "" if length is None else " (the training series' length)"
-    if max(lengths) <= target:
-        return shaped, f"{said} padded with zeros to {target}{whose}"
-    if min(lengths) >= target:
-        return shaped, f"{said} cut to their first {target}{whose}"
-    return shaped, (f"{said} brought to {target}{whose}: shorter ones padded with zeros, longer "
-                    f"ones cut to their first {target}")
-
-
 def _format(path: Path) -> tuple[str, str]:
     """The file's format as messages name it, with its article: ('a', '.ts') or ('an', 'ARFF')."""
     return ("an", "ARFF") if is_arff(path) else ("a", ".ts")
@@ -57,7 +40,7 @@ def _format(path: Path) -> tuple[str, str]:
 def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """X as (N, T, C) float32, the labels or values as written (None when the file has none), notes.
     `length`: the steps a model was trained on (a test file, new series to predict): series of
-    another length are padded or cut to it (`_to_length`)."""
+    another length are padded or cut to it (`nas.data.gaps.to_length`)."""
     article, called = _format(path)
     try:
         from aeon.datasets import load_from_arff_file, load_from_ts_file
@@ -70,7 +53,7 @@ def read_ts(path: Path, length: int | None = None) -> tuple[np.ndarray, np.ndarr
     notes = []
     lengths = {np.shape(s)[-1] for s in X} | ({length} if length is not None else set())  # a list when unequal
     if len(lengths) > 1:
-        X, note = _to_length([np.asarray(s, np.float64) for s in X], length)
+        X, note = to_length([np.asarray(s, np.float64) for s in X], length)
         notes.append(note)
     X = sequence_layout(np.asarray(X, np.float32), "channels")  # aeon's N x C x T
     if len(X) == 0:
