@@ -93,6 +93,25 @@ def test_tables_and_flags_that_say_table_stay_tables(m1_series, tmp_path: Path) 
         load_data(DataSpec(task="sequence", path=str(long), test_path=str(long)))
 
 
+def test_one_time_line_split_by_a_regime_column_is_not_many_series(m1_series, tmp_path: Path) -> None:
+    """A column that marks spans of one series (sktime's seatbelts: `KSI` and a `label` that turns
+    to 1 when the seat-belt law came in) is not a series id: the time runs through the file once,
+    where each series of a long file starts its own. The same values with the time started again
+    for each span are two series."""
+    from nas.data.long_csv import LongLayout, long_layout
+    from nas.data.tables import read_csv
+
+    values = max(m1_series[1], key=len)
+    regime = [int(i >= 2 * len(values) // 3) for i in range(len(values))]
+    once = write_csv(tmp_path / "once.csv", ["date", "value", "law"],
+                     [[f"{1900 + i}-01-01", repr(float(v)), r] for i, (v, r) in enumerate(zip(values, regime))])
+    assert long_layout(read_csv(once)) is None
+    start = regime.index(1)
+    again = write_csv(tmp_path / "again.csv", ["date", "value", "law"],
+                      [[f"{1900 + i - start * r}-01-01", repr(float(v)), r] for i, (v, r) in enumerate(zip(values, regime))])
+    assert long_layout(read_csv(again)) == LongLayout("law", "date", "value")
+
+
 def test_search_export_and_predict_a_long_csv_in_its_series_units(m1_series, workdir: Path, run_cli) -> None:
     """The bundle forecasts every window of a long file in the series' own units (one past each
     series' end), scored against the steps; a file without the training columns is one line."""

@@ -186,6 +186,27 @@ def test_a_pandas_index_column_is_ignored_and_said(workdir: Path, run_cli) -> No
     assert pd.read_csv(path, index_col=0).shape == (120, 4)  # what the file is, read by pandas
 
 
+def test_a_pandas_index_of_dates_is_kept_as_the_time(tmp_path: Path) -> None:
+    """`series.to_csv()` of a series indexed by month (a DatetimeIndex has no name: sktime's
+    seatbelts ships so) writes its dates as a first column without a name: they are when each
+    value was measured, kept as the time column 'index' (pandas' own name for it), not dropped
+    as a row number; the series is forecast in its own order."""
+    import pandas as pd
+
+    aeon = pytest.importorskip("aeon", reason="aeon (which ships the airline series) is not installed: pip install 'nas[ucr]'")
+    passengers = pd.read_csv(Path(aeon.__file__).parent / "datasets" / "data" / "Airline" / "Airline.csv")["Passengers"]
+    path = tmp_path / "airline.csv"
+    pd.Series(passengers.to_numpy(), index=pd.date_range("1949-01-01", periods=len(passengers), freq="MS"),
+              name="passengers").to_csv(path)
+    assert path.read_text().startswith(",passengers\n1949-01-01,112")
+    data = load_data(DataSpec(task=None, path=str(path)))
+    assert data.task == "sequence" and data.kind == "regression"
+    assert data.notes[:2] == ("the first column, unnamed, holds dates (a time index as pandas' to_csv writes it): "
+                              "named 'index', as pandas' reset_index() names it",
+                              "no --target: forecasting 'passengers', the file's one column of values over time "
+                              "('index' read as the time)")
+
+
 def test_figures_with_thousands_separators_are_numbers(tmp_path: Path) -> None:
     """statsmodels' longley as a report prints it: employment and GNP with thousands separators,
     quoted ("60,323"): read as the numbers, said in a data: line, the same tensors as the plain

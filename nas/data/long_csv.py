@@ -9,7 +9,9 @@ forecaster would ship.
 
 Recognised when the file holds exactly three columns, a row number aside: an id that repeats (two
 series or more), a time that orders each series' rows at a regular step (`_times_each`: years,
-step numbers in a column named as a time, ISO dates) and numbers, the value; the series must be long enough to
+step numbers in a column named as a time, ISO dates) that starts again in each series (a time
+rising down the whole file is one series, the id a regime: `_one_time_line`) and numbers, the
+value; the series must be long enough to
 forecast (a median of SERIES_MIN_STEPS steps: fewer is a grouped table, R's sleep holds 2 groups
 of 10). Any other column makes the file a table (a panel regression: Grunfeld's investment on
 firm, year, value and capital), as do `--task tabular`, `--kind classification` and a
@@ -104,6 +106,16 @@ def _times_each(name: str, values: np.ndarray, numbers: np.ndarray | None, group
     return all(bool((gaps > 0).all()) and _regular(gaps) for gaps in steps)
 
 
+def _one_time_line(values: np.ndarray, numbers: np.ndarray | None) -> bool:
+    """Does the time rise down the whole file, each time once? Then the would-be id marks spans of
+    one series (a law in force from some month on: sktime's seatbelts, `KSI, label`), not series of
+    their own: in long format each series starts its own time again."""
+    if numbers is not None:
+        return bool(np.all(np.diff(numbers) > 0))
+    dates = _dates(values)
+    return dates is not None and bool(np.all(np.diff(dates) > np.timedelta64(0, "s")))
+
+
 def long_layout(columns: Columns, target: str | None = None) -> LongLayout | None:
     """The id, time and value columns when `columns` (a row number already left out) are many
     series in long format, else None. Of the readings that fit, the one of the longest series:
@@ -122,7 +134,9 @@ def long_layout(columns: Columns, target: str | None = None) -> LongLayout | Non
         median = float(np.median([len(rows) for rows in groups]))
         if median < SERIES_MIN_STEPS or (best is not None and median <= best[0]):
             continue
-        if _times_each(time, columns[time], numbers[time], groups) and not _times_each(value, columns[value], numbers[value], groups):
+        if (_times_each(time, columns[time], numbers[time], groups)
+                and not _times_each(value, columns[value], numbers[value], groups)
+                and not _one_time_line(columns[time], numbers[time])):
             best = (median, LongLayout(id_, time, value))
     return best[1] if best else None
 

@@ -17,7 +17,7 @@ from nas.data.arff_file import ARFF, arff_table
 from nas.data.arrow_file import ARROW_TABLES, arrow_table
 from nas.data.cells import one_boolean_spelling
 from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
-from nas.data.dates import as_dates, is_date
+from nas.data.dates import as_dates, date_order, is_date
 from nas.data.figures import may_hold_figures, plain_durations, plain_figures
 from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
@@ -87,7 +87,8 @@ def read_csv(path: Path, notes: list[str] | None = None, head: int | None = None
     so a read of the names and the read of the rows are one parse, kept once.
 
     A first column without a name is the row index pandas writes by default (`DataFrame.to_csv()`:
-    aeon's Uschange, most exported frames): it is left out, and said in `notes`.
+    aeon's Uschange, most exported frames): it is left out, and said in `notes`; one of dates
+    (a DatetimeIndex: sktime's seatbelts) is the time each row was measured, kept as 'index'.
 
     The last files read are kept until `forget_parsed` (`_parsed`, keyed by size and modification time):
     deciding the task, the implied target and the series layout each look at the whole file
@@ -228,7 +229,12 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
     if len(rows) < 2:
         raise DataError(f"{path}: has a header but no data rows")
     index = len(header) > 1 and header[0] == "" and "" not in header[1:]
-    if index:
+    dated = index and "index" not in header and _dates_column([r[0].strip() for r in rows[1:] if r])
+    if dated:  # pandas' DatetimeIndex or PeriodIndex: when each row was measured, a time to keep
+        header = ["index", *header[1:]]
+        notes.append("the first column, unnamed, holds dates (a time index as pandas' to_csv writes it): "
+                     "named 'index', as pandas' reset_index() names it")
+    elif index:
         rows = [r[1:] for r in rows]
         header = header[1:]
         notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
@@ -245,6 +251,12 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
     return header, body, notes
+
+
+def _dates_column(cells: list[str]) -> bool:
+    """Is every cell a date, in one of nas.data.dates' notations?"""
+    values = np.array(cells, dtype=str)
+    return bool(cells) and date_order(values, np.zeros(len(cells), dtype=bool)) is not None
 
 
 # Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
