@@ -30,6 +30,7 @@ from tests.test_data_files import write_csv
     (["6-Aug-09", "30JUN2001", "1 July 2001 2:00 PM"], "named", 2009 + (212 + 5) / 365),
     (["Mar-18", "Apr-2018", "May 2018"], "named", 2018 + (31 + 28) / 365),  # Excel's mmm-yy
     (["Mon, 30 Jun 2001 14:00:00 +0000"], "named", 2001 + (180 + 14 / 24) / 365),  # e-mail, HTTP
+    (["1970 Q2", "1970Q3", "1970-q4", "Q1 1971", "Q2/1971"], "quarter", 1970 + (31 + 28 + 31) / 365),  # R, pandas
 ])
 def test_a_column_tells_its_order_of_day_and_month(cells: list[str], order: str, first: float) -> None:
     values, missing = np.array(cells), np.array([c == "" for c in cells])
@@ -47,6 +48,8 @@ def test_a_column_tells_its_order_of_day_and_month(cells: list[str], order: str,
     (["Jan 12", "Feb 3"], None),  # a day without its year
     (["May", "June"], None),  # months without years: categories
     (["10/3/2016", "soon"], None),
+    (["Q1", "Q2"], None),  # quarters without years: categories
+    (["1970 Q5"], None),
 ])
 def test_what_is_not_one_order_of_dates_is_not_read_as_dates(cells: list[str], order: str | None) -> None:
     assert date_order(np.array(cells), np.zeros(len(cells), bool)) == order
@@ -192,3 +195,28 @@ def test_a_study_stored_before_month_names_still_exports_and_resumes(workdir: Pa
         old_nas.setattr(csv_file, "date_notations", lambda **reading: ("iso", "ymd", "mdy", "dmy"))
         name = _searched_by_an_older_nas(run_cli, path, "volume", "named_dates")
     _resumed_and_fresh(run_cli, path, "volume", name, "column 'Month' read as dates (with month names)")
+
+
+def test_quarters_are_a_feature_and_a_study_stored_before_them_keeps_its_reading(workdir: Path, run_cli,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """aeon's Uschange (`1970 Q1`, as R's yearqtr and fpp3 write quarters): the quarter is one
+    feature, said, and `nas predict` reads pandas' `1970Q1` too. A study searched when quarters
+    were text (an id, left out) keeps that reading on export and resume."""
+    import nas.data.csv_file as csv_file
+
+    aeon = pytest.importorskip("aeon", reason="aeon (which ships Uschange) is not installed: pip install 'nas[ucr]'")
+    path = workdir / "Uschange.csv"
+    path.write_text((Path(aeon.__file__).parent / "datasets" / "data" / "Uschange" / "Uschange.csv").read_text())
+    data = load_data(DataSpec(task="tabular", path=str(path), target="Consumption"))
+    assert data.preprocessing["columns"] == ["Quarter", "Income", "Production", "Savings", "Unemployment"]
+    assert "column 'Quarter' read as dates (quarters, each as its first day), each as its year with the fraction " \
+           "gone (1970.000 to 2016.497)" in data.notes
+    new = write_csv(workdir / "new.csv", ["Quarter", "Income", "Production", "Savings", "Unemployment"],
+                    [["2017Q1", "1.0", "0.5", "2.0", "0.1"]])
+    X, _ = load_inputs(new, data.describe())
+    year = X[0, 0] * data.preprocessing["std"][0] + data.preprocessing["mean"][0]
+    assert year == pytest.approx(2017.0, abs=1e-4)
+    with monkeypatch.context() as old_nas:  # the reading before quarters
+        old_nas.setattr(csv_file, "date_notations", lambda **reading: ("iso", "ymd", "mdy", "dmy", "mdy2", "dmy2", "named"))
+        name = _searched_by_an_older_nas(run_cli, path, "Consumption", "quarter_dates")
+    _resumed_and_fresh(run_cli, path, "Consumption", name, "column 'Quarter' read as dates (quarters")

@@ -123,7 +123,7 @@ def series_raw(series: Series, window: int) -> Raw:
                splits=splits, extra={"window": window, "target": series.target}, notes=notes)
 
 
-DATE_READING = ("dates", "day_month_dates", "named_dates")  # DataSpec's flags, as date_notations takes them
+DATE_READING = ("dates", "day_month_dates", "named_dates", "quarter_dates")  # DataSpec's flags, as date_notations takes them
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,7 @@ class DataSpec:
     dates: bool = True  # a table's ISO date columns are features (nas.data.dates); False: ids, as before 2026-12-04
     day_month_dates: bool = True  # and its 6/30/2001, 30.06.2001 ones; False: text, as before 2026-12-05
     named_dates: bool = True  # and its 30 Jun 2001, June 30, 2001, 2001 Jan, 6/30/01 ones; False: text, as before
+    quarter_dates: bool = True  # and its 1970 Q1, 1970Q1, Q1 1970 ones; False: text, as before
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,7 +160,7 @@ class DataSpec:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
         """The spec a study stored. One stored before `dates` existed read its date columns as ids
-        (left out), one stored before `day_month_dates` (`named_dates`) those dates as text, and
+        (left out), one stored before `day_month_dates` (`named_dates`, `quarter_dates`) those dates as text, and
         each is reloaded so: its trials' networks take the features it had."""
         known = {f.name for f in fields(cls)}
         return cls(**{**dict.fromkeys(DATE_READING, False), **{k: v for k, v in raw.items() if k in known}})

@@ -11,7 +11,8 @@ The notations read (`ORDERS`): ISO 8601 (2001-06-30, 2001-06, 2001-06-30 14:00),
 and databases write; a year first with slashes (2001/06/30); the day and month before a year,
 as spreadsheets write dates in most locales (6/30/2001, 30.06.2001, 30-06-2001, 6/30/01; a time
 may follow: 6/30/2001 2:00 PM; a two-digit year's century by Excel's rule, CENTURY_PIVOT); and
-English month names (30 Jun 2001, June 30, 2001, 2001 Jun, Mar-18). '01/02/2001' is January 2nd
+English month names (30 Jun 2001, June 30, 2001, 2001 Jun, Mar-18); quarters (1970 Q1, 1970Q1,
+Q1 1970: R's, tsibble's and pandas' quarterly periods). '01/02/2001' is January 2nd
 or February 1st depending on who wrote it, so the column decides: a first number above 12 makes
 it day first, a second above 12 month first; a column where neither is ever above 12 stays text,
 said (`ambiguous`). The order
@@ -41,6 +42,10 @@ NAMED = tuple(re.compile(_WEEKDAY + date + _TIME + _ZONE, re.IGNORECASE) for dat
     rf"{_MONTH}[ ./,'-]*(?P<Y>\d{{4}}|(?<=['-])\d{{2}})",  # Jun 2001, Mar-18 (Excel's mmm-yy); not Jan 12
     rf"(?P<Y>\d{{4}})[ ./-]?{_MONTH}(?:[ ./-]?(?P<d>\d{{1,2}}))?",  # 2001 Jun (R's yearmonth), 2001-Jun-30
 ))
+# A quarter: 1970 Q1 (R's yearqtr, fpp3's tsibble), 1970Q1 (pandas' quarterly PeriodIndex),
+# 1970-Q1, Q1 1970, Q1/1970; read as the quarter's first day.
+QUARTERS = (re.compile(r"(?P<Y>\d{4})\s*-?\s*Q(?P<q>[1-4])", re.IGNORECASE),
+            re.compile(r"Q(?P<q>[1-4])[ /-]?(?P<Y>\d{4})", re.IGNORECASE))
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 CENTURY_PIVOT = 30  # a two-digit year below it is 20xx, from it 19xx: Excel's and Windows' rule (1930-2029)
@@ -87,6 +92,11 @@ def _named(cell: str) -> str | None:
     return _iso(_full_year(m["Y"]), _MONTHS[m["mon"][:3].lower()], int(m.groupdict().get("d") or 1), m)  # no day: the 1st
 
 
+def _quarter(cell: str) -> str | None:
+    m = next((m for pattern in QUARTERS if (m := pattern.fullmatch(cell))), None)
+    return None if m is None else f"{int(m['Y']):04d}-{3 * int(m['q']) - 2:02d}-01"
+
+
 # How a column writes its dates (its "order", stored with the model): each notation's reader
 # gives a cell as ISO 8601 text, or None when the cell is not written so.
 ORDERS: dict[str, Callable[[str], str | None]] = {
@@ -95,23 +105,25 @@ ORDERS: dict[str, Callable[[str], str | None]] = {
     "mdy": _day_month(False, 4), "dmy": _day_month(True, 4),
     "mdy2": _day_month(False, 2), "dmy2": _day_month(True, 2),
     "named": _named,
+    "quarter": _quarter,
 }
 
 
-def date_notations(dates: bool, day_month_dates: bool, named_dates: bool) -> tuple[str, ...]:
+def date_notations(dates: bool, day_month_dates: bool, named_dates: bool, quarter_dates: bool) -> tuple[str, ...]:
     """The notations (ORDERS) a study's tables read as dates (its DataSpec's flags of the same
     names: `DataSpec.date_reading()`): none for a study stored before dates were read, ISO 8601
     alone for one stored before day-month dates were (2026-12-05), no month names and two-digit
-    years for one stored before those (2026-12-05, later): a study's features stay the ones its
-    trials had."""
+    years for one stored before those (2026-12-05, later), no quarters for one stored before
+    them (2026-12-05, 22:00 UTC on): a study's features stay the ones its trials had."""
     if not dates:
         return ()
-    return ("iso",) + (("ymd", "mdy", "dmy") if day_month_dates else ()) + (("mdy2", "dmy2", "named") if named_dates else ())
+    return (("iso",) + (("ymd", "mdy", "dmy") if day_month_dates else ()) + (("mdy2", "dmy2", "named") if named_dates else ())
+            + (("quarter",) if quarter_dates else ()))
 
 
 _TWO_DIGITS = f"; a two-digit year below {CENTURY_PIVOT} as 20xx, else 19xx"
 _ORDER_SAID = {"mdy": " (month/day/year: a second number above 12)", "dmy": " (day/month/year: a first number above 12)",
-               "ymd": " (year/month/day)", "named": " (with month names)",
+               "ymd": " (year/month/day)", "named": " (with month names)", "quarter": " (quarters, each as its first day)",
                "mdy2": f" (month/day/year: a second number above 12{_TWO_DIGITS})",
                "dmy2": f" (day/month/year: a first number above 12{_TWO_DIGITS})"}
 
@@ -132,7 +144,7 @@ def date_order(values: np.ndarray, missing: np.ndarray) -> str | None:
     cells = _cells(values, missing)
     if not cells:
         return None
-    for order in ("iso", "ymd", "named"):
+    for order in ("iso", "ymd", "named", "quarter"):
         if all(ORDERS[order](cell) for cell in cells):
             return order
     found = []
