@@ -174,6 +174,7 @@ def test_timeout_stops_the_running_trial_at_the_deadline_and_a_resume_completes(
     cut = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
     if cut:  # a trial was running at the deadline: stopped, its reason stored, configuration re-queued
         assert "time budget reached" in first.stdout
+        assert f"{failed} failed (target {target}); {failed} of the failed stopped unfinished" in first.stdout  # not a fault
         assert "interrupted (time budget reached); configuration re-queued" in cut[0].user_attrs["fail_reason"]
         waiting = [t for t in trials if t.state == optuna.trial.TrialState.WAITING]
         assert len(waiting) == 1 and waiting[0].params == cut[0].params

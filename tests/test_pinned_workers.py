@@ -115,7 +115,8 @@ def test_sigterm_stops_every_worker_requeues_and_a_resume_ends_at_the_target(wor
         torch.set_num_threads(threads)
     assert resume.exit_code == 0, resume.stderr
     cut_short = failed + stuck
-    assert f"{TARGET} complete, 0 pruned, {len(cut_short)} failed (target {TARGET}); " \
+    assert f"{TARGET} complete, 0 pruned, {len(cut_short)} failed (target {TARGET}); {len(cut_short)} of the failed " \
+           f"stopped unfinished (time budget, signal or a dead worker), configuration re-queued; " \
            f"{TARGET - finished_before} trial(s) ran this time" in resume.stdout
     final = optuna.load_study(study_name="image-digits", storage=f"sqlite:///{db}").get_trials(deepcopy=False)
     states = [t.state for t in final]

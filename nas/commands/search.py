@@ -64,6 +64,8 @@ def search(
 def _print_summary(result: Any) -> None:
     console.print(f"study '{result.study}' in {result.storage}: {result.complete} complete, "
                   f"{result.pruned} pruned, {result.failed} failed (target {result.total}); "
+                  + (f"{result.requeued} of the failed stopped unfinished (time budget, signal or a dead worker), "
+                     f"configuration re-queued; " if result.requeued else "")
                   + (f"{result.rejected} of the complete rejected by a cost limit, untrained; " if result.rejected else "")
                   + (f"{result.repeats} of them repeats of a finished configuration (reused, not counted); "
                      if result.repeats else "")

@@ -25,6 +25,7 @@ class SearchResult:
     complete: int = 0
     pruned: int = 0
     failed: int = 0
+    requeued: int = 0  # of the failed: stopped unfinished (time budget, signal, dead worker), configuration re-queued
     rejected: int = 0
     repeats: int = 0  # of the complete and pruned: repeats of a finished configuration, not counted toward `total`
     slow: int = 0  # of the pruned: stopped as too slow for the time left (nas.search.objective), not counted

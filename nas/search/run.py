@@ -114,7 +114,7 @@ def _finish(study: Any, result: SearchResult, started: float, observer: SearchOb
     trials = study.get_trials(deepcopy=False)
     counts = count_trials(trials)
     result.complete, result.pruned, result.failed, result.repeats = counts.complete, counts.pruned, counts.fail, counts.repeats
-    result.slow = counts.slow
+    result.slow, result.requeued = counts.slow, counts.requeued
     result.rejected = sum(bool(t.user_attrs.get(attrs.REJECTED)) for t in trials)
     result.seconds = time.perf_counter() - started
     rows = leaderboard(study, top=2)

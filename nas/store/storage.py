@@ -233,6 +233,7 @@ class Counts:
     waiting: int = 0
     repeats: int = 0  # complete or pruned trials that repeated a finished configuration (nas.search.dedup)
     slow: int = 0  # pruned trials stopped for the time budget after two epochs (nas.search.objective)
+    requeued: int = 0  # failed trials stopped unfinished whose configuration was queued again (nas.search.loop)
 
     @property
     def finished(self) -> int:
@@ -257,7 +258,9 @@ def count_trials(study_or_trials: Any) -> Counts:
     repeats = sum(s in ("complete", "pruned") and attrs.DUPLICATE_OF in t.user_attrs for s, t in zip(states, trials))
     slow = sum(s == "pruned" and attrs.TOO_SLOW in t.user_attrs and attrs.DUPLICATE_OF not in t.user_attrs
                for s, t in zip(states, trials))
-    return Counts(**{k: states.count(k) for k in _STATES}, repeats=repeats, slow=slow)
+    retried = {t.user_attrs.get(attrs.RETRY_OF) for t in trials}
+    requeued = sum(s == "fail" and t.number in retried for s, t in zip(states, trials))
+    return Counts(**{k: states.count(k) for k in _STATES}, repeats=repeats, slow=slow, requeued=requeued)
 
 
 def retry_callback() -> Any:
