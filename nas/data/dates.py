@@ -181,6 +181,11 @@ def as_dates(values: np.ndarray, missing: np.ndarray, order: str = "iso") -> np.
     return years
 
 
+def all_dates(cells: list[str]) -> bool:
+    """Is every cell a date, all in one of the notations (ORDERS)?"""
+    return bool(cells) and date_order(np.array(cells, dtype=str), np.zeros(len(cells), dtype=bool)) is not None
+
+
 def is_date(cell: str, order: str = "iso") -> bool:
     """Is this one cell a date written in `order` (`as_dates` would read it)?"""
     return as_dates(np.array([cell]), np.array([False]), order) is not None

@@ -17,7 +17,7 @@ from nas.data.arff_file import ARFF, arff_table
 from nas.data.arrow_file import ARROW_TABLES, arrow_table
 from nas.data.cells import one_boolean_spelling
 from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
-from nas.data.dates import as_dates, date_order, is_date
+from nas.data.dates import all_dates, as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_durations, plain_figures
 from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
@@ -229,7 +229,7 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
     if len(rows) < 2:
         raise DataError(f"{path}: has a header but no data rows")
     index = len(header) > 1 and header[0] == "" and "" not in header[1:]
-    dated = index and "index" not in header and _dates_column([r[0].strip() for r in rows[1:] if r])
+    dated = index and "index" not in header and all_dates([r[0].strip() for r in rows[1:] if r])
     if dated:  # pandas' DatetimeIndex or PeriodIndex: when each row was measured, a time to keep
         header = ["index", *header[1:]]
         notes.append("the first column, unnamed, holds dates (a time index as pandas' to_csv writes it): "
@@ -251,12 +251,6 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
             raise DataError(f"{path}: line {i} has {len(r)} fields, the header has {len(header)}")
     body = np.array([[c.strip() for c in r] for r in rows[1:]], dtype=str)
     return header, body, notes
-
-
-def _dates_column(cells: list[str]) -> bool:
-    """Is every cell a date, in one of nas.data.dates' notations?"""
-    values = np.array(cells, dtype=str)
-    return bool(cells) and date_order(values, np.zeros(len(cells), dtype=bool)) is not None
 
 
 # Tables that are not delimited text, by suffix: path -> (names, every row as strings, notes).
