@@ -398,3 +398,20 @@ def test_an_excel_workbook_reads_as_its_csv(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 not a workbook")
     with pytest.raises(DataError, match=r"broken.xlsx: unreadable Excel workbook \("):
         load_data(spec(broken, "tabular", target="cultivar"))
+
+
+def test_names_with_brackets_are_printed_as_written(workdir: Path, run_cli) -> None:
+    """A unit in brackets (river's water-flow.csv: `Water flow [l/s]`) is the column's name, not
+    console markup: the search says it whole, and the leaderboard's table too."""
+    import pandas as pd
+
+    aeon = pytest.importorskip("aeon", reason="aeon (which ships the airline series) is not installed: pip install 'nas[ucr]'")
+    passengers = pd.read_csv(Path(aeon.__file__).parent / "datasets" / "data" / "Airline" / "Airline.csv")
+    path = workdir / "airline [monthly].csv"
+    passengers.rename(columns={"Passengers": "Passengers [thousands]"}).to_csv(path, index=False)
+    result = run_cli("search", "--data", path, "--trials", 1, "--epochs", 1, "--study", "[bold]air[/bold]")
+    assert result.exit_code == 0, result.stderr
+    assert "forecasting 'Passengers [thousands]'" in result.stdout
+    assert "study '[bold]air[/bold]'" in result.stdout
+    board = run_cli("leaderboard")
+    assert board.exit_code == 0 and "[bold]air[/bold]" in board.stdout, board.stderr

@@ -12,8 +12,10 @@ from rich.table import Table
 from nas.errors import UsageError
 from nas.limits import LIMITS, check
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+# No Rich markup: what nas prints holds users' names (a column `Water flow [l/s]`, a study, a
+# path), and markup would take `[l/s]` for a style and drop it. nas itself styles nothing inline.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, markup=False)
 
 # Options shared by several commands, defined once.
 StorageOpt = typer.Option(None, "--storage", envvar="NAS_STORAGE", show_envvar=True,

@@ -97,7 +97,7 @@ class RichObserver(PlainObserver):
 
     def __init__(self, console: Console) -> None:
         super().__init__(console)
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=console, transient=False)
         self.trials_task = self.epoch_task = None
         self.refitting = False
@@ -138,7 +138,7 @@ class RichObserver(PlainObserver):
 def plain_observer() -> SearchObserver:
     """What each worker process of `nas search --workers N` reports with: plain lines on stdout
     (a module-level function, so it can be pickled to the spawned workers)."""
-    return PlainObserver(Console(soft_wrap=True))
+    return PlainObserver(Console(soft_wrap=True, markup=False))
 
 
 def make_observer(console: Console, quiet: bool) -> SearchObserver:
