@@ -318,7 +318,7 @@ def test_durations_are_numbers_a_race_time_target_a_regression(tmp_path: Path) -
 
 
 def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
-    """A text table compressed with gzip, bzip2 or xz (UCI's and Kaggle's downloads) reads as the
+    """A text table compressed with gzip, bzip2, xz or zip (UCI's and Kaggle's downloads) reads as the
     plain file, in training and in `nas predict`, its study named without the suffixes; scikit-
     learn's own digits.csv.gz (no header; its first row integers that repeat, so data, not names;
     its first column all 0, so not the label) is 64 pixels and a class of 10. A truncated file,
@@ -327,6 +327,7 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
     import gzip
     import lzma
     import shutil
+    import zipfile
 
     import sklearn
 
@@ -345,6 +346,20 @@ def test_compressed_text_tables_read_as_they_ship(tmp_path: Path) -> None:
         data = load_data(spec(packed, "tabular", target="label"))
         assert data.name == "t" and np.array_equal(data.train.X.numpy(), expected.train.X.numpy())
         assert np.array_equal(read_inputs(packed, data.describe()).X, read_inputs(plain, data.describe()).X)
+    zipped = tmp_path / "t.csv.zip"  # Kaggle's and river's downloads: one file inside (macOS's copy aside)
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(plain, "t.csv")
+        z.writestr("__MACOSX/._t.csv", b"\x00\x05")
+    data = load_data(spec(zipped, "tabular", target="label"))
+    assert data.name == "t" and np.array_equal(data.train.X.numpy(), expected.train.X.numpy())
+    assert np.array_equal(read_inputs(zipped, data.describe()).X, read_inputs(plain, data.describe()).X)
+    two = tmp_path / "two.csv.zip"
+    with zipfile.ZipFile(two, "w") as z:
+        z.write(plain, "a.csv")
+        z.write(plain, "b.csv")
+    with pytest.raises(DataError, match=r"two.csv.zip: unreadable CSV file \(a ZIP archive of 2 files \(a.csv, b.csv\), "
+                                        r"not one: extract it"):
+        load_data(spec(two, "tabular", target="label"))
     truncated = tmp_path / "cut.csv.gz"
     truncated.write_bytes((tmp_path / "t.csv.gz").read_bytes()[:40])
     with pytest.raises(DataError, match=r"cut.csv.gz: unreadable CSV file \(Compressed file ended"):

@@ -1,18 +1,36 @@
 """Compressed data files, read as pandas reads them: by the last suffix (`sales.csv.gz`), the one
-before it naming the format. Why: UCI's and Kaggle's downloads, scikit-learn's own digits.csv.gz
+before it naming the format; a `.zip` holding one file (`sales.csv.zip`: Kaggle's and river's
+downloads) is that file. Why: UCI's and Kaggle's downloads, scikit-learn's own digits.csv.gz
 and JSON Lines dumps come so; a user should not have to decompress one first."""
 from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-COMPRESSED: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-# What a damaged compressed file raises as it is read (a truncated gzip: EOFError; bad xz data: LZMAError).
-COMPRESSION_ERRORS = (EOFError, lzma.LZMAError)
+
+
+def _zip_open(path: Path, mode: str, newline: str, encoding: str) -> IO[str]:
+    """The one data file inside a ZIP archive, as text (macOS's `__MACOSX/` copies aside); an
+    archive of several is refused, as pandas refuses it: which one to read is the user's call."""
+    with zipfile.ZipFile(path) as archive:
+        inside = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+        if len(inside) != 1:
+            names = ", ".join(m.filename for m in inside[:3]) + (", ..." if len(inside) > 3 else "")
+            raise zipfile.BadZipFile(f"a ZIP archive of {len(inside)} files{f' ({names})' if inside else ''}, "
+                                     f"not one: extract it and pass the file to read")
+        return io.StringIO(archive.read(inside[0]).decode(encoding), newline=newline)
+
+
+COMPRESSED: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".zip": _zip_open}
+# What a damaged compressed file raises as it is read (a truncated gzip: EOFError; bad xz data:
+# LZMAError; a ZIP archive that is not one, or holds several files: BadZipFile).
+COMPRESSION_ERRORS = (EOFError, lzma.LZMAError, zipfile.BadZipFile)
 
 
 def format_suffix(path: Path) -> str:

@@ -169,7 +169,7 @@ def unsupported(path: Path, images: str = "a folder of images") -> DataError:
     hint = (" (a spreadsheet: save it as CSV or .xlsx)" if path.suffix.lower() in SPREADSHEETS else
             " (an archive: extract it, then pass the file or folder inside)" if path.suffix.lower() in ARCHIVES else "")
     return DataError(f"{path}: unsupported data file type '{file_kind(path)}'{hint} (expected {images}, .npz, .ts, "
-                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file, a .json or .jsonl table or a text table: {', '.join(TEXT_TABLES)}; a text table or a JSON one may be compressed: .gz, .bz2, .xz)")
+                     f".tsf, .arff, an Excel .xlsx, a .parquet or .feather file, a .json or .jsonl table or a text table: {', '.join(TEXT_TABLES)}; a text table or a JSON one may be compressed: .gz, .bz2, .xz, or a .zip of that one file)")
 
 
 def infer_task(path: str, window: int | None, target: str | None = None) -> str:
