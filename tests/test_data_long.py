@@ -112,6 +112,33 @@ def test_one_time_line_split_by_a_regime_column_is_not_many_series(m1_series, tm
     assert long_layout(read_csv(again)) == LongLayout("law", "date", "value")
 
 
+def test_a_study_stored_before_the_one_time_line_rule_keeps_its_reading(m1_series, workdir: Path, run_cli,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file searched as long format before the rule (a regime column as the series id) keeps
+    that reading: its data spec has no `one_time_line`, and export and retrain read its series as
+    stored. (A resumed search reads the file with today's flags first: `--task sequence` alone on
+    this file now asks for --window, in one line.)"""
+    import optuna
+
+    import nas.data.long_csv as long_csv
+
+    values = max(m1_series[1], key=len)
+    path = write_csv(workdir / "regime.csv", ["date", "value", "law"],
+                     [[f"{1900 + i}-01-01", repr(float(v)), int(i >= 2 * len(values) // 3)] for i, v in enumerate(values)])
+    with monkeypatch.context() as old_nas:
+        old_nas.setattr(long_csv, "_one_time_line", lambda values, numbers: False)
+        first = run_cli("search", "--data", path, "--task", "sequence", "--trials", 1, "--epochs", 1, "--quiet")
+    assert first.exit_code == 0, first.stderr
+    study = optuna.load_study(study_name="sequence-regime", storage="sqlite:///studies/nas.db")
+    record = study.user_attrs["nas"]
+    del record["data_spec"]["one_time_line"]  # as an older nas stored it
+    study.set_user_attr("nas", record)
+    exported = run_cli("export", "--out", "bundle")
+    assert exported.exit_code == 0, exported.stderr
+    retrained = run_cli("retrain", "--epochs", 1, "--format", "state-dict")
+    assert retrained.exit_code == 0, retrained.stderr
+
+
 def test_search_export_and_predict_a_long_csv_in_its_series_units(m1_series, workdir: Path, run_cli) -> None:
     """The bundle forecasts every window of a long file in the series' own units (one past each
     series' end), scored against the steps; a file without the training columns is one line."""

@@ -430,3 +430,26 @@ def test_names_with_brackets_are_printed_as_written(workdir: Path, run_cli) -> N
     assert "study '[bold]air[/bold]'" in result.stdout
     board = run_cli("leaderboard")
     assert board.exit_code == 0 and "[bold]air[/bold]" in board.stdout, board.stderr
+
+
+def test_a_study_stored_before_dated_indexes_keeps_its_reading(workdir: Path, run_cli,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table searched when its nameless first column of dates was dropped as a row index keeps
+    that reading (its data spec has no `index_dates`): export and a resumed search read its data
+    as stored, not with the date as one feature more (refused as changed data); a new study reads
+    the date."""
+    import pandas as pd
+    from sklearn.datasets import load_diabetes
+
+    import nas.data.tables as tables
+    from tests.test_data_dates import _resumed_and_fresh, _searched_by_an_older_nas
+
+    frame = load_diabetes(as_frame=True).frame.iloc[:150, [0, 2, 3, -1]]
+    frame.index = pd.date_range("2000-01-01", periods=len(frame), freq="D")
+    path = workdir / "daily.csv"
+    frame.to_csv(path)
+    with monkeypatch.context() as old_nas:  # the reading before: no nameless column is dates
+        old_nas.setattr(tables, "all_dates", lambda cells: False)
+        name = _searched_by_an_older_nas(run_cli, path, "target", "index_dates")
+    tables.forget_parsed()
+    _resumed_and_fresh(run_cli, path, "target", name, "the first column, unnamed, holds dates")

@@ -124,6 +124,7 @@ def series_raw(series: Series, window: int) -> Raw:
 
 
 DATE_READING = ("dates", "day_month_dates", "named_dates", "quarter_dates")  # DataSpec's flags, as date_notations takes them
+READINGS = (*DATE_READING, "index_dates", "one_time_line")  # False in a spec stored before each (DataSpec.from_dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ class DataSpec:
     day_month_dates: bool = True  # and its 6/30/2001, 30.06.2001 ones; False: text, as before 2026-12-05
     named_dates: bool = True  # and its 30 Jun 2001, June 30, 2001, 2001 Jan, 6/30/01 ones; False: text, as before
     quarter_dates: bool = True  # and its 1970 Q1, 1970Q1, Q1 1970 ones; False: text, as before
+    index_dates: bool = True  # a nameless first column of dates is the time 'index'; False: ignored, as before
+    one_time_line: bool = True  # a time that rises down a whole 3-column file is not long format's; False: as before
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,14 +163,20 @@ class DataSpec:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> DataSpec:
         """The spec a study stored. One stored before `dates` existed read its date columns as ids
-        (left out), one stored before `day_month_dates` (`named_dates`, `quarter_dates`) those dates as text, and
-        each is reloaded so: its trials' networks take the features it had."""
+        (left out), one stored before `day_month_dates` (`named_dates`, `quarter_dates`) those dates as text,
+        one before `index_dates` dropped a nameless first column of dates, one before `one_time_line`
+        read a regime column as long format's series id, and each is reloaded so: its trials' networks
+        take the features it had (and its export, resume and retrain the data they had)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{**dict.fromkeys(DATE_READING, False), **{k: v for k, v in raw.items() if k in known}})
+        return cls(**{**dict.fromkeys(READINGS, False), **{k: v for k, v in raw.items() if k in known}})
 
     def date_reading(self) -> dict[str, bool]:
         """Which notations of dates this spec reads as features (nas.data.dates.date_notations)."""
         return {key: getattr(self, key) for key in DATE_READING}
+
+    def readings(self) -> dict[str, bool]:
+        """Every reading a study stored before it keeps (READINGS): the dates' and the file layouts'."""
+        return {key: getattr(self, key) for key in READINGS}
 
 
 def _builtin(spec: DataSpec) -> tuple[str, Raw | Series, int | None]:

@@ -21,7 +21,7 @@ from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_ord
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
-from nas.data.tables import (MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, encode_target,
+from nas.data.tables import (DATED_INDEX, MAX_CATEGORIES, NO_HEADER, ROW_INDEX, Columns, as_numbers, encode_target,
                              missing_cells, numeric_column, orders_rows, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
@@ -134,10 +134,20 @@ def _without_row_number(columns: Columns, target: str | None, notes: list[str]) 
     return {name: values for name, values in columns.items() if name != counter}
 
 
-def many_series(path: Path, target: str | None = None) -> LongLayout | None:
+def many_series(path: Path, target: str | None = None, one_time_line: bool = True) -> LongLayout | None:
     """The columns of a CSV of many series in long format (nas.data.long_csv), a row number
-    aside; None when it is not one."""
-    return long_layout(_without_row_number(read_csv(path), target, []), target)
+    aside; None when it is not one. `one_time_line`: DataSpec's flag (False: a study stored
+    before the rule, read as it was)."""
+    return long_layout(_without_row_number(read_csv(path), target, []), target, one_time_line)
+
+
+def _as_stored(columns: Columns, notes: list[str], spec: DataSpec) -> Columns:
+    """The columns as a study stored before `DataSpec.index_dates` read them: its nameless first
+    column of dates dropped as a row index, said as it was."""
+    if spec.index_dates or DATED_INDEX not in notes:
+        return columns
+    notes[notes.index(DATED_INDEX)] = ROW_INDEX
+    return {name: values for name, values in columns.items() if name != "index"}
 
 
 def _long(path: Path, spec: DataSpec, layout: LongLayout) -> Raw:
@@ -215,7 +225,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     `follow` reads a test file's columns as its training file's were read.
     """
     notes: list[str] = []
-    columns = read_csv(path, notes)
+    columns = _as_stored(read_csv(path, notes), notes, spec)
     if follow is None:
         columns = _without_row_number(columns, spec.target, notes)
     columns = _labelled(path, columns, spec.target, notes)
@@ -310,7 +320,7 @@ def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Foll
     another sequence task, one series per row (`_rows_as_series`).
     Without --target, an obvious target is taken and said (nas.data.csv_target); it is stored with
     the study's preprocessing, and found the same way again on every reload."""
-    if spec.task == "sequence" and spec.kind != "classification" and (layout := many_series(path, spec.target)):
+    if spec.task == "sequence" and spec.kind != "classification" and (layout := many_series(path, spec.target, spec.one_time_line)):
         return _long(path, spec, layout)
     said = []
     if spec.target is None:

@@ -116,9 +116,10 @@ def _one_time_line(values: np.ndarray, numbers: np.ndarray | None) -> bool:
     return dates is not None and bool(np.all(np.diff(dates) > np.timedelta64(0, "s")))
 
 
-def long_layout(columns: Columns, target: str | None = None) -> LongLayout | None:
+def long_layout(columns: Columns, target: str | None = None, one_time_line: bool = True) -> LongLayout | None:
     """The id, time and value columns when `columns` (a row number already left out) are many
-    series in long format, else None. Of the readings that fit, the one of the longest series:
+    series in long format, else None (`one_time_line` False: without that rule, as a study
+    stored before it read its file). Of the readings that fit, the one of the longest series:
     weeks 1-100 of 3 stores also fit as 100 weeks of 3 steps."""
     if len(columns) != 3:
         return None
@@ -136,7 +137,7 @@ def long_layout(columns: Columns, target: str | None = None) -> LongLayout | Non
             continue
         if (_times_each(time, columns[time], numbers[time], groups)
                 and not _times_each(value, columns[value], numbers[value], groups)
-                and not _one_time_line(columns[time], numbers[time])):
+                and not (one_time_line and _one_time_line(columns[time], numbers[time]))):
             best = (median, LongLayout(id_, time, value))
     return best[1] if best else None
 

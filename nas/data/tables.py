@@ -70,6 +70,9 @@ def _looks_like_data(header: list[str]) -> bool:
     return len(header) > 1 and (repeated or (bool(fractions.any()) and 2 * int(finite.sum()) > len(given)))
 
 
+ROW_INDEX = "the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored"
+DATED_INDEX = ("the first column, unnamed, holds dates (a time index as pandas' to_csv writes it): named 'index', "
+               "as pandas' reset_index() names it")
 NO_HEADER = "no header row (the first row is numbers): columns named"  # read_csv's note, when it names columns
 
 
@@ -232,12 +235,11 @@ def _table_of_rows(path: Path, rows: list[list[str]]) -> tuple[list[str], np.nda
     dated = index and "index" not in header and all_dates([r[0].strip() for r in rows[1:] if r])
     if dated:  # pandas' DatetimeIndex or PeriodIndex: when each row was measured, a time to keep
         header = ["index", *header[1:]]
-        notes.append("the first column, unnamed, holds dates (a time index as pandas' to_csv writes it): "
-                     "named 'index', as pandas' reset_index() names it")
+        notes.append(DATED_INDEX)
     elif index:
         rows = [r[1:] for r in rows]
         header = header[1:]
-        notes.append("the first column, unnamed, read as the row index (what pandas' to_csv writes) and ignored")
+        notes.append(ROW_INDEX)
     if _looks_like_data(header):
         # No header row (the UCR archive's .tsv, numpy.savetxt): columns are named by position, as
         # pandas' read_csv(header=None) names them, so `--target 0` is the first.

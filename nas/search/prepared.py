@@ -185,9 +185,9 @@ def prepare(cfg: SearchConfig) -> PreparedSearch:
     old = study_record(existing) if existing is not None else None
     stored = DataSpec.from_dict(old.data_spec) if old is not None and isinstance(old.data_spec, dict) else None
     if stored is not None and old is not None and old.fingerprint != data.fingerprint() \
-            and stored.date_reading() != cfg.data.date_reading():
-        # stored before (some) dates were read: read as it was
-        cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, **stored.date_reading())))
+            and stored.readings() != cfg.data.readings():
+        # stored before (some) dates or layouts were read so: read as it was
+        cfg, data, space, goals = _load(replace(cfg, data=replace(cfg.data, **stored.readings())))
     if old is not None and cfg.space is None:
         space = _own_space(old.space, space, cfg.epochs)
     folds = resolve_folds(cfg.cv, data, old.cv if old is not None else None)
