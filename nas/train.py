@@ -185,6 +185,15 @@ class _Run:
     loss: Loss
     augment: Augment | None
     average: WeightAverage | None
+    failed_steps: int = 0  # full-batch L-BFGS steps in a row whose line search met a non-finite loss
+
+
+class _NonFinite(Exception):
+    """A loss that is not finite, met inside an L-BFGS step (`_full_batch_epoch`)."""
+
+
+# L-BFGS steps in a row that may meet a non-finite loss, each undone, before the fit is diverged.
+LBFGS_RETRIES = 3
 
 
 def seed_everything(seed: int) -> None:
@@ -297,11 +306,27 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
         if wd:
             loss = loss + 0.5 * wd * sum(w.pow(2).sum() for w in weights)
         if not math.isfinite(value := loss.item()):  # one sync per evaluation: full batch, few of them
-            raise DivergedError(f"loss became {value} at epoch {epoch + 1}")
+            raise _NonFinite(f"loss became {value} at epoch {epoch + 1}")
         loss.backward()
         return loss
 
-    run.opt.step(closure)
+    before = [p.detach().clone() for p in model.parameters()]
+    try:
+        run.opt.step(closure)
+    except _NonFinite as exc:
+        # The line search tried a step too long for the network (its outputs overflowed): undo the
+        # step, drop the curvature history that proposed it and end the epoch at the last good
+        # point; only LBFGS_RETRIES such steps in a row are a divergence. Before, the first one
+        # failed the trial (aeon's Uschange: an MLP at epoch 77 of 200, its other folds fine).
+        with torch.no_grad():
+            for p, old in zip(model.parameters(), before):
+                p.copy_(old)
+        run.opt.state.clear()
+        run.failed_steps += 1
+        if run.failed_steps >= LBFGS_RETRIES:
+            raise DivergedError(f"{exc} ({LBFGS_RETRIES} L-BFGS steps in a row)") from None
+        return
+    run.failed_steps = 0
     if run.average is not None:
         run.average.update()
 

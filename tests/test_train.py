@@ -46,6 +46,33 @@ def test_divergence_stops_at_first_bad_step(digits) -> None:
         fit(model, digits, TrainConfig(epochs=3), seed=0)
 
 
+def test_an_lbfgs_step_that_meets_a_non_finite_loss_is_undone_not_fatal(digits) -> None:
+    """Full-batch L-BFGS: a line search that tries a step so long the network's outputs overflow
+    (aeon's Uschange, an MLP at epoch 77) undoes that step and goes on from the last good point;
+    only LBFGS_RETRIES such steps in a row fail the fit, with the reason."""
+    from nas.train import LBFGS_RETRIES
+
+    class Overflows(torch.nn.Sequential):
+        """The wine MLP, whose outputs overflow on the `bad` calls of its forward pass."""
+
+        def __init__(self, inner: torch.nn.Module, bad: set[int]) -> None:
+            super().__init__(*inner)
+            self.calls, self.bad = 0, bad
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.calls += 1
+            out = super().forward(x)
+            return out * float("inf") if self.calls in self.bad else out
+
+    once = Overflows(_model(digits), bad={30})  # in the second epoch's line search
+    result = fit(once, digits, TrainConfig(optimizer="lbfgs", weight_decay=1e-3, epochs=4), seed=0)
+    assert len(result.curve) == 4 and result.best_value > 0.8 and once.calls > 30  # the bad call came, and passed
+    assert all(torch.isfinite(p).all() for p in once.parameters())
+    always = Overflows(_model(digits), bad=set(range(1, 10_000)))
+    with pytest.raises(DivergedError, match=rf"loss became (inf|nan) at epoch {LBFGS_RETRIES} \({LBFGS_RETRIES} L-BFGS steps"):
+        fit(always, digits, TrainConfig(optimizer="lbfgs", epochs=10), seed=0)
+
+
 def test_on_epoch_can_stop_training(digits) -> None:
     seen = []
 
