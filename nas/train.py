@@ -300,13 +300,18 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
                 run.average.update()
             return
 
+    evaluations = 0
+
     def closure() -> torch.Tensor:
+        nonlocal evaluations
+        evaluations += 1
         run.opt.zero_grad(set_to_none=True)
         loss = run.loss(model(batch), y)
         if wd:
             loss = loss + 0.5 * wd * sum(w.pow(2).sum() for w in weights)
         if not math.isfinite(value := loss.item()):  # one sync per evaluation: full batch, few of them
-            raise _NonFinite(f"loss became {value} at epoch {epoch + 1}")
+            # at the step's start the model itself is broken; later, a line-search point overflowed
+            raise (DivergedError if evaluations == 1 else _NonFinite)(f"loss became {value} at epoch {epoch + 1}")
         loss.backward()
         return loss
 
@@ -314,7 +319,7 @@ def _full_batch_epoch(run: _Run, epoch: int) -> None:
     try:
         run.opt.step(closure)
     except _NonFinite as exc:
-        # The line search tried a step too long for the network (its outputs overflowed): undo the
+        # A line search tried a step too long for the network (its outputs overflowed): undo the
         # step, drop the curvature history that proposed it and end the epoch at the last good
         # point; only LBFGS_RETRIES such steps in a row are a divergence. Before, the first one
         # failed the trial (aeon's Uschange: an MLP at epoch 77 of 200, its other folds fine).

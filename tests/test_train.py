@@ -1,6 +1,8 @@
 """The trainer: learns, keeps the best epoch's weights, stops a diverging run at the first bad step."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 
@@ -49,26 +51,33 @@ def test_divergence_stops_at_first_bad_step(digits) -> None:
 def test_an_lbfgs_step_that_meets_a_non_finite_loss_is_undone_not_fatal(digits) -> None:
     """Full-batch L-BFGS: a line search that tries a step so long the network's outputs overflow
     (aeon's Uschange, an MLP at epoch 77) undoes that step and goes on from the last good point;
-    only LBFGS_RETRIES such steps in a row fail the fit, with the reason."""
+    only LBFGS_RETRIES such steps in a row fail the fit, with the reason. A model whose loss is
+    not finite where a step starts is broken, and fails at once (test_train_regularize)."""
     from nas.train import LBFGS_RETRIES
 
     class Overflows(torch.nn.Sequential):
-        """The wine MLP, whose outputs overflow on the `bad` calls of its forward pass."""
+        """The wine MLP, whose outputs overflow on the `bad` calls of its training forward pass."""
 
-        def __init__(self, inner: torch.nn.Module, bad: set[int]) -> None:
+        def __init__(self, inner: torch.nn.Module, bad: Callable[[int], bool]) -> None:
             super().__init__(*inner)
             self.calls, self.bad = 0, bad
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            self.calls += 1
             out = super().forward(x)
-            return out * float("inf") if self.calls in self.bad else out
+            if not self.training:  # validation passes: not the line search's
+                return out
+            self.calls += 1
+            return out * float("inf") if self.bad(self.calls) else out
 
-    once = Overflows(_model(digits), bad={30})  # in the second epoch's line search
-    result = fit(once, digits, TrainConfig(optimizer="lbfgs", weight_decay=1e-3, epochs=4), seed=0)
-    assert len(result.curve) == 4 and result.best_value > 0.8 and once.calls > 30  # the bad call came, and passed
+    cfg = TrainConfig(optimizer="lbfgs", weight_decay=1e-3, epochs=4)
+    clean, ends = Overflows(_model(digits), bad=lambda call: False), []
+    fit(clean, digits, cfg, seed=0, on_epoch=lambda epoch, value: ends.append(clean.calls))
+    line_search = ends[0] + 2  # the second evaluation of epoch 2's step: a point its line search tried
+    once = Overflows(_model(digits), bad=lambda call: call == line_search)
+    result = fit(once, digits, cfg, seed=0)
+    assert len(result.curve) == 4 and result.best_value > 0.8 and once.calls > line_search
     assert all(torch.isfinite(p).all() for p in once.parameters())
-    always = Overflows(_model(digits), bad=set(range(1, 10_000)))
+    always = Overflows(_model(digits), bad=lambda call: call % 2 == 0)  # every step's first line-search point
     with pytest.raises(DivergedError, match=rf"loss became (inf|nan) at epoch {LBFGS_RETRIES} \({LBFGS_RETRIES} L-BFGS steps"):
         fit(always, digits, TrainConfig(optimizer="lbfgs", epochs=10), seed=0)
 
