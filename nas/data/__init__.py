@@ -22,9 +22,9 @@ from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.compression import data_name
-from nas.data.tables import fit_categories, forget_parsed, one_hot, windows
+from nas.data.tables import fit_categories, forget_parsed, one_hot
 from nas.data.tasks import TASKS, Task
-from nas.data.window import default_window
+from nas.data.window import default_window, windows
 from nas.errors import DataError, UsageError, nearest
 from nas.limits import check, check_values
 

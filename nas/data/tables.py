@@ -397,12 +397,3 @@ def one_hot(text: dict[str, np.ndarray], categories: dict[str, list[str]], rows:
               for name, cats in categories.items()]
     return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((rows, 0), np.float32)
 
-
-def windows(values: np.ndarray, target: np.ndarray | None, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sliding windows (N, window, F) and the target one step after each (N,).
-    Without a target (prediction), also the last window, which forecasts past the end."""
-    stop = len(values) - window + (1 if target is None else 0)
-    X = (np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[:stop].transpose(0, 2, 1) if stop > 0
-         else np.zeros((0, window, values.shape[1])))
-    y = target[window:] if target is not None else np.zeros(0)
-    return X.astype(np.float32), y

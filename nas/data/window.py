@@ -1,4 +1,5 @@
-"""The window of a series forecast when `--window` is not given: one season, else 8 steps.
+"""The window of a series forecast when `--window` is not given: one season, else 8 steps; and
+the sliding windows of that length a series is cut into (`windows`).
 
 Why: a file that holds one series over time (a date column and a value column: aeon's Airline,
 ShampooSales, statsmodels' nile and sunspots as CSVs) has one reading, a forecast, and a user
@@ -87,3 +88,13 @@ def default_window(target: np.ndarray, test_from: int | None = None) -> tuple[in
     if window < wanted:
         why += f", cut to {window}, a quarter of the {len(seen)} rows before the test period"
     return window, f"no --window: {window} steps per input ({why}; --window W sets it)"
+
+
+def windows(values: np.ndarray, target: np.ndarray | None, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sliding windows (N, window, F) and the target one step after each (N,).
+    Without a target (prediction), also the last window, which forecasts past the end."""
+    stop = len(values) - window + (1 if target is None else 0)
+    X = (np.lib.stride_tricks.sliding_window_view(values, window, axis=0)[:stop].transpose(0, 2, 1) if stop > 0
+         else np.zeros((0, window, values.shape[1])))
+    y = target[window:] if target is not None else np.zeros(0)
+    return X.astype(np.float32), y
