@@ -62,7 +62,8 @@ def _looks_like_data(header: list[str]) -> bool:
     (pandas' default 0, 1, 2, ... from `DataFrame(X).to_csv()`; years), so they are read as names,
     unless one repeats: names do not (scikit-learn's own digits.csv.gz starts `0,0,5,13,9,1,0,0`).
     Missing cells (`NaN`: PLAID's first row, a short series, 844 after 501 numbers) are neither."""
-    given = np.array(header)[~missing_cells(np.array(header))]
+    cells = np.array(header)
+    given = cells[~missing_cells(cells)]
     numbers = np.array([float(n[0]) if (n := as_numbers(given[i:i + 1])) is not None else np.nan for i in range(len(given))])
     finite = np.isfinite(numbers)
     fractions = finite & (numbers != np.round(np.where(finite, numbers, 0)))
