@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from nas.data import DataSpec, load_data, make_folds, max_folds
 from nas.data._split import holdout_indices
@@ -118,3 +119,29 @@ def test_a_column_named_label_holds_classes_however_many(tmp_path: Path) -> None
     assert load_data(DataSpec(task="tabular", path=str(tmp_path / "score.csv"), target="score")).kind == "regression"
     as_number = load_data(DataSpec(task="tabular", path=str(tmp_path / "label.csv"), kind="regression"))
     assert as_number.kind == "regression" and not any("read as 30 classes" in note for note in as_number.notes)
+
+
+def test_more_classes_than_test_rows_are_split_class_by_class(tmp_path: Path, workdir: Path, run_cli) -> None:
+    """No test file, 26 classes of 4 rows (104 rows: 21 to test, fewer than the classes; Stat2Data's
+    RepeatedPulse by day has this shape): scikit-learn's stratified split refuses, so the split is
+    drawn class by class: every class keeps training rows, 21 classes test one row each, said in a
+    `data:` line; the same rows for the same seed; the search runs."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rows = np.concatenate([np.flatnonzero(digits.target == c)[:4] for c in range(10)])
+    # 26 classes of 4 real digit images: the 10 digits' first 4, then 16 more groups of the next rows
+    X = np.concatenate([digits.data[rows], digits.data[100:164]])
+    y = np.concatenate([[f"c{c}" for c in digits.target[rows]], [f"g{i // 4}" for i in range(64)]])
+    path = tmp_path / "many.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows([[*(f"p{i}" for i in range(64)), "label"], *([*x, t] for x, t in zip(X, y))])
+    data = load_data(DataSpec(task="tabular", path=str(path)))
+    assert (len(data.train), len(data.val), len(data.test)) == (62, 21, 21)
+    assert len(set(data.train.y.tolist())) == 26 and len(set(data.test.y.tolist())) == 21
+    assert any(note.startswith("5 of the 26 classes have no test row") for note in data.notes)
+    again = load_data(DataSpec(task="tabular", path=str(path)))
+    assert torch.equal(again.test.X, data.test.X) and torch.equal(again.val.X, data.val.X)
+    result = run_cli("search", "--data", str(path), "--trials", "1", "--epochs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "data: 5 of the 26 classes have no test row" in result.stdout

@@ -84,6 +84,11 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
         raise DataError(f"{raw.source}: X has {len(raw.X)} rows but y has {len(raw.y)}")
     classification = raw.kind == "classification"
     tr, va, te = _split_rows(raw, seed)
+    notes = raw.notes
+    if classification and raw.splits is None and raw.test_rows is None and (
+            absent := len(np.unique(raw.y)) - len(np.unique(raw.y[te]))):
+        notes = (*notes, f"{absent} of the {len(np.unique(raw.y))} classes have no test row (more classes than the "
+                         f"{len(te)} test rows: the split drawn class by class, each class keeping rows to train on)")
     X, prep = _features(raw, tr, task)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:
@@ -98,7 +103,7 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     out_dim = len(raw.class_names) if classification else 1
     return TaskData(name=name, task=task, kind=raw.kind, input_shape=tuple(X.shape[1:]), out_dim=out_dim,
                     train=split(tr), val=split(va), test=split(te), class_names=raw.class_names,
-                    preprocessing=prep, source=raw.source, notes=raw.notes)
+                    preprocessing=prep, source=raw.source, notes=notes)
 
 
 def series_raw(series: Series, window: int) -> Raw:

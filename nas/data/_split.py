@@ -26,13 +26,17 @@ def split_indices(
                             f"(a target of a few distinct integers is read as classes: --kind regression predicts it as a number)")
     if n < 10:
         raise DataError(f"{source}: only {n} rows; need at least 10 for train / validation / test splits")
+    val_share = VAL_FRACTION / (1 - TEST_FRACTION)
     try:
         rest, test = train_test_split(idx, test_size=TEST_FRACTION, random_state=seed, stratify=strat)
-        val_share = VAL_FRACTION / (1 - TEST_FRACTION)
         train, val = train_test_split(rest, test_size=val_share, random_state=seed,
                                       stratify=None if strat is None else y[rest])
     except ValueError as exc:
-        raise DataError(f"{source}: cannot split {n} rows: {exc}") from None
+        if not stratify:
+            raise DataError(f"{source}: cannot split {n} rows: {exc}") from None
+        # more classes than test (or validation) rows: each class cannot give one, so draw class by class
+        rest, test = _few_shot_holdout(y, idx, TEST_FRACTION, seed, source, keep=2)
+        train, val = _few_shot_holdout(y, rest, val_share, seed, source)
     return np.sort(train), np.sort(val), np.sort(test)
 
 
@@ -74,26 +78,28 @@ def holdout_indices(y: np.ndarray, test: np.ndarray, fraction: float, stratify: 
 
 
 def _few_shot_holdout(y: np.ndarray, rest: np.ndarray, fraction: float, seed: int,
-                      source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Train and validation rows of classes too small for scikit-learn's stratified split (a
-    class of one training row, or more classes than validation rows: the UCR archive's PigCVP,
-    52 classes of 2 rows, 26 to validate). Each class gives validation its
-    share rounded down, keeping one row to train on, and the rows left over go, one a class, to
-    the classes with the largest remainders (ties drawn by the seed): the test split is given, so
-    no class needs a test row, and a class of one row trains."""
+                      source: str, keep: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The rows kept and the rows drawn (`fraction` of `rest`) where scikit-learn's stratified split
+    refuses: a class of one training row, or more classes than rows to draw (the UCR archive's
+    PigCVP, 52 classes of 2 rows, 26 to validate; 26 classes of 4 rows, 21 to test). Each class
+    gives its share rounded down, keeping `keep` rows (1: one to train on; 2 when the test split
+    is drawn, so a class can still train and validate), and the rows left over go, one a class, to
+    the classes with the largest remainders (ties drawn by the seed). A class then misses from the
+    drawn part rather than the split being refused: a given test split needs no class's row, a
+    drawn one scores the classes it holds."""
     rng = np.random.default_rng(seed)
     classes, index, counts = np.unique(y[rest], return_inverse=True, return_counts=True)
     share = fraction * counts
-    taken = np.minimum(np.floor(share), counts - 1).astype(int)
+    taken = np.clip(np.floor(share), 0, counts - keep).astype(int)
     wanted = int(np.ceil(fraction * len(rest))) - int(taken.sum())
-    room = rng.permutation(np.flatnonzero(taken < counts - 1))  # classes that can give one more row
+    room = rng.permutation(np.flatnonzero(taken < counts - keep))  # classes that can give one more row
     ranked = room[np.argsort(-(share - taken)[room], kind="stable")]  # largest remainder first, ties in the seed's order
     taken[ranked[:max(0, wanted)]] += 1
     if taken.sum() == 0:
         raise DataError(f"{source}: cannot hold out validation rows: each of the {len(classes)} classes has a single "
                         f"training row")
-    val = np.concatenate([rng.permutation(rest[index == c])[:taken[c]] for c in range(len(classes))])
-    return np.setdiff1d(rest, val), val
+    drawn = np.concatenate([rng.permutation(rest[index == c])[:taken[c]] for c in range(len(classes))])
+    return np.setdiff1d(rest, drawn), drawn
 
 
 Splits = tuple[np.ndarray, np.ndarray, np.ndarray]
