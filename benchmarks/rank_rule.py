@@ -8,7 +8,10 @@ beside nas's printed baseline of the same split:
 - `paired` (nas's rule): the fewest parameters among the trials within one standard error of the
   best, the error of their fold-by-fold difference (nas.store.leaderboard.one_se_choice);
 - `unpaired`: the same with the error of the best trial's mean (the rule before 2026-12-04);
-- `best`: the best cross-validated mean, no rule.
+- `best`: the best cross-validated mean, no rule;
+- `closed`: the paired rule closed under a better mean (a candidate at least as good as an
+  admitted one is admitted too), then the fewest parameters (tried 2026-12-06, not kept:
+  docs/benchmarks.md).
 
 A classifier's rule stays in the leader's family in both variants (nas.store.leaderboard.ONE_SE_SCOPE).
 The tables are statsmodels' (written as CSVs, as a user would have them) and scikit-learn's
@@ -58,15 +61,28 @@ def _params(trial: Any) -> float:
 def choices(study: Any, maximize: bool, kind: str | None) -> dict[str, Any]:
     """Rank 1 by each rule, from the study's ranked trials."""
     from nas.store import ranked_trials
-    from nas.store.leaderboard import ONE_SE_SCOPE, standard_error
+    from nas.store.leaderboard import ONE_SE_SCOPE, _paired_error, standard_error
 
     ranked = ranked_trials(study)
     ordered = sorted(ranked, key=lambda t: -t.values[0] if maximize else t.values[0])
     best, scope = ordered[0], ONE_SE_SCOPE.get(kind, lambda best, trial: True)
     se = standard_error(best)
-    within = [t for t in ordered if scope(best, t) and (best.values[0] - t.values[0] if maximize
-                                                         else t.values[0] - best.values[0]) <= se]
-    return {"paired": ranked[0], "unpaired": min(within, key=lambda t: (_params(t), ordered.index(t))), "best": best}
+
+    def gap(t: Any) -> float:
+        return best.values[0] - t.values[0] if maximize else t.values[0] - best.values[0]
+
+    def fewest(trials: list[Any]) -> Any:
+        return min(trials, key=lambda t: (_params(t), ordered.index(t)))
+
+    within = [t for t in ordered if scope(best, t) and gap(t) <= se]
+    def paired_error(t: Any) -> float:
+        error = _paired_error(best, t)
+        return se if error is None else error
+
+    paired = [t for t in ordered if scope(best, t) and gap(t) <= paired_error(t)]
+    reach = max(gap(t) for t in paired)  # closed: a candidate at least as good as an admitted one is admitted too
+    closed = [t for t in ordered if scope(best, t) and gap(t) <= reach]
+    return {"paired": ranked[0], "unpaired": fewest(within), "best": best, "closed": fewest(closed)}
 
 
 def compare(name: str, seed: int, folder: Path) -> list[Any] | None:
@@ -113,7 +129,7 @@ def main() -> None:
                 if (row := compare(name, seed, Path(tmp))) is not None:
                     rows.append(row)
     table("rank 1 by rule: its final model's test figure (RMSE or accuracy) beside nas's printed baseline",
-          ["data", "seed", "paired (nas)", "unpaired", "best", "baseline"], rows)
+          ["data", "seed", "paired (nas)", "unpaired", "best", "closed", "baseline"], rows)
 
 
 if __name__ == "__main__":
