@@ -50,14 +50,14 @@ def padding(X: np.ndarray) -> np.ndarray:
     return ~ahead & known.any(axis=1, keepdims=True)
 
 
-def interpolate_series(X: np.ndarray) -> np.ndarray:
-    """Series (N, T, C) with each series' channel filled along its steps: padding (`padding`) with
-    PAD_VALUE, other gaps by interpolation; one with no known step stays NaN (the caller refuses
-    it, or leaves it out)."""
+def interpolate_series(X: np.ndarray, padded: np.ndarray | None = None) -> np.ndarray:
+    """Series (N, T, C) with each series' channel filled along its steps: padding (`padding`, or
+    `padded` when the caller has it already) with PAD_VALUE, other gaps by interpolation; one with
+    no known step stays NaN (the caller refuses it, or leaves it out)."""
     gaps = np.isnan(X)
     if not gaps.any():
         return X
-    X = np.where(padding(X), PAD_VALUE, X).astype(X.dtype)
+    X = np.where(padding(X) if padded is None else padded, PAD_VALUE, X).astype(X.dtype)
     gaps = np.isnan(X)
     for row, channel in zip(*np.nonzero(gaps.any(axis=1) & ~gaps.all(axis=1))):
         X[row, :, channel] = _interpolated(X[row, :, channel])
@@ -90,7 +90,7 @@ def filled_series(where: str | Path, X: np.ndarray) -> tuple[np.ndarray, str | N
     if inner.any():
         notes.append(f"{int(inner.sum())} missing step(s) in {int(inner.any(axis=(1, 2)).sum())} of {len(X)} series "
                      f"filled by linear interpolation between their neighbours (the nearest known step at the start)")
-    return interpolate_series(X), "; ".join(notes)
+    return interpolate_series(X, padded), "; ".join(notes)
 
 
 def to_length(series: list[np.ndarray], length: int | None) -> tuple[np.ndarray, str]:
