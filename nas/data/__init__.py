@@ -85,10 +85,11 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
     classification = raw.kind == "classification"
     tr, va, te = _split_rows(raw, seed)
     notes = raw.notes
-    if classification and raw.splits is None and raw.test_rows is None and (
-            absent := len(np.unique(raw.y)) - len(np.unique(raw.y[te]))):
-        notes = (*notes, f"{absent} of the {len(np.unique(raw.y))} classes have no test row (more classes than the "
-                         f"{len(te)} test rows: the split drawn class by class, each class keeping rows to train on)")
+    if classification and raw.splits is None and raw.test_rows is None:  # a test split drawn here (split_indices)
+        classes = len(np.unique(raw.y))
+        if absent := classes - len(np.unique(raw.y[te])):
+            notes = (*notes, f"{absent} of the {classes} classes have no test row (more classes than the {len(te)} "
+                             f"test rows: the split drawn class by class, each class keeping rows to train on)")
     X, prep = _features(raw, tr, task)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:
