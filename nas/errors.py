@@ -55,3 +55,11 @@ def nearest(name: str, options: Iterable[str]) -> str:
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f" (expected one of: {', '.join(options)})"
+
+
+def column_list(names: list[str], ends: int = 5) -> str:
+    """The columns to choose a target from, in one line: all of them, or the first and last `ends`
+    of a wide file (a target usually comes last: UCI, Kaggle, scikit-learn's frames) and the count."""
+    if len(names) <= 2 * ends + 2:
+        return "one of: " + ", ".join(names)
+    return f"{len(names)} columns: {', '.join(names[:ends])}, ..., {', '.join(names[-ends:])}"

@@ -57,8 +57,17 @@ def test_target_column_that_does_not_exist_names_nearest(tmp_path: Path) -> None
         load_data(spec(path, "tabular", target="lable"))
     _error(exc, path)
     unnamed = write_csv(tmp_path / "u.csv", ["x", "colour", "n", "kind"], table_rows())
-    with pytest.raises(UsageError, match="--target: .*u.csv is a CSV file; name its target column"):
+    with pytest.raises(UsageError, match=r"--target: .*u.csv is a CSV file; name its target column \(one of: x, colour, n, kind\)$"):
         load_data(spec(unnamed, "tabular"))
+
+
+def test_the_question_for_a_target_shows_a_wide_files_last_columns(tmp_path: Path) -> None:
+    """A target usually comes last (UCI, Kaggle, scikit-learn's frames): a wide file's question
+    names its first and last columns and its width, not the first ten alone."""
+    names = [f"f{i}" for i in range(13)] + ["cultivar"]
+    wide = write_csv(tmp_path / "wide.csv", names, [[(i * 7 + j * 3) % 11 for j in range(13)] + [i % 3] for i in range(30)])
+    with pytest.raises(UsageError, match=r"\(14 columns: f0, f1, f2, f3, f4, \.\.\., f9, f10, f11, f12, cultivar\)$"):
+        load_data(spec(wide, "tabular"))
 
 
 def test_without_target_a_conventionally_named_column_is_the_target(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from nas.data.dates import all_dates, as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_durations, plain_figures
 from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
-from nas.errors import DataError, UsageError, nearest
+from nas.errors import DataError, UsageError, column_list, nearest
 
 MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free text, not a category
 MAX_CLASSES_FROM_NUMBERS = 20  # integer targets with at most this many values are classes
@@ -329,7 +329,7 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
 def pick_target(path: Path, columns: dict[str, np.ndarray], target: str | None) -> np.ndarray:
     """The target column; UsageError when --target is missing or names no column (nearest names)."""
     if not target:
-        raise UsageError(f"--target: {path} is a CSV file; name its target column (one of: {', '.join(list(columns)[:10])})")
+        raise UsageError(f"--target: {path} is a CSV file; name its target column ({column_list(list(columns))})")
     if target not in columns:
         raise DataError(f"{path}: no column '{target}'{nearest(target, columns)}")
     return columns[target]
