@@ -294,6 +294,11 @@ def test_missing_cells_of_a_table_are_filled_with_training_medians(workdir: Path
     data = load_data(spec(path, "tabular", target="label"))
     fill = data.preprocessing["fill"]
     assert len(fill) == 4 and data.input_shape == (7,)
+    assert "4 missing cell(s) in 'b' filled with their column's median over the training rows" in data.notes
+    cells[7][3] = ""
+    two = write_csv(workdir / "two.csv", [*header, "label"], [c + [int(t)] for c, t in zip(cells, y)])
+    assert "5 missing cell(s) in 'b' (4), 'd' (1) filled with their column's median over the training rows" \
+        in load_data(spec(two, "tabular", target="label")).notes
     assert np.isfinite(np.concatenate([s.X.numpy() for s in (data.train, data.val, data.test)])).all()
     result = run_cli("search", "--data", path, "--target", "label", "--trials", 1, "--epochs", 2, "--cv", 1, "-q")
     assert result.exit_code == 0, result.stderr

@@ -174,7 +174,7 @@ def test_an_npz_with_missing_values_reads_as_the_same_data_in_a_text_file(tmp_pa
     csv = write_csv(tmp_path / "bc.csv", ["a", "b", "c", "d", "e", "label"], cells)
     ours, theirs = load_data(spec(tmp_path / "bc.npz", "tabular")), load_data(spec(csv, "tabular", target="label"))
     assert ours.preprocessing["fill"] == pytest.approx(theirs.preprocessing["fill"])
-    assert f"X: {int(holes.sum())} missing (NaN) cell(s) in 5 of 5 column(s) filled with their column's median " \
+    assert f"X: {int(holes.sum())} missing cell(s) in 5 of 5 column(s) filled with their column's median " \
            "over the training rows" in ours.notes
     for a, b in ((ours.train, theirs.train), (ours.val, theirs.val), (ours.test, theirs.test)):
         assert np.isfinite(a.X.numpy()).all() and np.allclose(a.X.numpy(), b.X.numpy(), atol=1e-5)

@@ -113,6 +113,25 @@ def fit_fill(X: np.ndarray) -> list[float]:
     return [float(np.median(X[present[:, j], j])) if present[:, j].any() else 0.0 for j in range(X.shape[1])]
 
 
+def filled_note(missing: np.ndarray, names: list[str] | None = None) -> str | None:
+    """What a `data:` line says of a table's missing cells (a boolean mask, rows x columns), filled
+    after the split by `fill_missing`: how many, in which columns (named, the first five, when the
+    file names them), and with what. None when there are none. Why said: a user should know that
+    263 ages were guessed (the Titanic's) before reading a model's figure."""
+    per_column = missing.sum(axis=0)
+    holed = np.flatnonzero(per_column)
+    if not len(holed):
+        return None
+    if names is None:
+        where = f"{len(holed)} of {missing.shape[1]} column(s)"
+    elif len(holed) == 1:
+        where = f"'{names[holed[0]]}'"
+    else:
+        listed = [f"'{names[j]}' ({int(per_column[j])})" for j in holed[:5]]
+        where = ", ".join(listed + ([f"{len(holed) - 5} more column(s)"] if len(holed) > 5 else []))
+    return f"{int(per_column.sum())} missing cell(s) in {where} filled with their column's median over the training rows"
+
+
 def fill_missing(X: np.ndarray, prep: dict[str, Any]) -> np.ndarray:
     """Missing cells (NaN) of a table replaced by the stored training medians (`fill`), if any."""
     if "fill" not in prep:

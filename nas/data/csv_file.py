@@ -16,6 +16,7 @@ import numpy as np
 
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
+from nas.data._task import filled_note
 from nas.data.csv_target import implied_kind, implied_target, series_column
 from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_order, dates_said
 from nas.data.gaps import filled_gaps, filled_series
@@ -239,6 +240,8 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
     numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow,
                                              date_notations(**spec.date_reading()))
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
+    if follow is None and (filled := filled_note(np.isnan(X), list(numeric))):
+        notes.append(filled)
     extra: dict[str, object] = {"target": spec.target, **({"date_orders": orders} if orders else {})}
     return Raw(X, y, kind, names, f"{path} (CSV table, target '{spec.target}')", columns=list(numeric),
                categorical=text, extra=extra, notes=tuple(notes))

@@ -14,6 +14,7 @@ import numpy as np
 
 from nas.data._raw import Raw
 from nas.data._split import given_split
+from nas.data._task import filled_note
 from nas.data.gaps import filled_series
 from nas.data.images import common_size, resized
 from nas.data.layouts import (SEQUENCE_LAYOUT_NAMES, looks_like_images, looks_like_sequences, looks_like_series,
@@ -134,9 +135,7 @@ def _features(path: Path, name: str, X: np.ndarray, task: str, layout: str | Non
         return X, f"{name}: {note}"
     if X.ndim != 2:
         raise DataError(f"{path}: {name} contains NaN (missing) values; only a table's cells or a series' steps can be filled")
-    columns = int(missing.any(axis=0).sum())
-    return X, (f"{name}: {int(missing.sum())} missing (NaN) cell(s) in {columns} of {X.shape[1]} column(s) filled "
-               f"with their column's median over the training rows")
+    return X, f"{name}: {filled_note(missing)}"
 
 
 def _target(path: Path, key: str, y: np.ndarray) -> np.ndarray:
