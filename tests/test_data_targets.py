@@ -57,7 +57,7 @@ def test_target_column_that_does_not_exist_names_nearest(tmp_path: Path) -> None
         load_data(spec(path, "tabular", target="lable"))
     _error(exc, path)
     unnamed = write_csv(tmp_path / "u.csv", ["x", "colour", "n", "kind"], table_rows())
-    with pytest.raises(UsageError, match=r"--target: .*u.csv is a CSV file; name its target column \(one of: x, colour, n, kind\)$"):
+    with pytest.raises(UsageError, match=r"--target: .*u.csv is a table; name its target column \(one of: x, colour, n, kind\)$"):
         load_data(spec(unnamed, "tabular"))
 
 

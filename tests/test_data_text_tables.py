@@ -41,7 +41,7 @@ def test_a_file_without_a_header_row_names_its_columns_by_position(tmp_path: Pat
     assert load_data(spec(table, "tabular")).input_shape == (5,)  # first column: labels, the target
     named = write_csv(tmp_path / "pandas.csv", [str(i) for i in range(6)], rows)  # DataFrame(X).to_csv(): 0, 1, ...
     assert load_data(spec(named, "tabular", target="0")).input_shape == (5,)
-    with pytest.raises(UsageError, match="--target: .*pandas.csv is a CSV file; name its target column"):
+    with pytest.raises(UsageError, match="--target: .*pandas.csv is a table; name its target column"):
         load_data(spec(named, "tabular"))  # names, not positions: no guess
 
 

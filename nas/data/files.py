@@ -215,7 +215,7 @@ def load_folder(path: Path, spec: DataSpec) -> Raw:
 LOADERS: dict[str, Callable[[Path, "DataSpec"], Raw | Series]] = {".npz": load_npz, ".csv": load_csv, ".ts": load_ts,
                                                                   ".tsf": load_tsf, "images": load_arrow_images}
 IMAGE_KINDS = ("folder", "images")  # what only --task image reads
-KIND_WORDS = {"folder": "an image folder", "images": "a file of images"}  # else the suffix: ".npz file"
+KIND_WORDS = {"folder": "an image folder", "images": "a file of images", ".csv": "a table"}  # else the suffix: ".npz file"
 
 
 def load_file(spec: DataSpec) -> Raw | Series:
@@ -235,5 +235,5 @@ def load_file(spec: DataSpec) -> Raw | Series:
     if kind == "folder":
         return load_folder(path, spec)
     if kind == ".csv" and spec.task == "image":
-        raise UsageError(f"--task: {path} is a CSV file; use --task tabular (or sequence with --window)")
+        raise UsageError(f"--task: {path} is a table; use --task tabular (or sequence with --window)")
     return LOADERS[kind](path, spec)

@@ -329,7 +329,7 @@ def numeric_column(path: Path, name: str, values: np.ndarray, missing_ok: bool =
 def pick_target(path: Path, columns: dict[str, np.ndarray], target: str | None) -> np.ndarray:
     """The target column; UsageError when --target is missing or names no column (nearest names)."""
     if not target:
-        raise UsageError(f"--target: {path} is a CSV file; name its target column ({column_list(list(columns))})")
+        raise UsageError(f"--target: {path} is a table; name its target column ({column_list(list(columns))})")
     if target not in columns:
         raise DataError(f"{path}: no column '{target}'{nearest(target, columns)}")
     return columns[target]
