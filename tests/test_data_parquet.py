@@ -64,6 +64,8 @@ def test_a_parquet_or_feather_file_reads_as_its_csv(tmp_path: Path) -> None:
     given = load_data(DataSpec(task="tabular", path=str(tmp_path / "train.parquet"), test_path=str(tmp_path / "test.parquet"),
                                target="cultivar"))
     assert len(given.test) == len(frame) - 120 and given.input_shape == (17,)
+    with pytest.raises(UsageError, match=r"--target: .*wine.parquet is a table; name its target column \(.*, cultivar\)$"):
+        load_data(spec(tmp_path / "wine.parquet", "tabular"))  # a table, not "a CSV file"
 
 
 def test_what_a_parquet_file_cannot_hold_for_nas_is_one_line(tmp_path: Path) -> None:
