@@ -125,12 +125,13 @@ def series_raw(series: Series, window: int) -> Raw:
     else:  # the windows whose next value lies in the test file; before them, the last quarter validates
         first_test = int(np.searchsorted(steps, series.test_from))
         splits = ordered_holdout(len(X), first_test, HOLDOUT_FRACTION, series.source)
+    extra = {"window": window, "target": series.target, **({"grid": series.grid} if series.grid else {})}
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
-               splits=splits, extra={"window": window, "target": series.target}, notes=notes)
+               splits=splits, extra=extra, notes=notes)
 
 
 DATE_READING = ("dates", "day_month_dates", "named_dates", "quarter_dates")  # DataSpec's flags, as date_notations takes them
-READINGS = (*DATE_READING, "index_dates", "one_time_line")  # False in a spec stored before each (DataSpec.from_dict)
+READINGS = (*DATE_READING, "index_dates", "one_time_line", "skipped_steps")  # False in a spec stored before each (DataSpec.from_dict)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class DataSpec:
     quarter_dates: bool = True  # and its 1970 Q1, 1970Q1, Q1 1970 ones; False: text, as before
     index_dates: bool = True  # a nameless first column of dates is the time 'index'; False: ignored, as before
     one_time_line: bool = True  # a time that rises down a whole 3-column file is not long format's; False: as before
+    skipped_steps: bool = True  # a numeric time that skips steps is the time, its skips inserted; False: as before 2026-12-06
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -45,3 +46,4 @@ class Series:
     notes: tuple[str, ...] = ()  # what reading the file left out, said when a search starts
     gaps: np.ndarray | None = None  # steps whose target was missing (filled as inputs, never forecast targets)
     test_from: int | None = None  # the first step of a given test period (--test-data: its file's rows follow)
+    grid: dict[str, Any] | None = None  # a numeric time that skips steps: {"column", "step"} (nas.data.time_grid)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_ord
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
+from nas.data.time_grid import on_grid, skipped_step
 from nas.data.tables import (DATED_INDEX, MAX_CATEGORIES, NO_HEADER, ROW_INDEX, Columns, as_numbers, encode_target,
                              missing_cells, numeric_column, orders_rows, pick_target, read_csv)
 from nas.errors import DataError, UsageError
@@ -284,10 +285,11 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
                    notes=(*notes, filled) if filled else notes)
 
 
-def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Series:
+def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid: dict[str, Any] | None = None) -> Series:
     """A CSV series: every numeric column but those that are the time (a year, a row number; dates and
     other text are skipped), the target forecast later; `like`: exactly these columns, in this
-    order (a test file continuing the series --data holds, nas.data.given_test)."""
+    order, and `grid` the training file's (a test file continuing the series --data holds,
+    nas.data.given_test). A numeric time that skips steps has them inserted (nas.data.time_grid)."""
     notes: list[str] = []
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
@@ -300,10 +302,18 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Se
         numeric = list(like)
     else:
         numeric = [n for n, v in parsed.items() if v is not None]  # text columns (dates) are skipped
-        times = [n for n in numeric if n != spec.target and orders_rows(columns[n], parsed[n])]
+        skips = {n: step for n in numeric if n != spec.target and spec.skipped_steps
+                 and (step := skipped_step(parsed[n])) is not None}  # the first one grids the file
+        grid = next(({"column": n, "step": step} for n, step in skips.items()), None)
+        times = [n for n in numeric if n != spec.target and (orders_rows(columns[n], parsed[n]) or n in skips)]
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
         numeric = [n for n in numeric if n not in times]
+    if grid is not None and grid["column"] in columns:
+        columns, inserted = on_grid(path, columns, grid["column"], grid["step"])
+        parsed = {n: as_numbers(v) for n, v in columns.items()}
+        notes.append(f"column '{grid['column']}' rises by {grid['step']:g} but skips {inserted} step(s): "
+                     f"inserted as missing steps")
     # missing steps are filled below; an infinity is refused here
     raw = {n: numeric_column(path, n, columns[n], missing_ok=True, numbers=parsed[n]) for n in numeric}
     filled = {n: filled_gaps(path, n, v) for n, v in raw.items()}
@@ -313,7 +323,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None) -> Se
     values = np.stack([v for v, _ in filled.values()], axis=1).astype(np.float32)
     target_gaps = np.isnan(raw[str(spec.target)])
     return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
-                  notes=tuple(notes), gaps=target_gaps if target_gaps.any() else None)
+                  notes=tuple(notes), gaps=target_gaps if target_gaps.any() else None, grid=grid)
 
 
 def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw | Series:

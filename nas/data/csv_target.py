@@ -16,6 +16,7 @@ import numpy as np
 from nas.data.arff_file import is_arff
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.tables import MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, looks_like_classes, orders_rows, read_csv
+from nas.data.time_grid import skipped_step
 
 if TYPE_CHECKING:
     from nas.data import DataSpec
@@ -23,13 +24,14 @@ if TYPE_CHECKING:
 
 def series_column(columns: Columns, target: str | None = None) -> str | None:
     """The value column of a file that holds one series over time, else None: every column but
-    one orders the rows (`orders_rows`: a date, a year), and the one left is numbers (`target`,
+    one orders the rows (`orders_rows`: a date, a year; or skips some steps of a year or a day:
+    nas.data.time_grid), and the one left is numbers (`target`,
     when given). Such a file has one reading, a forecast: as a table its only feature would be
     the date. A text column that repeats (a category) makes it a table."""
     values = []
     for name, column in columns.items():
         numbers = as_numbers(column)
-        if not orders_rows(column, numbers):
+        if not orders_rows(column, numbers) and skipped_step(numbers) is None:
             if numbers is None or values:
                 return None  # a category, or a second column of values: a table (found at once on a wide one)
             values.append(name)

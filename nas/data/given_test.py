@@ -122,7 +122,8 @@ def _continued(train: Series, spec: DataSpec) -> Series:
     the test split (their inputs may reach back into the training steps, as a forecast made at the
     end of the training period would), the last quarter of the windows before it validating."""
     path = _test_path(spec)
-    test = read_series(path, replace(spec, path=str(path), test_path=None, target=train.target), like=train.columns)
+    test = read_series(path, replace(spec, path=str(path), test_path=None, target=train.target), like=train.columns,
+                       grid=train.grid)
     gaps = [g if g is not None else np.zeros(len(s.values), bool) for g, s in ((train.gaps, train), (test.gaps, test))]
     notes = [*train.notes, *(f"--test-data: {note}" for note in test.notes if note not in train.notes),
              f"the {len(test.values)} steps of {path.name} follow --data's {len(train.values)}: the windows that "

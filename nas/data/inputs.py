@@ -13,6 +13,7 @@ import numpy as np
 from nas.data._task import apply_standardize, fill_missing
 from nas.data.files import file_kind, split_files, unsupported
 from nas.data.gaps import filled_gaps, filled_series
+from nas.data.time_grid import on_grid
 from nas.data.npz_file import read_npz
 from nas.data.ts_file import read_ts
 from nas.data.long_csv import LongLayout, read_long
@@ -104,6 +105,8 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing[:5])}")
     series = "window" in prep
+    if series and "grid" in prep and prep["grid"]["column"] in table:  # the steps the file skips, as in training
+        table, _ = on_grid(path, table, prep["grid"]["column"], prep["grid"]["step"])
     per_row = info["task"] == "sequence" and not series  # one series per row: its gaps filled below
     orders = prep.get("date_orders", {})  # dates not in ISO 8601: read in the order training found
     numbers = [numeric_column(path, c, table[c], missing_ok="fill" in prep or series or per_row,
