@@ -71,7 +71,10 @@ def test_series_csv_gives_one_window_per_step_including_the_next(tmp_path: Path)
     data = load_data(DataSpec(task="sequence", path=str(path), target="value", window=4))
     recent = write_csv(tmp_path / "recent.csv", ["date", "value"], [[f"d{i}", float(i)] for i in range(30, 36)])
     X, names = load_inputs(recent, data.describe())
-    assert X.shape == (3, 4, 1) and names[-1] == "step 6"  # the last window forecasts past the file's end
+    assert X.shape == (3, 4, 1)  # one window a step, the last one forecasting past the file's end:
+    assert names == ["date d34", "date d35", "date after d35"]  # named by the time training read
+    del data.preprocessing["time"]  # a bundle written before forecasts were named by time
+    assert load_inputs(recent, data.describe())[1] == ["step 4", "step 5", "step 6"]
     mean, std = data.preprocessing["mean"][0], data.preprocessing["std"][0]
     assert np.allclose(X[-1, :, 0] * std + mean, [32, 33, 34, 35], atol=1e-4)
 

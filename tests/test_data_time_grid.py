@@ -86,7 +86,10 @@ def test_a_test_file_and_predict_insert_the_skipped_steps_as_training_did(workdi
     assert run_cli("export", "--out", "bundle").exit_code == 0
     answer = run_cli("predict", "bundle", holed, "--format", "json")
     assert answer.exit_code == 0, answer.stderr
-    assert len(json.loads(answer.stdout)) == len(rows) - 11 + 1
+    forecasts = json.loads(answer.stdout)
+    assert len(forecasts) == len(rows) - 11 + 1
+    assert [f["input"] for f in forecasts[29:32]] == ["YEAR 1740", "YEAR 1741", "YEAR 1742"]  # 1740-41 inserted
+    assert forecasts[0]["input"] == "YEAR 1711" and forecasts[-1]["input"] == "YEAR after 2008"
     assert f"({len(rows) - 11 - len(CUT)} rows)" in answer.stderr  # the inserted steps are not scored
     off = write_csv(workdir / "off.csv", ["YEAR", "SUNACTIVITY"], [[1700, 5.0], [1701.5, 6.0], [1703, 7.0]] + rows[4:30])
     bad = run_cli("predict", "bundle", off)

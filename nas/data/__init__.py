@@ -125,7 +125,8 @@ def series_raw(series: Series, window: int) -> Raw:
     else:  # the windows whose next value lies in the test file; before them, the last quarter validates
         first_test = int(np.searchsorted(steps, series.test_from))
         splits = ordered_holdout(len(X), first_test, HOLDOUT_FRACTION, series.source)
-    extra = {"window": window, "target": series.target, **({"grid": series.grid} if series.grid else {})}
+    extra = {"window": window, "target": series.target, **({"grid": series.grid} if series.grid else {}),
+             **({"time": series.time} if series.time else {})}
     return Raw(X, y, "regression", [], f"{series.source}, window {window}", columns=series.columns,
                splits=splits, extra=extra, notes=notes)
 

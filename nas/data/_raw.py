@@ -47,3 +47,4 @@ class Series:
     gaps: np.ndarray | None = None  # steps whose target was missing (filled as inputs, never forecast targets)
     test_from: int | None = None  # the first step of a given test period (--test-data: its file's rows follow)
     grid: dict[str, Any] | None = None  # a numeric time that skips steps: {"column", "step"} (nas.data.time_grid)
+    time: str | None = None  # the column that names each step (a date, a year): `nas predict` names forecasts by it

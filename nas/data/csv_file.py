@@ -285,6 +285,18 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
                    notes=(*notes, filled) if filled else notes)
 
 
+def _step_names(columns: Columns, parsed: dict[str, np.ndarray | None], times: list[str],
+                grid: dict[str, Any] | None) -> str | None:
+    """The time column that best names a series' steps: the one that skips steps (it grids the
+    file), else a date (text), else a numeric time that is not a row number (1, 2, 3, ...), else
+    any numeric time; None without one."""
+    dates = [n for n, v in columns.items() if parsed[n] is None and orders_rows(v, None)]
+    counted = [n for n in times if np.array_equal(parsed[n], np.arange(len(parsed[n])) + parsed[n][0])  # type: ignore[index]
+               and parsed[n][0] in (0, 1)]  # type: ignore[index]
+    ranked = [*([grid["column"]] if grid else []), *dates, *[n for n in times if n not in counted], *counted]
+    return ranked[0] if ranked else None
+
+
 def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid: dict[str, Any] | None = None) -> Series:
     """A CSV series: every numeric column but those that are the time (a year, a row number; dates and
     other text are skipped), the target forecast later; `like`: exactly these columns, in this
@@ -294,6 +306,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
     parsed = {n: as_numbers(v) for n, v in columns.items()}  # each column parsed once
+    time = None  # the column that names each step (the first time column: a date, a year), for `nas predict`
     if parsed[str(spec.target)] is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
     if like is not None:
@@ -309,6 +322,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
         numeric = [n for n in numeric if n not in times]
+        time = _step_names(columns, parsed, times, grid)
     if grid is not None and grid["column"] in columns:
         columns, inserted = on_grid(path, columns, grid["column"], grid["step"])
         parsed = {n: as_numbers(v) for n, v in columns.items()}
@@ -323,7 +337,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
     values = np.stack([v for v, _ in filled.values()], axis=1).astype(np.float32)
     target_gaps = np.isnan(raw[str(spec.target)])
     return Series(values, list(numeric), str(spec.target), f"{path} (CSV series, forecasting '{spec.target}')",
-                  notes=tuple(notes), gaps=target_gaps if target_gaps.any() else None, grid=grid)
+                  notes=tuple(notes), gaps=target_gaps if target_gaps.any() else None, grid=grid, time=time)
 
 
 def load_csv(path: Path, spec: DataSpec, every_class: bool = False, follow: Followed | None = None) -> Raw | Series:

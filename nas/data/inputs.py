@@ -85,6 +85,16 @@ def _series_by_position(table: Columns, columns: list[str], info: dict[str, Any]
     return {**({target: values[0]} if labelled else {}), **dict(zip(columns, steps))}
 
 
+def _forecast_names(times: np.ndarray | None, time: str | None, window: int, count: int) -> list[str]:
+    """What each forecast is for: the time of the step after its window, by the column training
+    read as the time (`Day 335`, `date 2019-12-31`; the last window's, past the file's end, `date
+    after 2019-12-31`), else the step's place in the file (`step 244`, counted from 0)."""
+    if times is None:
+        return [f"step {i + window}" for i in range(count)]
+    return [f"{time} {times[i + window]}" if i + window < len(times) else f"{time} after {times[-1]}"
+            for i in range(count)]
+
+
 def _csv(path: Path, info: dict[str, Any]) -> Read:
     """A table (numeric columns, then the stored one-hot categories) or, for a forecasting model,
     a series cut into windows: one prediction per full window, the last one past the end. A file
@@ -122,7 +132,7 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
         X, _ = windows(X, None, window)
         target = table.get(prep.get("target", ""))  # each window's answer is the next value (a missing one, or
         answers = np.append(target[window:], "") if target is not None else None  # the last's, is not scored)
-        return X, [f"step {i + window}" for i in range(len(X))], answers
+        return X, _forecast_names(table.get(prep.get("time", "")), prep.get("time"), window, len(X)), answers
     X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
     names = [str(i) for i in range(len(X))]
     X = to_layout(X, info["task"])

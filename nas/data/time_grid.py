@@ -54,6 +54,12 @@ def skipped_step(numbers: np.ndarray | None) -> float | None:
     return step if on_step >= ON_STEP and absent <= MOST_SKIPPED else None
 
 
+def _written(value: float) -> str:
+    """A time the file skipped, written as its neighbours are: `127`, not `127.0`; else in full
+    precision (a decimal month must still rise by one step: nas.data.tables.orders_rows)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def on_grid(path: Path, columns: Columns, time: str, step: float) -> tuple[Columns, int]:
     """The file's columns with an empty row at every step of `time` it skips (the time itself
     written in), and how many were inserted. DataError when a value of `time` is off the grid (a
@@ -71,6 +77,6 @@ def on_grid(path: Path, columns: Columns, time: str, step: float) -> tuple[Colum
         filled[places] = values
         if name == time:  # in full precision: the filled time must rise by one step (orders_rows)
             absent = np.setdiff1d(np.arange(length), places)
-            filled[absent] = [repr(float(numbers[0] + k * step)) for k in absent]
+            filled[absent] = [_written(float(numbers[0] + k * step)) for k in absent]
         out[name] = filled.astype(str)
     return out, length - len(numbers)
