@@ -316,8 +316,11 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
     else:
         numeric = [n for n, v in parsed.items() if v is not None]  # text columns (dates) are skipped
         skips = {n: step for n in numeric if n != spec.target and spec.skipped_steps
-                 and (step := skipped_step(parsed[n])) is not None}  # the first one grids the file
-        grid = next(({"column": n, "step": step} for n, step in skips.items()), None)
+                 and (step := skipped_step(parsed[n])) is not None}
+        # The first column that skips steps grids the file; a row number with a gap (1, 2, 4, ...) only when
+        # no other does (DAAG's geophones: its distance, not its rownames).
+        numbered = [n for n, step in skips.items() if step == 1 and parsed[n][0] in (0, 1)]  # type: ignore[index]
+        grid = next(({"column": n, "step": skips[n]} for n in sorted(skips, key=lambda n: n in numbered)), None)
         times = [n for n in numeric if n != spec.target and (orders_rows(columns[n], parsed[n]) or n in skips)]
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
