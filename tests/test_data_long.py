@@ -147,7 +147,7 @@ def test_search_export_and_predict_a_long_csv_in_its_series_units(m1_series, wor
     result = run_cli("search", "--data", path, "--trials", 1, "--epochs", 2, "--window", 5)
     assert result.exit_code == 0, result.stderr
     assert "data: 40 series of 15 to 58 steps, forecast one step ahead by one model from their last 5 steps (--window)" in result.stdout
-    exported_forecasts_are_levels(run_cli, path, series, window=5)
+    exported_forecasts_are_levels(run_cli, path, series, window=5, first="T1 ds 1955-01-01")  # named by its time
     other = write_csv(workdir / "other.csv", ["unique_id", "date", "y"], [["T1", "1950-01-01", 1.0]])
     refused = run_cli("predict", "bundle", other)
     assert refused.exit_code == 2 and "other.csv: no column 'ds' (the model's series were read from columns " \

@@ -97,14 +97,16 @@ def test_search_export_and_predict_a_tsf_file_in_its_series_units(m1: Path, work
     exported_forecasts_are_levels(run_cli, path, read_tsf(path).series, window=6)
 
 
-def exported_forecasts_are_levels(run_cli, path: Path, series: list[np.ndarray], window: int) -> None:
+def exported_forecasts_are_levels(run_cli, path: Path, series: list[np.ndarray], window: int,
+                                  first: str | None = None) -> None:
     """The study's exported bundle forecasts every window of the file's `series` (the first one
-    named T1), one past each series' end, in the series' own units, scored against the steps."""
+    named T1, its first forecast `first`: by its place, or its time), one past each series' end,
+    in the series' own units, scored against the steps."""
     assert run_cli("export", "--out", "bundle").exit_code == 0
     answer = run_cli("predict", "bundle", path, "--format", "json")
     assert answer.exit_code == 0, answer.stderr
     rows = json.loads(answer.stdout)
-    assert len(rows) == sum(len(s) - window + 1 for s in series) and rows[0]["input"] == f"T1 step {window + 1}"
+    assert len(rows) == sum(len(s) - window + 1 for s in series) and rows[0]["input"] == (first or f"T1 step {window + 1}")
     predicted = np.array([r["value"] for r in rows[: len(series[0]) - window]])
     assert np.corrcoef(predicted, series[0][window:])[0, 1] > 0.9  # levels in the series' units, not scaled changes
     assert "scored against the series' own steps, in their units, the value after each window" in answer.stderr

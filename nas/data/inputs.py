@@ -204,6 +204,7 @@ def _many_series(path: Path, info: dict[str, Any]) -> Inputs:
     if not window:
         raise DataError(f"{path}: a .tsf file is read by a model trained on one (this one was trained on "
                         f"{info.get('task')} data of another kind)")
+    time: str | None = None  # a long CSV's time column, which names its forecasts
     if file_kind(path) == ".tsf":
         tsf = read_tsf(path)
     else:
@@ -212,15 +213,18 @@ def _many_series(path: Path, info: dict[str, Any]) -> Inputs:
         if missing := [c for c in (layout.id, layout.time, layout.value) if c not in columns]:
             raise DataError(f"{path}: no column '{missing[0]}' (the model's series were read from columns "
                             f"'{layout.id}', '{layout.time}' and '{layout.value}')")
-        tsf = read_long(path, columns, layout)
+        tsf, time = read_long(path, columns, layout), layout.time
     X, names, answers, offset, unit = [], [], [], [], []
-    for name, values in zip(tsf.names, tsf.series):
+    for k, (name, values) in enumerate(zip(tsf.names, tsf.series)):
         if len(values) < window:
             continue
         scale = series_scale(values)
         rows, _, last = series_windows(values, window, scale)
         X.append(rows)
-        names += [f"{name} step {window + i + 1}" for i in range(len(rows))]
+        if tsf.times is None or time is None:  # a .tsf file: the step's place in its series, from 1
+            names += [f"{name} step {window + i + 1}" for i in range(len(rows))]
+        else:  # a long CSV: the time of the step each forecast is for, as a single series' are named
+            names += [f"{name} {n}" for n in _forecast_names(tsf.times[k], time, window, len(rows))]
         answers.append(np.append(values[window:], np.nan))
         offset.append(last)
         unit.append(np.full(len(rows), scale))

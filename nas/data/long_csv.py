@@ -149,7 +149,7 @@ def read_long(path: Path, columns: Columns, layout: LongLayout) -> TsfFile:
     values = as_numbers(columns[layout.value])
     if values is None:  # a file for `nas predict`, read by the training file's columns
         raise DataError(f"{path}: column '{layout.value}' is not numeric (the series' values)")
-    names, series, filled, empty = [], [], 0, []
+    names, series, times, filled, empty = [], [], [], 0, []
     for rows in _groups(columns[layout.id]):
         name = str(columns[layout.id][rows[0]])
         steps = values[rows]
@@ -161,10 +161,11 @@ def read_long(path: Path, columns: Columns, layout: LongLayout) -> TsfFile:
         steps, gaps = filled_gaps(path, name, steps)
         names.append(name)
         series.append(steps)
+        times.append(columns[layout.time][rows])
         filled += gaps
     if not series:
         raise DataError(f"{path}: column '{layout.value}' has no values (every step of every series is missing)")
-    return TsfFile(names, series, None, None, filled, empty=tuple(empty))
+    return TsfFile(names, series, None, None, filled, empty=tuple(empty), times=times)
 
 
 def long_raw(path: Path, columns: Columns, layout: LongLayout, window: int | None = None) -> Raw:

@@ -50,6 +50,7 @@ class TsfFile:
     frequency: str | None
     filled: int  # missing steps filled by interpolation
     empty: tuple[str, ...] = ()  # series with no value at all, left out (a long CSV's; a .tsf file refuses them)
+    times: list[np.ndarray] | None = None  # each series' time column, as written (a long CSV's): names forecasts
 
 
 def _header_int(path: Path, line_no: int, key: str, value: str) -> int:
