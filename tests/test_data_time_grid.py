@@ -94,6 +94,9 @@ def test_a_test_file_and_predict_insert_the_skipped_steps_as_training_did(workdi
     off = write_csv(workdir / "off.csv", ["YEAR", "SUNACTIVITY"], [[1700, 5.0], [1701.5, 6.0], [1703, 7.0]] + rows[4:30])
     bad = run_cli("predict", "bundle", off)
     assert bad.exit_code == 2 and "off.csv: column 'YEAR' is the time, rising by 1; some of its values are off that grid" in bad.stderr
+    far = write_csv(workdir / "far.csv", ["YEAR", "SUNACTIVITY"], rows[:30] + [[10 ** 12, 5.0]])  # a typo, not a gap
+    bad = run_cli("predict", "bundle", far)
+    assert bad.exit_code == 2 and f"far.csv: column 'YEAR' is the time, rising by 1; it skips {10 ** 12 - 1730} of" in bad.stderr
 
 
 def test_a_study_stored_before_keeps_reading_the_time_as_an_input(tmp_path: Path) -> None:

@@ -71,6 +71,9 @@ def on_grid(path: Path, columns: Columns, time: str, step: float) -> tuple[Colum
     if places is None:
         raise DataError(f"{path}: column '{time}' is the time, rising by {step:g}; some of its values are off that grid")
     length = int(places[-1]) + 1
+    if length > 2 * len(numbers):  # a file to predict or test with a far time (a typo: Day 3340) is not a grid with holes
+        raise DataError(f"{path}: column '{time}' is the time, rising by {step:g}; it skips {length - len(numbers)} of "
+                        f"its {length} steps, more than it holds")
     out: Columns = {}
     for name, values in columns.items():
         filled = np.full(length, "", dtype=object)
