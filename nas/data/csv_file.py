@@ -285,14 +285,20 @@ def _rows_as_series(path: Path, spec: DataSpec, every_class: bool = False) -> Ra
                    notes=(*notes, filled) if filled else notes)
 
 
+def _counts_rows(numbers: np.ndarray) -> bool:
+    """Is a time column (rising numbers) a row number: from 0 or 1 by ones, some perhaps skipped
+    (rows an exporter dropped)? Such a time neither grids a file nor names its steps while another
+    time can. (`_row_number` asks more of a first column it drops from a table: its name, few skips.)"""
+    return bool(numbers[0] in (0, 1) and float(np.diff(numbers).min()) == 1)
+
+
 def _step_names(columns: Columns, parsed: dict[str, np.ndarray | None], times: list[str],
                 grid: dict[str, Any] | None) -> str | None:
     """The time column that best names a series' steps: the one that skips steps (it grids the
     file), else a date (text), else a numeric time that is not a row number (1, 2, 3, ...), else
     any numeric time; None without one."""
     dates = [n for n, v in columns.items() if parsed[n] is None and orders_rows(v, None)]
-    counted = [n for n in times if np.array_equal(parsed[n], np.arange(len(parsed[n])) + parsed[n][0])  # type: ignore[index]
-               and parsed[n][0] in (0, 1)]  # type: ignore[index]
+    counted = [n for n in times if _counts_rows(parsed[n])]  # type: ignore[arg-type]
     ranked = [*([grid["column"]] if grid else []), *dates, *[n for n in times if n not in counted], *counted]
     return ranked[0] if ranked else None
 
@@ -306,7 +312,7 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
     columns = read_csv(path, notes)
     pick_target(path, columns, spec.target)
     parsed = {n: as_numbers(v) for n, v in columns.items()}  # each column parsed once
-    time = None  # the column that names each step (the first time column: a date, a year), for `nas predict`
+    time = None  # the column that names each step (`_step_names`), for `nas predict`
     if parsed[str(spec.target)] is None:
         raise DataError(f"{path}: column '{spec.target}' is not numeric, so it cannot be a regression target")
     if like is not None:
@@ -319,8 +325,8 @@ def read_series(path: Path, spec: DataSpec, like: list[str] | None = None, grid:
                  and (step := skipped_step(parsed[n])) is not None}
         # The first column that skips steps grids the file; a row number with a gap (1, 2, 4, ...) only when
         # no other does (DAAG's geophones: its distance, not its rownames).
-        numbered = [n for n, step in skips.items() if step == 1 and parsed[n][0] in (0, 1)]  # type: ignore[index]
-        grid = next(({"column": n, "step": skips[n]} for n in sorted(skips, key=lambda n: n in numbered)), None)
+        ranked = sorted(skips, key=lambda n: _counts_rows(parsed[n]))  # type: ignore[arg-type]
+        grid = {"column": ranked[0], "step": skips[ranked[0]]} if ranked else None
         times = [n for n in numeric if n != spec.target and (orders_rows(columns[n], parsed[n]) or n in skips)]
         if times:  # a year or a row number: where a window lies, not what happened; beyond the training years in the test
             notes.append(f"column(s) {', '.join(repr(n) for n in times)} read as the time, not as an input")
