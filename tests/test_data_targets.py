@@ -61,6 +61,17 @@ def test_target_column_that_does_not_exist_names_nearest(tmp_path: Path) -> None
         load_data(spec(unnamed, "tabular"))
 
 
+def test_a_target_named_with_the_headers_spaces_is_found(tmp_path: Path) -> None:
+    """linearmodels' birthweight.csv writes `bwght, fatheduc,...`: nas reads the names stripped, and
+    pandas shows them with the space, so `--target ' fatheduc'` (copied from df.columns) is that column."""
+    path = tmp_path / "spaced.csv"
+    path.write_text("x, colour,n, label\n" + "".join(",".join(map(str, r)) + "\n" for r in table_rows()))
+    spaced = spec(path, "tabular", target=" label")
+    assert spaced.target == "label"  # so the study stores, resumes and predicts by the file's name
+    data = load_data(spaced)
+    assert data.kind == "classification" and data.class_names == ["no", "yes"]
+
+
 def test_the_question_for_a_target_shows_a_wide_files_last_columns(tmp_path: Path) -> None:
     """A target usually comes last (UCI, Kaggle, scikit-learn's frames): a wide file's question
     names its first and last columns and its width, not the first ten alone."""

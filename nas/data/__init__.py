@@ -157,6 +157,12 @@ class DataSpec:
     one_time_line: bool = True  # a time that rises down a whole 3-column file is not long format's; False: as before
     skipped_steps: bool = True  # a numeric time that skips steps is the time, its skips inserted; False: as before 2026-12-06
 
+    def __post_init__(self) -> None:
+        # Every reader strips a header's names; so the name that picks one: pandas shows
+        # birthweight.csv's `bwght, fatheduc, ...` as ' fatheduc', and that is what a user copies.
+        if self.target is not None and self.target != self.target.strip():
+            object.__setattr__(self, "target", self.target.strip())
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
