@@ -22,7 +22,8 @@ from nas.data.forecast import forecast_wiring
 from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.compression import data_name
-from nas.data.tables import fit_categories, forget_parsed, one_hot
+from nas.data.categories import fit_categories, one_hot
+from nas.data.tables import forget_parsed
 from nas.data.tasks import TASKS, Task
 from nas.data.window import default_window, windows
 from nas.errors import DataError, UsageError, nearest
@@ -132,7 +133,7 @@ def series_raw(series: Series, window: int) -> Raw:
 
 
 DATE_READING = ("dates", "day_month_dates", "named_dates", "quarter_dates")  # DataSpec's flags, as date_notations takes them
-READINGS = (*DATE_READING, "index_dates", "one_time_line", "skipped_steps")  # False in a spec stored before each (DataSpec.from_dict)
+READINGS = (*DATE_READING, "index_dates", "one_time_line", "skipped_steps", "many_categories")  # False in a spec stored before each (DataSpec.from_dict)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class DataSpec:
     index_dates: bool = True  # a nameless first column of dates is the time 'index'; False: ignored, as before
     one_time_line: bool = True  # a time that rises down a whole 3-column file is not long format's; False: as before
     skipped_steps: bool = True  # a numeric time that skips steps is the time, its skips inserted; False: as before 2026-12-06
+    many_categories: bool = True  # a text column of >100 values that repeat is a category; False: ignored, as before 2026-12-06
 
     def __post_init__(self) -> None:
         # Every reader strips a header's names; so the name that picks one: pandas shows
@@ -180,7 +182,9 @@ class DataSpec:
         """The spec a study stored. One stored before `dates` existed read its date columns as ids
         (left out), one stored before `day_month_dates` (`named_dates`, `quarter_dates`) those dates as text,
         one before `index_dates` dropped a nameless first column of dates, one before `one_time_line`
-        read a regime column as long format's series id, and each is reloaded so: its trials' networks
+        read a regime column as long format's series id, one before `skipped_steps` read a time that
+        skips steps in row order, one before `many_categories` left out a text column of more than
+        100 values that repeat, and each is reloaded so: its trials' networks
         take the features it had (and its export, resume and retrain the data they had)."""
         known = {f.name for f in fields(cls)}
         return cls(**{**dict.fromkeys(READINGS, False), **{k: v for k, v in raw.items() if k in known}})

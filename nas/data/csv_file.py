@@ -17,13 +17,14 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data._task import filled_note
+from nas.data.categories import MAX_CATEGORIES, id_like, many_values_said
 from nas.data.csv_target import implied_kind, implied_target, series_column
 from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_order, dates_said
 from nas.data.gaps import filled_gaps, filled_series
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
 from nas.data.long_csv import LongLayout, long_layout, long_raw
 from nas.data.time_grid import on_grid, skipped_step
-from nas.data.tables import (DATED_INDEX, MAX_CATEGORIES, NO_HEADER, ROW_INDEX, Columns, as_numbers, encode_target,
+from nas.data.tables import (DATED_INDEX, NO_HEADER, ROW_INDEX, Columns, as_numbers, encode_target,
                              missing_cells, numeric_column, orders_rows, pick_target, read_csv)
 from nas.errors import DataError, UsageError
 
@@ -83,22 +84,6 @@ def _common_classes(path: Path, target: str, y: np.ndarray, names: list[str],
                  f"examples each, too few to split into train, validation and test")
     renumber = np.cumsum(common) - 1
     return keep, renumber[y[keep]], [n for n, c in zip(names, common) if c]
-
-
-def _id_like(values: np.ndarray) -> str | None:
-    """Why a text column is not a category (None when it is one): more than MAX_CATEGORIES values
-    (an id or free text), or a different name in every row (words in each cell: R's row names, a
-    country per row). Such a column cannot generalise, as one-hot or otherwise: a test row's value
-    was never seen in training, and one indicator per training row lets a model memorise the rows
-    (mtcars' 32 car names made 32 features beside 10 measurements, and its linear baseline a
-    ridge fit). AutoGluon drops such columns too (DropUniqueFeatureGenerator). A column of figures
-    that did not all parse as numbers ('234,28' among '1,234') is left as it was, a category."""
-    distinct = len(set(cells := values.tolist()))
-    if distinct > MAX_CATEGORIES:
-        return f"{distinct} distinct values (an id or free text, not a category)"
-    if distinct == len(cells) > MIN_PER_CLASS and all(any(c.isalpha() for c in cell) for cell in cells):
-        return f"a different name in each of its {distinct} rows (a name or an id, not a category)"
-    return None
 
 
 # What the first column of an exported frame is called when it numbers the rows: R's `rownames`
@@ -176,14 +161,15 @@ def followed(train: Raw, train_path: Path) -> Followed:
 
 
 def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str],
-                     follow: Followed | None = None, notations: tuple[str, ...] = tuple(ORDERS)
-                     ) -> tuple[Columns, Columns, dict[str, str]]:
+                     follow: Followed | None = None, notations: tuple[str, ...] = tuple(ORDERS),
+                     repeats: bool = True) -> tuple[Columns, Columns, dict[str, str]]:
     """(numeric columns as floats, text columns to one-hot, the order of day and month of each
     date column not in ISO 8601), the target left out. A column of dates is a number, its decimal
-    year (nas.data.dates; in `notations`); an id-like text column (`_id_like`) is ignored, not
-    refused. `follow`: what the training file's reading decided, when this is its test file: the
-    columns training ignored are ignored, its categories stay categories (a small test file may
-    hold each once) and its dates are read in the training file's order."""
+    year (nas.data.dates; in `notations`); an id-like text column (nas.data.categories.id_like,
+    `repeats` the spec's `many_categories` reading) is ignored, not refused. `follow`: what the
+    training file's reading decided, when this is its test file: the columns training ignored are
+    ignored, its categories stay categories (a small test file may hold each once) and its dates
+    are read in the training file's order."""
     numeric, text, orders = {}, {}, {}
     for name, values in columns.items():
         if name == target or (follow is not None and name in follow.ignored):
@@ -205,10 +191,12 @@ def _feature_columns(path: Path, columns: Columns, target: str, notes: list[str]
             continue
         if order == AMBIGUOUS and follow is None and notations:
             notes.append(f"column '{name}' holds dates, but no number above 12 tells day/month from month/day: read as text")
-        if follow is None and (why := _id_like(values)) is not None:
+        if follow is None and (why := id_like(values, repeats)) is not None:
             notes.append(f"text column '{name}' ignored: {why}")
-        else:
-            text[name] = values
+            continue
+        if follow is None and (many := many_values_said(name, values)):
+            notes.append(many)
+        text[name] = values
     if not numeric and not text:
         raise DataError(f"{path}: no usable feature columns besides the target '{target}'")
     return numeric, text, orders
@@ -239,7 +227,7 @@ def _table(path: Path, spec: DataSpec, every_class: bool = False, follow: Follow
         if keep is not None:
             columns = _rows(columns, keep)
     numeric, text, orders = _feature_columns(path, columns, spec.target, notes, follow,
-                                             date_notations(**spec.date_reading()))
+                                             date_notations(**spec.date_reading()), spec.many_categories)
     X = np.stack(list(numeric.values()), axis=1).astype(np.float32) if numeric else np.zeros((len(y), 0), np.float32)
     if follow is None and (filled := filled_note(np.isnan(X), list(numeric))):
         notes.append(filled)

@@ -15,7 +15,8 @@ import numpy as np
 
 from nas.data.arff_file import is_arff
 from nas.data.layouts import SERIES_MIN_STEPS, looks_like_series
-from nas.data.tables import MAX_CATEGORIES, NO_HEADER, Columns, as_numbers, looks_like_classes, orders_rows, read_csv
+from nas.data.categories import MAX_CATEGORIES
+from nas.data.tables import NO_HEADER, Columns, as_numbers, looks_like_classes, orders_rows, read_csv
 from nas.data.time_grid import skipped_step
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from nas.data.layouts import to_layout
 from nas.data.arrow_images import decoded, image_rows
 from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image, resized
-from nas.data.tables import Columns, headerless, numeric_column, one_hot, read_csv
+from nas.data.categories import one_hot
+from nas.data.tables import Columns, headerless, numeric_column, read_csv
 from nas.data.window import windows
 from nas.errors import DataError
 

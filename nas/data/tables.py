@@ -15,7 +15,6 @@ import numpy as np
 
 from nas.data.arff_file import ARFF, arff_table
 from nas.data.arrow_file import ARROW_TABLES, arrow_table
-from nas.data.cells import one_boolean_spelling
 from nas.data.compression import COMPRESSION_ERRORS, format_suffix, open_text
 from nas.data.dates import all_dates, as_dates, is_date
 from nas.data.figures import may_hold_figures, plain_durations, plain_figures
@@ -23,7 +22,6 @@ from nas.data.json_file import JSON_TABLES, json_table
 from nas.data.xlsx_file import XLSX, xlsx_rows
 from nas.errors import DataError, UsageError, column_list, nearest
 
-MAX_CATEGORIES = 100  # a text column with more distinct values is an id or free text, not a category
 MAX_CLASSES_FROM_NUMBERS = 20  # integer targets with at most this many values are classes
 
 
@@ -383,18 +381,3 @@ def class_name(value: object) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def fit_categories(text: dict[str, np.ndarray], train: np.ndarray) -> dict[str, list[str]]:
-    """Categories of each text column, as seen in the training rows (sorted). A column of more
-    than MAX_CATEGORIES values never gets here: reading the table ignores it (nas.data.csv_file)."""
-    return {name: sorted(set(values[train].tolist())) for name, values in text.items()}
-
-
-def one_hot(text: dict[str, np.ndarray], categories: dict[str, list[str]], rows: int) -> np.ndarray:
-    """One indicator column per (column, category); a category not seen in training is all zeros;
-    TRUE, True and true are one (nas.data.cells.one_boolean_spelling)."""
-    blocks = [(one_boolean_spelling(text[name])[:, None] == one_boolean_spelling(cats)[None, :])
-              for name, cats in categories.items()]
-    return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((rows, 0), np.float32)
-
