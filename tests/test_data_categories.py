@@ -72,3 +72,25 @@ def test_a_study_stored_before_many_valued_categories_keeps_its_reading(workdir:
         old_nas.setattr(csv_file, "id_like", lambda values, repeats=True: categories.id_like(values, False))
         name = _searched_by_an_older_nas(run_cli, path, "target", "many_categories")
     _resumed_and_fresh(run_cli, path, "target", name, "text column 'writer' has 120 distinct values that repeat")
+
+
+def test_rows_beside_a_text_column_of_many_repeated_values_are_a_table(tmp_path: Path) -> None:
+    """tidyr's who holds 56 counts by age and sex per country and year: its rows looked like
+    series of 56 steps once `country` (218 values) was left out as an id. A text column of values
+    that repeat is a feature, so the file is a table; beside an id (a name per row) rows of
+    series are still series."""
+    import pandas as pd
+
+    pytest.importorskip("aeon", reason="aeon (the UCR sets it bundles) is not installed")
+    from aeon.datasets import load_classification
+
+    from nas.data.files import infer_task
+
+    X, y = load_classification("ItalyPowerDemand")  # 1,096 series of 24 hours
+    frame = pd.DataFrame(np.asarray(X)[:, 0, :], columns=[f"h{i}" for i in range(24)]).assign(label=y)
+    frame.insert(0, "id", [f"day{i}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "days.csv", index=False)
+    assert infer_task(str(tmp_path / "days.csv"), None, "label") == "sequence"
+    frame["id"] = [f"site{i % 101}" for i in range(len(frame))]  # 101 sites of about 11 days each
+    frame.to_csv(tmp_path / "sites.csv", index=False)
+    assert infer_task(str(tmp_path / "sites.csv"), None, "label") == "tabular"

@@ -36,11 +36,14 @@ def csv_rows_are_series(path: Path, target: str | None = None) -> bool:
     """Whether a CSV's numeric columns, in file order, look like one series per row
     (nas.data.layouts.looks_like_series; the target column among them moves the mean little), and
     at most one text column of few values (the label) lies beside them: when `target` is given,
-    a text column that is not it is a feature, and the file a table (a series' steps are numbers)."""
+    a text column that is not it is a feature, and the file a table (a series' steps are numbers).
+    A text column of many values that repeat is a feature (tidyr's who: 56 counts by age and sex
+    beside `country`, a table of country-years, not series of 56 steps)."""
     columns = read_csv(path)
     parsed = {name: as_numbers(values) for name, values in columns.items()}
     numbers = [v for v in parsed.values() if v is not None]
-    categories = [name for name, v in parsed.items() if v is None and len(set(columns[name].tolist())) <= MAX_CATEGORIES]
+    categories = [name for name, v in parsed.items() if v is None and (
+        len(set(columns[name].tolist())) <= MAX_CATEGORIES or id_like(columns[name]) is None)]
     if len(categories) > 1 or (target is not None and any(name != target for name in categories)):
         return False  # a text feature besides a text label: a table
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
