@@ -17,7 +17,7 @@ import numpy as np
 from nas.data._raw import Raw, Series
 from nas.data._split import MIN_PER_CLASS
 from nas.data._task import filled_note
-from nas.data.categories import MAX_CATEGORIES, id_like, many_values_said
+from nas.data.categories import MAX_CATEGORIES, id_like, many_values_said, repeated
 from nas.data.csv_target import implied_kind, implied_target, series_column
 from nas.data.dates import AMBIGUOUS, ORDERS, as_dates, date_notations, date_order, dates_said
 from nas.data.gaps import filled_gaps, filled_series
@@ -43,7 +43,7 @@ def csv_rows_are_series(path: Path, target: str | None = None) -> bool:
     parsed = {name: as_numbers(values) for name, values in columns.items()}
     numbers = [v for v in parsed.values() if v is not None]
     categories = [name for name, v in parsed.items() if v is None and (
-        len(set(columns[name].tolist())) <= MAX_CATEGORIES or id_like(columns[name]) is None)]
+        len(set(columns[name].tolist())) <= MAX_CATEGORIES or repeated(columns[name]))]
     if len(categories) > 1 or (target is not None and any(name != target for name in categories)):
         return False  # a text feature besides a text label: a table
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
