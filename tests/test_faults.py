@@ -68,7 +68,10 @@ def test_sigkill_at_random_points_then_resume_loses_nothing(workdir: Path, tiny_
     from nas.store import trial_row
     from nas.store.checkpoints import load_checkpoint
 
-    target, kills, rng = 7, 0, random.Random(5)
+    # A tiny trial takes a fraction of a second: up to 1.5 s of one run before its kill can finish
+    # several, so the target leaves room for every kill before the study completes on its own
+    # (at 7, a fast machine finished it after 4 kills and the test could not kill a 5th time).
+    target, kills, rng = 30, 0, random.Random(5)
     args = nas_cmd("search", "--space", tiny_space, "--trials", target, "--pruner", "none", "--sampler", "random", "-q")
     db = workdir / "studies" / "nas.db"
     for _ in range(8):
