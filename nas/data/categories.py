@@ -24,11 +24,12 @@ MIN_LEVEL_ROWS = 5  # ... then a value seen in this many rows is a category of i
 MAX_LEVELS = 300  # ... and at most this many of them (the most frequent) get an indicator
 
 
-def repeated(values: np.ndarray) -> bool:
+def repeated(cells: list[str]) -> bool:
     """Whether the values seen MIN_LEVEL_ROWS times or more hold at least half the rows: a column
     of more than MAX_CATEGORIES such values is a category, not an id (also for telling a table
-    from rows of series, nas.data.csv_file.csv_rows_are_series)."""
-    return sum(n for n in Counter(values.tolist()).values() if n >= MIN_LEVEL_ROWS) * 2 >= len(values)
+    from rows of series, nas.data.csv_file.csv_rows_are_series). `cells`: the column as a list,
+    which its callers already made to count its distinct values."""
+    return sum(n for n in Counter(cells).values() if n >= MIN_LEVEL_ROWS) * 2 >= len(cells)
 
 
 def id_like(values: np.ndarray, repeats: bool = True) -> str | None:
@@ -42,7 +43,7 @@ def id_like(values: np.ndarray, repeats: bool = True) -> str | None:
     of figures that did not all parse as numbers ('234,28' among '1,234') is left as it was, a
     category."""
     distinct = len(set(cells := values.tolist()))
-    if distinct > MAX_CATEGORIES and not (repeats and repeated(values)):
+    if distinct > MAX_CATEGORIES and not (repeats and repeated(cells)):
         return f"{distinct} distinct values (an id or free text, not a category)"
     if distinct == len(cells) > MIN_PER_CLASS and all(any(c.isalpha() for c in cell) for cell in cells):
         return f"a different name in each of its {distinct} rows (a name or an id, not a category)"

@@ -43,7 +43,7 @@ def csv_rows_are_series(path: Path, target: str | None = None) -> bool:
     parsed = {name: as_numbers(values) for name, values in columns.items()}
     numbers = [v for v in parsed.values() if v is not None]
     categories = [name for name, v in parsed.items() if v is None and (
-        len(set(columns[name].tolist())) <= MAX_CATEGORIES or repeated(columns[name]))]
+        len(set(cells := columns[name].tolist())) <= MAX_CATEGORIES or repeated(cells))]
     if len(categories) > 1 or (target is not None and any(name != target for name in categories)):
         return False  # a text feature besides a text label: a table
     return len(numbers) > 0 and looks_like_series(np.stack(numbers, axis=1))
