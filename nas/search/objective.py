@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import errno
 import gc
+import math
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +36,7 @@ from nas.search.objectives import Goals, assess
 from nas.search.pruning import Stopper
 from nas.search.selection import mean_curve
 from nas.space import Space
-from nas.store import attrs
+from nas.store import attrs, trial_arch
 from nas.store.checkpoints import VAL_OUTPUTS_KEY, save_checkpoint
 from nas.train import TrainConfig, build_seeded, path_decay
 
@@ -42,6 +44,35 @@ DISK_FULL = (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 # A trial whose epochs to go would take more than this share of the time left for trials is stopped
 # after its second epoch (Objective._too_slow): at most one such trial would leave room for one more.
 SLOW_SHARE = 0.5
+
+
+def epochs_share(study: Any, family: str) -> tuple[float, str] | None:
+    """The share of their epoch limit that the study's completed networks of `family` trained,
+    the median over them (each: the mean over its folds), or over every family's while none of
+    `family` has completed; with the words that say whose it is. None before any completed.
+
+    Why: patience ends most fits long before the space's limit (1.4 million rows of a table: 21-55
+    of 200 epochs), so a new trial's time to go is its limit at this share, not the limit itself,
+    which stopped most candidates of a large table as too slow after 2 epochs (Objective._too_slow).
+    Its own family first: a rocket head runs most of its 8 epochs, a conv1d network 16-38 of its
+    100. The median, not the most: one fit that ran to its limit would bring back the limit for
+    every candidate after it. Trials without a patience (they run to their limit; linear trials: a
+    fixed path of epochs) and reused repeats are left out."""
+    shares: dict[str, list[float]] = {}
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        user = trial.user_attrs
+        curves = user.get(attrs.FOLD_CURVES) or [user.get(attrs.CURVE) or []]
+        if user.get(attrs.DUPLICATE_OF) is not None or attrs.ARCH not in user or not curves[0]:
+            continue
+        arch = trial_arch(trial)
+        cfg = TrainConfig.from_arch(arch)
+        if not is_linear(arch) and cfg.epochs > 0 and cfg.patience > 0:
+            ran = sum(len(c) for c in curves) / len(curves)
+            shares.setdefault(arch.family, []).append(min(1.0, ran / cfg.epochs))
+    if family in shares:
+        return statistics.median(shares[family]), f"completed {family} trials"
+    every = [share for of_family in shares.values() for share in of_family]
+    return (statistics.median(every), "completed trials") if every else None
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -110,6 +141,7 @@ class Objective:
             return self.goals.values(self.goals.pessimistic(self.data), costs)
         epochs, folds = int(arch.train.get("epochs", 1)), self.folds
         stopper = Stopper(trial, self.goals, costs, epochs, folds, prunable=not is_linear(arch))
+        patience = TrainConfig.from_arch(arch).patience
         curves: list[list[float]] = [[] for _ in self.splits]
 
         ended, late = [time.monotonic()], [False]
@@ -125,7 +157,7 @@ class Objective:
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
             if split == 0 and epoch == 1 and stopper.prunable:  # the second epoch: its time is the steady one
-                self._stop(trial, self._too_slow(trial, last, epochs * folds - 2), curves[:1])
+                self._stop(trial, self._too_slow(trial, last, arch.family, epochs, folds, patience), curves[:1])
             if late[0] and (cut or split < folds - 1):
                 self.observer.trial_cut(trial.number, epoch + 1, epochs, split, folds)
             return cut
@@ -139,19 +171,32 @@ class Objective:
             trial.set_user_attr(key, value)
         return self.goals.values(run.choice(self.data.direction).value, costs)
 
-    def _too_slow(self, trial: Any, epoch_seconds: float, to_go: int) -> str | None:
+    def _too_slow(self, trial: Any, epoch_seconds: float, family: str, epochs: int, folds: int,
+                  patience: int) -> str | None:
         """Why a trial is stopped after its second epoch for the time budget (None: it goes on):
         its epochs to go, at that epoch's time, would take more than SLOW_SHARE of the time left
         for trials. Why: one trial that takes most of what is left leaves the search no room for
         the several cheaper candidates that could beat it (a 28 x 28 image search spent 235 of its
         540 s on one CNN, the worst of its four); it could not finish at all past the deadline. Only
-        once the study has an answer, so a slow first trial is still trained."""
+        once the study has an answer, so a slow first trial is still trained.
+
+        Its epochs to go: every fold's limit at first; when that is too slow and the trial has a
+        patience, each fold at the share of its limit that the study's completed trials of its
+        family ran (epochs_share), read from the store only then."""
         left = self.seconds_left()
-        need = epoch_seconds * to_go
-        if left is None or need <= SLOW_SHARE * left:
+        if left is None or epoch_seconds * (epochs * folds - 2) <= SLOW_SHARE * left:
             return None
+        share = epochs_share(trial.study, family) if patience > 0 else None
+        expected = epochs if share is None else min(epochs, max(2, math.ceil(share[0] * epochs)))
+        to_go = max(0, expected * folds - 2)
+        need = epoch_seconds * to_go
+        if need <= SLOW_SHARE * left:
+            return None
+        said = "" if share is None or expected == epochs else \
+            f" (patience ended the study's {share[1]} at {share[0]:.0%} of their epochs)"
         reason = (f"too slow for the time budget: {epoch_seconds:.1f} s an epoch, about {need:.0f} s for its {to_go} "
-                  f"epoch{'s' if to_go != 1 else ''} to go, more than {SLOW_SHARE:.0%} of the {max(0.0, left):.0f} s left for trials")
+                  f"epoch{'s' if to_go != 1 else ''} to go{said}, more than {SLOW_SHARE:.0%} of the {max(0.0, left):.0f} s "
+                  f"left for trials")
         trial.set_user_attr(attrs.TOO_SLOW, reason)
         return reason
 
