@@ -175,8 +175,8 @@ def _own_space(stored: dict[str, Any], shipped: Space, epochs: int | None) -> Sp
 
 def prepare(cfg: SearchConfig) -> PreparedSearch:
     """Validate everything, then create or resume the study and record what it is."""
+    device = resolve_device(cfg.device)  # first: before any parallel work (nas.device.flush_subnormals)
     cfg, data, space, goals = _load(cfg)
-    device = resolve_device(cfg.device)
     sampler_name = cfg.sampler or ("nsga2" if goals.multi else "tpe")
     make_sampler(sampler_name, cfg.seed, space, len(goals.directions), cfg.trials)  # refuse a bad sampler early
     storage = open_storage(cfg.storage, create=True, heartbeat=HEARTBEAT_SECONDS)
