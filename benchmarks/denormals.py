@@ -89,13 +89,14 @@ def real_fit(path: str, target: str, epochs: int) -> dict[str, float]:
 
 
 def child(flush: bool, args: argparse.Namespace) -> None:
-    """One measurement in this fresh process, the flag set (or not) before anything runs."""
-    import numpy as np
+    """One measurement in this fresh process, the flag set as nas sets it (or left off) before
+    anything runs."""
     import torch
 
-    for kind in (np.float16, np.float32, np.float64, np.longdouble):
-        np.finfo(kind)
-    torch.set_flush_denormal(flush)
+    from nas.device import flush_subnormals
+
+    if flush:
+        flush_subnormals()
     torch.set_num_threads(2)
     print(json.dumps(real_fit(args.data, args.target, args.epochs) if args.data else mechanism()))
 
