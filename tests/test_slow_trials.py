@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import TINY_CNN
 
 import nas.search.objective as objective
+from nas.arch import Arch
 
 
 def _space(workdir: Path) -> Path:
@@ -89,13 +90,17 @@ def test_epochs_to_go_are_counted_at_the_share_patience_left_the_completed_netwo
     assert epochs_share(study, "mlp")[0] == pytest.approx((0.15 + 0.5) / 2)
 
     trial = study.ask()
-    judge = type("Judge", (), {"seconds_left": staticmethod(lambda: 100.0)})()
+    judge = type("Judge", (), {"seconds_left": staticmethod(lambda: 100.0), "folds": 1})()
     slow = objective.Objective._too_slow
+
+    def mlp(patience: int) -> Arch:
+        return Arch("mlp", {"layers": [layer]}, {"epochs": 200, "patience": patience})
+
     # 198 epochs to go at its limit, 63 at the share (ceil(0.325 * 200) = 65, less the 2 trained)
-    assert slow(judge, trial, 0.5, "mlp", 200, 1, 20) is None  # 32 s of the 50 allowed: it trains
-    assert slow(judge, trial, 0.5, "mlp", 200, 1, 0).startswith(
+    assert slow(judge, trial, 0.5, mlp(20)) is None  # 32 s of the 50 allowed: it trains
+    assert slow(judge, trial, 0.5, mlp(0)).startswith(
         "too slow for the time budget: 0.5 s an epoch, about 99 s for its 198 epochs to go, more than 50%")  # no patience
-    reason = slow(judge, trial, 1.0, "mlp", 200, 1, 20)
+    reason = slow(judge, trial, 1.0, mlp(20))
     assert reason == ("too slow for the time budget: 1.0 s an epoch, about 63 s for its 63 epochs to go (patience "
                       "ended the study's completed mlp trials at 32% of their epochs), more than 50% of the 100 s left "
                       "for trials")

@@ -141,7 +141,6 @@ class Objective:
             return self.goals.values(self.goals.pessimistic(self.data), costs)
         epochs, folds = int(arch.train.get("epochs", 1)), self.folds
         stopper = Stopper(trial, self.goals, costs, epochs, folds, prunable=not is_linear(arch))
-        patience = TrainConfig.from_arch(arch).patience
         curves: list[list[float]] = [[] for _ in self.splits]
 
         ended, late = [time.monotonic()], [False]
@@ -157,7 +156,7 @@ class Objective:
             self.observer.epoch_done(trial.number, split * epochs + epoch, value)
             self._stop(trial, stopper.after_epoch(epoch, curves[split]), curves[: split + 1])
             if split == 0 and epoch == 1 and stopper.prunable:  # the second epoch: its time is the steady one
-                self._stop(trial, self._too_slow(trial, last, arch.family, epochs, folds, patience), curves[:1])
+                self._stop(trial, self._too_slow(trial, last, arch), curves[:1])
             if late[0] and (cut or split < folds - 1):
                 self.observer.trial_cut(trial.number, epoch + 1, epochs, split, folds)
             return cut
@@ -171,8 +170,7 @@ class Objective:
             trial.set_user_attr(key, value)
         return self.goals.values(run.choice(self.data.direction).value, costs)
 
-    def _too_slow(self, trial: Any, epoch_seconds: float, family: str, epochs: int, folds: int,
-                  patience: int) -> str | None:
+    def _too_slow(self, trial: Any, epoch_seconds: float, arch: Arch) -> str | None:
         """Why a trial is stopped after its second epoch for the time budget (None: it goes on):
         its epochs to go, at that epoch's time, would take more than SLOW_SHARE of the time left
         for trials. Why: one trial that takes most of what is left leaves the search no room for
@@ -183,10 +181,11 @@ class Objective:
         Its epochs to go: every fold's limit at first; when that is too slow and the trial has a
         patience, each fold at the share of its limit that the study's completed trials of its
         family ran (epochs_share), read from the store only then."""
+        epochs, folds, patience = int(arch.train.get("epochs", 1)), self.folds, TrainConfig.from_arch(arch).patience
         left = self.seconds_left()
         if left is None or epoch_seconds * (epochs * folds - 2) <= SLOW_SHARE * left:
             return None
-        share = epochs_share(trial.study, family) if patience > 0 else None
+        share = epochs_share(trial.study, arch.family) if patience > 0 else None
         expected = epochs if share is None else min(epochs, max(2, math.ceil(share[0] * epochs)))
         to_go = max(0, expected * folds - 2)
         need = epoch_seconds * to_go
