@@ -417,19 +417,23 @@ def test_an_excel_workbook_reads_as_its_csv(tmp_path: Path) -> None:
 
 def test_names_with_brackets_are_printed_as_written(workdir: Path, run_cli) -> None:
     """A unit in brackets (river's water-flow.csv: `Water flow [l/s]`) is the column's name, not
-    console markup: the search says it whole, and the leaderboard's table too."""
+    console markup, and a value between colons (DAAG nassCDS's case ids, `11:100:2`) is not an
+    emoji code (Rich printed it `11💯2`): the search says both whole, and the leaderboard's table
+    and a one-line error too."""
     import pandas as pd
 
     aeon = pytest.importorskip("aeon", reason="aeon (which ships the airline series) is not installed: pip install 'nas[ucr]'")
     passengers = pd.read_csv(Path(aeon.__file__).parent / "datasets" / "data" / "Airline" / "Airline.csv")
     path = workdir / "airline [monthly].csv"
-    passengers.rename(columns={"Passengers": "Passengers [thousands]"}).to_csv(path, index=False)
-    result = run_cli("search", "--data", path, "--trials", 1, "--epochs", 1, "--study", "[bold]air[/bold]")
+    passengers.rename(columns={"Passengers": "Passengers [thousands] 11:100:2"}).to_csv(path, index=False)
+    result = run_cli("search", "--data", path, "--trials", 1, "--epochs", 1, "--study", "[bold]air[/bold]:fire:")
     assert result.exit_code == 0, result.stderr
-    assert "forecasting 'Passengers [thousands]'" in result.stdout
-    assert "study '[bold]air[/bold]'" in result.stdout
+    assert "forecasting 'Passengers [thousands] 11:100:2'" in result.stdout
+    assert "study '[bold]air[/bold]:fire:'" in result.stdout
     board = run_cli("leaderboard")
-    assert board.exit_code == 0 and "[bold]air[/bold]" in board.stdout, board.stderr
+    assert board.exit_code == 0 and "[bold]air[/bold]:fire:" in board.stdout, board.stderr
+    wrong = run_cli("search", "--data", path, "--target", "count:fire:")  # the one-line error too
+    assert wrong.exit_code == 2 and "'count:fire:'" in wrong.stderr, wrong.stderr
 
 
 def test_a_study_stored_before_dated_indexes_keeps_its_reading(workdir: Path, run_cli,

@@ -12,10 +12,11 @@ from rich.table import Table
 from nas.errors import UsageError
 from nas.limits import LIMITS, check
 
-# No Rich markup: what nas prints holds users' names (a column `Water flow [l/s]`, a study, a
-# path), and markup would take `[l/s]` for a style and drop it. nas itself styles nothing inline.
-console = Console(soft_wrap=True, markup=False)
-err_console = Console(stderr=True, markup=False)
+# No Rich markup and no emoji codes: what nas prints holds users' names (a column `Water flow
+# [l/s]`, a class `11:100:2`, a study, a path), and markup would take `[l/s]` for a style and drop
+# it, emoji codes would print `11💯2`. nas itself styles nothing inline and prints no emoji.
+console = Console(soft_wrap=True, markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 # Options shared by several commands, defined once.
 StorageOpt = typer.Option(None, "--storage", envvar="NAS_STORAGE", show_envvar=True,

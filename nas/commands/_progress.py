@@ -138,7 +138,7 @@ class RichObserver(PlainObserver):
 def plain_observer() -> SearchObserver:
     """What each worker process of `nas search --workers N` reports with: plain lines on stdout
     (a module-level function, so it can be pickled to the spawned workers)."""
-    return PlainObserver(Console(soft_wrap=True, markup=False))
+    return PlainObserver(Console(soft_wrap=True, markup=False, emoji=False))
 
 
 def make_observer(console: Console, quiet: bool) -> SearchObserver:
