@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from nas.commands import _common
 from nas.format import fmt
 from nas.search.events import SearchObserver, SearchResult
 
@@ -138,7 +139,7 @@ class RichObserver(PlainObserver):
 def plain_observer() -> SearchObserver:
     """What each worker process of `nas search --workers N` reports with: plain lines on stdout
     (a module-level function, so it can be pickled to the spawned workers)."""
-    return PlainObserver(Console(soft_wrap=True, markup=False, emoji=False))
+    return PlainObserver(_common.console)  # the one stdout console: no markup, no emoji codes
 
 
 def make_observer(console: Console, quiet: bool) -> SearchObserver:
