@@ -39,16 +39,20 @@ def escape_site(exc: BaseException) -> str:
 
 # ---------------------------------------------------------------- values
 
-# Floats without subnormal values: a test that resolved a device left the process flushing them
-# (nas.device.flush_subnormals), and hypothesis refuses to draw them then.
+def floats(*args: Any, **kwargs: Any) -> st.SearchStrategy[float]:
+    """`st.floats` without subnormal values: a test that resolved a device left the process
+    flushing them (nas.device.flush_subnormals), and hypothesis refuses to draw them then."""
+    return st.floats(*args, allow_subnormal=False, **kwargs)
+
+
 GARBAGE_SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=False),
+    floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12), st.sampled_from(["nan", "inf", "-1e400", "1e-4", "0x10", "", " ", "~", "yes"]),
     st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 1, 1)),
 )
 CELLS = st.one_of(st.integers(-5, 5).map(str),
-                  st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=False).map(repr),
+                  floats(allow_nan=True, allow_infinity=True).map(repr),
                   st.sampled_from(["", " ", "nan", "NaN", "inf", "-inf", "1e999", "a", "x,y", '"', "\n", "é",
                                    "1_0", "0x1F", "True", "\x00"]), st.text(max_size=6))  # one CSV cell
 garbage = st.recursive(GARBAGE_SCALARS, lambda inner: st.one_of(
@@ -65,7 +69,7 @@ def _valid_scalar(key: Key) -> st.SearchStrategy[Any]:
     high = key.high if key.high is not None else 1
     kinds: dict[str, st.SearchStrategy[Any]] = {
         "int": st.integers(int(low), int(min(high, low + 12))),
-        "float": st.floats(low, high, allow_nan=False, allow_subnormal=False),
+        "float": floats(low, high, allow_nan=False),
         "bool": st.booleans(),
         "name": st.sampled_from(key.names or ("x",)),
     }
@@ -86,8 +90,8 @@ def _valid_range(draw: st.DrawFn, key: Key) -> dict[str, Any]:
         first = draw(st.integers(math.ceil((key.low or 0) / step), int(top / step)))
         last = draw(st.integers(first, int(top / step)))
         return {"low": round(first * step, 10), "high": round(last * step, 10), "step": step}
-    low = draw(st.floats(key.low or 0.0, top, allow_subnormal=False))
-    out = {"low": low, "high": draw(st.floats(low, top, allow_subnormal=False))}
+    low = draw(floats(key.low or 0.0, top))
+    out = {"low": low, "high": draw(floats(low, top))}
     return {**out, "log": True} if how == "log" and low > 0 else out
 
 
@@ -108,7 +112,7 @@ def hostile_value(key: Key) -> st.SearchStrategy[Any]:
     bound = st.one_of(edges, GARBAGE_SCALARS, _valid_scalar(key))
     bad_range = st.fixed_dictionaries(
         {"low": bound, "high": bound},
-        optional={"step": st.one_of(st.integers(-1, 4), st.floats(0, 2, allow_subnormal=False), st.just(1e-300),
+        optional={"step": st.one_of(st.integers(-1, 4), floats(0, 2), st.just(1e-300),
                                     GARBAGE_SCALARS),
                   "log": st.one_of(st.booleans(), GARBAGE_SCALARS), "base": st.integers()})
     near_list = st.lists(st.one_of(_valid_scalar(key), edges, GARBAGE_SCALARS), max_size=4)
