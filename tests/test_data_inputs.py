@@ -66,6 +66,24 @@ def test_csv_missing_feature_column_is_named(tmp_path: Path) -> None:
         load_inputs(bad, info)
 
 
+def test_a_file_without_header_of_another_width_says_what_the_model_reads(tmp_path: Path) -> None:
+    """Rows without a header row are mapped by position only when they are exactly the model's
+    columns; the training rows with their target kept (one column too many) or one column short
+    are refused in one line that says so, not as 'missing' columns named by the first row's numbers."""
+    rng = np.random.default_rng(0)
+    rows = [[f"{v:.3f}" for v in rng.normal(size=4)] for _ in range(40)]
+    path = write_csv(tmp_path / "t.csv", ["a", "b", "c", "y"], rows)
+    info = load_data(DataSpec(task="tabular", path=str(path), target="y", seed=0)).describe()
+    exact = tmp_path / "exact.csv"
+    exact.write_text("".join(",".join(r[:3]) + "\n" for r in rows[:5]))
+    assert load_inputs(exact, info)[0].shape == (5, 3)
+    for name, cut in [("wide.csv", 4), ("narrow.csv", 2)]:
+        (tmp_path / name).write_text("".join(",".join(r[:cut]) + "\n" for r in rows[:5]))
+        with pytest.raises(DataError, match=f"{name}: no header row and {cut} columns; the model reads 3 "
+                                            r"\(a, b, c\): give exactly those in order, or a header row naming them"):
+            load_inputs(tmp_path / name, info)
+
+
 def test_series_csv_gives_one_window_per_step_including_the_next(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", ["date", "value"], [[f"d{i}", float(i)] for i in range(30)])
     data = load_data(DataSpec(task="sequence", path=str(path), target="value", window=4))
