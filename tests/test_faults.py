@@ -190,6 +190,10 @@ def test_trial_of_a_dead_remote_worker_is_failed_by_heartbeat_and_retried(workdi
 
 
 def test_running_trial_without_lease_left_by_an_old_run_does_not_block(workdir: Path) -> None:
+    """A RUNNING trial that never took a lease (its process killed between creating it and
+    writing the lease, or an older nas) is failed and re-queued: at once by a worker holding the
+    gate (no live worker is ever between those two steps there: `start_trial` leases first), after
+    UNLEASED_SECONDS where no gate orders the workers (a live one may be just starting)."""
     import datetime
 
     import optuna
@@ -199,16 +203,45 @@ def test_running_trial_without_lease_left_by_an_old_run_does_not_block(workdir: 
     from nas.search.loop import UNLEASED_SECONDS, fail_dead_trials
 
     study = optuna.create_study(study_name="old", storage=open_storage("sqlite:///studies/nas.db", create=True))
-    for _ in range(2):  # a stuck one (from an older nas: no lease), and one that is just starting
+    for _ in range(2):  # a stuck one, and one created a moment ago
         study.ask().suggest_float("x", 0, 1)
     old = datetime.datetime.now() - datetime.timedelta(seconds=UNLEASED_SECONDS + 5)
     with closing(sqlite3.connect(workdir / "studies" / "nas.db")) as con:  # closing: `with` alone leaves it open
         con.execute("UPDATE trials SET datetime_start = ? WHERE number = 0", (old.isoformat(sep=" "),))
         con.commit()
-    assert fail_dead_trials(study) == [0]
+    assert fail_dead_trials(study) == [0]  # no gate: only the old one
     trials = study.get_trials(deepcopy=False)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
     assert trials[2].params == trials[0].params
+    assert fail_dead_trials(study, gated=True) == [1]  # under the gate: the new one too, at once
+    trials = study.get_trials(deepcopy=False)
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL, TrialState.WAITING, TrialState.WAITING]
+    assert trials[1].user_attrs["fail_reason"] == "worker process died (no lease taken); configuration re-queued"
+
+
+def test_a_trial_takes_its_lease_before_the_next_worker_may_count(workdir: Path) -> None:
+    """The order that lets a worker holding the gate fail an unleased trial at once: the lease is
+    written while the gate is still held, and the gate is then released."""
+    import optuna
+
+    from nas.store import open_storage
+    from nas.search.loop import Gate, start_trial, worker_id
+
+    storage = open_storage("sqlite:///studies/nas.db", create=True)
+    study = optuna.create_study(study_name="order", storage=storage)
+    gate = Gate(study._storage, study._study_id)
+    assert gate.orders  # a SQLite file: its lock orders the workers
+    seen: list[object] = []
+
+    class Watched(Gate):
+        def release(self) -> None:
+            seen.append(study.trials[0].user_attrs.get("worker"))
+            super().release()
+
+    watched = Watched(study._storage, study._study_id)
+    with watched:
+        start_trial(study.ask(), watched)
+        assert seen == [worker_id()]
 
 
 def test_a_trial_failed_by_the_heartbeat_check_shows_why() -> None:

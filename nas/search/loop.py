@@ -38,7 +38,7 @@ from nas.search.events import TrialFailed
 from nas.store import attrs, count_trials, retry_callback, sqlite_path
 
 POLL_SECONDS = 0.5  # how often a worker with nothing to start looks again
-UNLEASED_SECONDS = 120  # a RUNNING trial without a lease this old has no live worker
+UNLEASED_SECONDS = 120  # where no gate orders workers: a RUNNING trial without a lease this old has no live worker
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -83,22 +83,30 @@ def _is_dead(lease: str) -> bool:
     return bool(started) and _start_time(pid) != started
 
 
-def _unleased(trial: Any) -> str | None:
-    """A lease naming no live process for a RUNNING trial that never took one (a live trial takes
-    it within milliseconds): left over from an older nas or another tool, it would block forever."""
+def _unleased(trial: Any, gated: bool) -> str | None:
+    """A lease naming no live process for a RUNNING trial that never took one. Under the gate
+    (`gated`) that is at once: a worker creates its trial and takes the lease before it lets the
+    next worker count (`start_trial`), so a trial seen there without one lost its process in
+    between (a kill -9 in that window: 2 of 34 in the fault benchmark), or was left by an older nas
+    or another tool. Without a gate (a server other than SQLite or PostgreSQL) a live worker may be
+    between the two steps, so only a trial older than UNLEASED_SECONDS is taken for dead; before
+    2026-12-06 that wait applied everywhere, and a resumed search sat for up to two minutes."""
+    if gated:
+        return "no lease taken"
     started = trial.datetime_start
     if started is None or (datetime.datetime.now() - started).total_seconds() < UNLEASED_SECONDS:
         return None
     return "no lease (no live worker)"
 
 
-def fail_dead_trials(study: Any) -> list[int]:
-    """Fail (and re-enqueue) RUNNING trials whose process died: same host at once, others by heartbeat."""
+def fail_dead_trials(study: Any, gated: bool = False) -> list[int]:
+    """Fail (and re-enqueue) RUNNING trials whose process died: same host at once, others by
+    heartbeat; one that never took a lease at once when the caller holds the gate (`gated`)."""
     storage, failed = study._storage, []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         lease = t.user_attrs.get(attrs.WORKER)
         if lease is None:
-            lease = _unleased(t)
+            lease = _unleased(t, gated)
         elif not _is_dead(lease) or lease == worker_id():
             continue
         if lease is None:
@@ -150,6 +158,12 @@ class Gate:
         self._storage, self._key = storage, 0x6E6173_0000 + study_id
         self._pg = storage.engine.dialect.name == "postgresql"
 
+    @property
+    def orders(self) -> bool:
+        """Whether the gate serialises workers (a SQLite file's lock, a PostgreSQL advisory lock);
+        on other servers it is a no-op and workers count and ask unordered."""
+        return self._path is not None or self._pg
+
     def acquire(self) -> None:
         if self._path is not None:
             self._fd = os.open(f"{self._path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -182,9 +196,11 @@ class Gate:
 # --- the loop one worker runs -----------------------------------------------------------------
 
 def start_trial(trial: Any, gate: Gate) -> None:
-    """First thing in each trial: let the next worker count, take the lease, note the thread count."""
-    gate.release()
+    """First thing in each trial: take the lease, then let the next worker count (in that order,
+    so a RUNNING trial without a lease is never a live one to a worker holding the gate), note the
+    thread count."""
     trial.set_user_attr(attrs.WORKER, worker_id())
+    gate.release()
     trial.set_user_attr(attrs.THREADS, torch.get_num_threads())
 
 
@@ -200,7 +216,7 @@ def run_trials(study: Any, objective: Any, target: int, callbacks: list[Any], st
     objective.before_trial = lambda trial: start_trial(trial, gate)
     while not stopped():
         with gate:
-            fail_dead_trials(study)
+            fail_dead_trials(study, gated=gate.orders)
             counts = count_trials(study)
             if counts.counted >= target:
                 return
