@@ -112,9 +112,9 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
             table = dict(zip(columns, table.values()))
         elif info["task"] == "sequence" and "window" not in prep:
             table = _series_by_position(table, columns, info)
-    missing = [c for c in [*columns, *categories] if c not in table]
+    wanted = [*columns, *categories]
+    missing = [c for c in wanted if c not in table]
     if missing and headerless(table):  # no names to find the columns by, and a count that does not fit
-        wanted = [*columns, *categories]
         named = ", ".join(wanted[:5]) + (", ..." if len(wanted) > 5 else "")
         by_position = "" if categories else "exactly those in order, or "
         raise DataError(f"{path}: no header row and {len(table)} columns; the model reads {len(wanted)} "
