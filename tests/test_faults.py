@@ -229,8 +229,6 @@ def test_a_trial_takes_its_lease_before_the_next_worker_may_count(workdir: Path)
 
     storage = open_storage("sqlite:///studies/nas.db", create=True)
     study = optuna.create_study(study_name="order", storage=storage)
-    gate = Gate(study._storage, study._study_id)
-    assert gate.orders  # a SQLite file: its lock orders the workers
     seen: list[object] = []
 
     class Watched(Gate):
@@ -239,6 +237,7 @@ def test_a_trial_takes_its_lease_before_the_next_worker_may_count(workdir: Path)
             super().release()
 
     watched = Watched(study._storage, study._study_id)
+    assert watched.orders  # a SQLite file: its lock orders the workers
     with watched:
         start_trial(study.ask(), watched)
         assert seen == [worker_id()]
