@@ -2,7 +2,9 @@
 
 Classification: scikit-learn logistic (softmax) regression; regression: linear regression
 (ridge when there are fewer training rows than features). Inputs are flattened, standardised
-as the trials see them; fitted on the training split, scored on validation and test with the
+as the trials see them, a table's text categories one-hot, but without the indicators nas adds
+for integer columns it found to be codes (nas.data.codes): the baseline is the plain model a
+user fits by hand on the columns as they are, and finding a code is part of what nas is for; fitted on the training split, scored on validation and test with the
 same functions as the trials (nas.metrics). A trivial reference (majority class / training
 mean) is stored beside it, so an imbalanced set's accuracy can be read against it. When the
 search scores trials by cross-validation, the baseline is scored on the same folds too (`cv`),
@@ -32,9 +34,12 @@ SAME_FIGURE = 1e-6
 PERFECT_FIT = 1e-4
 
 
-def _arrays(split: Split) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(split: Split, prep: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Flat inputs and targets, without the indicators nas adds for integer codes (the last columns)."""
     X = split.X.detach().cpu().numpy()
-    return X.reshape(len(X), -1), split.y.detach().cpu().numpy()
+    X = X.reshape(len(X), -1)
+    added = sum(len(values) for values in prep.get("codes", {}).values())
+    return X[:, :X.shape[1] - added], split.y.detach().cpu().numpy()
 
 
 @dataclass(frozen=True)
@@ -63,13 +68,13 @@ PLAIN: dict[str, PlainModels] = {
 
 
 def _scores(model: Any, data: TaskData, split: Split) -> dict[str, float]:
-    X, y = _arrays(split)
+    X, y = _arrays(split, data.preprocessing)
     return PLAIN[data.kind].report(y, model.predict(X), data.preprocessing)
 
 
 def _fit(data: TaskData) -> Any:
     """The plain model of the data's kind, fitted on its training split."""
-    X, y = _arrays(data.train)
+    X, y = _arrays(data.train, data.preprocessing)
     model = PLAIN[data.kind].make(*X.shape)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence warnings: the baseline is what it is after MAX_ITER
@@ -91,7 +96,7 @@ def fit_baseline(data: TaskData, folds: list[TaskData] | None = None) -> dict[st
     model = _fit(data)
     seconds = time.perf_counter() - started
     name = "ridge regression" if isinstance(model, Ridge) else plain.name
-    trivial = plain.make_trivial().fit(*_arrays(data.train))
+    trivial = plain.make_trivial().fit(*_arrays(data.train, data.preprocessing))
     out = {"model": name, "val": _scores(model, data, data.val), "test": _scores(model, data, data.test),
            "seconds": round(seconds, 3),
            "reference": {"model": plain.trivial, "test": _scores(trivial, data, data.test)}}

@@ -23,6 +23,7 @@ from nas.data.given_test import with_test_file
 from nas.data.folds import check_folds, fold_scheme, make_folds, max_folds, train_plus_val
 from nas.data.compression import data_name
 from nas.data.categories import fit_categories, one_hot
+from nas.data.codes import code_indicators, codes_said, fit_codes
 from nas.data.tables import forget_parsed
 from nas.data.tasks import TASKS, Task
 from nas.data.window import default_window, windows
@@ -39,9 +40,10 @@ def _targets(y: np.ndarray, kind: str) -> torch.Tensor:
     return torch.as_tensor(y, dtype=torch.long if kind == "classification" else torch.float32)
 
 
-def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[str, Any]]:
+def _features(raw: Raw, train: np.ndarray, task: str, codes: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Fit preprocessing on the training rows: fill a table's missing cells with the column's
-    training median, standardise numbers, one-hot text columns."""
+    training median, standardise numbers, one-hot text columns and (`codes`) the integer columns
+    that act as codes (nas.data.codes)."""
     prep: dict[str, Any] = {"scale": raw.scale}
     if raw.X.ndim == 2 and np.isnan(raw.X).any():
         prep["fill"] = fit_fill(raw.X[train])
@@ -55,6 +57,11 @@ def _features(raw: Raw, train: np.ndarray, task: str) -> tuple[np.ndarray, dict[
         # One-hot columns are left as 0/1: identity statistics, so apply_standardize replays the whole row.
         prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1],
                     categories=categories)
+    if codes and task == "tabular" and raw.columns is not None and "window" not in raw.extra:
+        if found := fit_codes(raw.X[train], raw.y[train], list(raw.columns), raw.kind == "classification"):
+            hot = code_indicators(raw.X, list(raw.columns), found)
+            X = np.concatenate([X, hot], axis=1)
+            prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1], codes=found)
     if raw.columns is not None:
         prep["columns"] = list(raw.columns)
     return X, {**prep, **raw.extra}
@@ -78,9 +85,10 @@ def _check_finite(source: str, X: np.ndarray, y: np.ndarray, prep: dict[str, Any
         raise DataError(f"{source}: values too large to standardise (overflow to infinity); rescale them")
 
 
-def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
+def prepare(raw: Raw, name: str, task: str, seed: int, codes: bool = True) -> TaskData:
     """Split raw arrays (or take the given split), fit preprocessing on the training split only,
-    and build tensors."""
+    and build tensors. `codes`: integer columns may be read as codes (nas.data.codes; False in a
+    study stored before 2026-12-06's second reading)."""
     if len(raw.X) != len(raw.y):
         raise DataError(f"{raw.source}: X has {len(raw.X)} rows but y has {len(raw.y)}")
     classification = raw.kind == "classification"
@@ -91,7 +99,9 @@ def prepare(raw: Raw, name: str, task: str, seed: int) -> TaskData:
         if absent := classes - len(np.unique(raw.y[te])):
             notes = (*notes, f"{absent} of the {classes} classes have no test row (more classes than the {len(te)} "
                              f"test rows: the split drawn class by class, each class keeping rows to train on)")
-    X, prep = _features(raw, tr, task)
+    X, prep = _features(raw, tr, task, codes)
+    if said := codes_said(prep.get("codes", {})):
+        notes = (*notes, said)
     y = raw.y.astype(np.int64 if classification else np.float32)
     if not classification:
         mean, std = float(y[tr].mean()), float(y[tr].std() or 1.0)
@@ -135,7 +145,7 @@ def series_raw(series: Series, window: int, given: bool = True) -> Raw:
 
 
 DATE_READING = ("dates", "day_month_dates", "named_dates", "quarter_dates")  # DataSpec's flags, as date_notations takes them
-READINGS = (*DATE_READING, "index_dates", "one_time_line", "skipped_steps", "many_categories")  # False in a spec stored before each (DataSpec.from_dict)
+READINGS = (*DATE_READING, "index_dates", "one_time_line", "skipped_steps", "many_categories", "integer_codes")  # False in a spec stored before each (DataSpec.from_dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class DataSpec:
     one_time_line: bool = True  # a time that rises down a whole 3-column file is not long format's; False: as before
     skipped_steps: bool = True  # a numeric time that skips steps is the time, its skips inserted; False: as before 2026-12-06
     many_categories: bool = True  # a text column of >100 values that repeat is a category; False: ignored, as before 2026-12-06
+    integer_codes: bool = True  # an integer column that acts as a code also gets indicators (nas.data.codes); False: as before
 
     def __post_init__(self) -> None:
         # Every reader strips a header's names; so the name that picks one: pandas shows
@@ -186,7 +197,8 @@ class DataSpec:
         one before `index_dates` dropped a nameless first column of dates, one before `one_time_line`
         read a regime column as long format's series id, one before `skipped_steps` read a time that
         skips steps in row order, one before `many_categories` left out a text column of more than
-        100 values that repeat, and each is reloaded so: its trials' networks
+        100 values that repeat, one before `integer_codes` read every integer column as a number
+        only, and each is reloaded so: its trials' networks
         take the features it had (and its export, resume and retrain the data they had)."""
         known = {f.name for f in fields(cls)}
         return cls(**{**dict.fromkeys(READINGS, False), **{k: v for k, v in raw.items() if k in known}})
@@ -257,4 +269,4 @@ def load_data(spec: DataSpec) -> TaskData:
             steps, note = default_window(raw.values[:, raw.columns.index(raw.target)], raw.test_from)
             raw = replace(raw, notes=(*raw.notes, note))
         raw = series_raw(raw, steps, given=spec.window is not None)
-    return prepare(raw, name, task, spec.seed)
+    return prepare(raw, name, task, spec.seed, spec.integer_codes)

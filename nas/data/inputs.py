@@ -23,6 +23,7 @@ from nas.data.arrow_images import decoded, image_rows
 from nas.data.image_folder import split_folders
 from nas.data.images import IMAGE_SUFFIXES, image_files, read_image, resized
 from nas.data.categories import one_hot
+from nas.data.codes import code_indicators
 from nas.data.tables import Columns, headerless, numeric_column, read_csv
 from nas.data.window import windows
 from nas.errors import DataError
@@ -140,7 +141,8 @@ def _csv(path: Path, info: dict[str, Any]) -> Read:
         target = table.get(prep.get("target", ""))  # each window's answer is the next value (a missing one, or
         answers = np.append(target[window:], "") if target is not None else None  # the last's, is not scored)
         return X, _forecast_names(table.get(prep.get("time", "")), prep.get("time"), window, len(X)), answers
-    X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows)], axis=1)
+    X = np.concatenate([X, one_hot({c: table[c] for c in categories}, categories, rows),
+                        code_indicators(X, columns, prep.get("codes", {}))], axis=1)
     names = [str(i) for i in range(len(X))]
     X = to_layout(X, info["task"])
     if per_row:  # missing steps filled as in training (nas.data.gaps)
