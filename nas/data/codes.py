@@ -9,10 +9,10 @@ categories too was measured and not kept (docs/benchmarks.md, 2026-12-06): count
 to it, and exact linear fits their exactness. So the data decides, column by column, on the
 training rows only: a column is a code when a per-value lookup of the target (the class most
 seen, or the mean, for each value; 5 folds) errs less than half as much as a line fitted on the
-same column alone, as the trivial prediction (the majority class, the mean) and as a line fitted
-on all the table's columns. A quantity that a line follows (an exact linear relation included,
-alone or with the other columns) is never a code, nor a column that says little about the target
-on its own.
+same column alone, as a monotone curve through it (a number target), as the trivial prediction
+(the majority class, the mean) and as a line fitted on all the table's columns. A quantity that a
+line or a bending curve follows (a dose, an exact linear relation, alone or with the other
+columns) is never a code, nor a column that says little about the target on its own.
 
 The number stays a feature (its order may still carry something); the indicators follow the
 text categories' one-hot columns, a value never seen in training (or a missing one) all zeros.
@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold
 
@@ -33,7 +34,7 @@ MIN_VALUES, MAX_VALUES = 3, 50  # an integer column of this many distinct traini
 MIN_ROWS = 20  # fewer training rows cannot tell a lookup from a line over 5 folds
 MAX_ROWS = 20_000  # of the training rows, a seeded sample of this many decides (the fits stay under a second)
 FOLDS = 5
-MARGIN = 0.5  # the lookup's error at most this share of the line's and of the trivial prediction's
+MARGIN = 0.5  # the lookup's error below this share of the other predictions' (is_code)
 EXACT = 1e-6  # a line erring less than this share of the trivial prediction fits exactly (rounding aside)
 
 
@@ -62,6 +63,17 @@ def _line(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, clas
         return model.fit(z[fit], y[fit]).predict(z[score])
 
 
+def _curve(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, classes: bool) -> np.ndarray:
+    """A monotone curve through the column (isotonic regression, rising or falling as the fitting
+    rows say; clipped beyond them): a dose or an age whose effect bends is not a code. Classes
+    have the line alone (one column's logistic regression already assigns classes in bands)."""
+    if classes:
+        return _line(x, y, fit, score, classes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "the direction may be suspect": then neither direction is a curve to beat
+        return IsotonicRegression(increasing="auto", out_of_bounds="clip").fit(x[fit], y[fit]).predict(x[score])
+
+
 def _trivial(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, classes: bool) -> np.ndarray:
     """The majority class, or the mean, of the fitting rows."""
     return np.full(len(score), np.bincount(y[fit]).argmax() if classes else y[fit].mean())
@@ -86,10 +98,11 @@ def is_code(x: np.ndarray, y: np.ndarray, classes: bool, table_line: Callable[[]
     values = len(np.unique(x))
     if not MIN_VALUES <= values <= MAX_VALUES or values * MIN_LEVEL_ROWS > len(x):
         return False
-    errors = _errors(x.astype(np.float64), y, classes, {"lookup": _lookup, "line": _line, "trivial": _trivial})
+    predictors = {"lookup": _lookup, "line": _line, "curve": _curve, "trivial": _trivial}
+    errors = _errors(x.astype(np.float64), y, classes, predictors)
     if errors["line"] <= EXACT * errors["trivial"]:  # a line through the values: a quantity, however well looked up
         return False
-    bar = MARGIN * min(errors["line"], errors["trivial"])
+    bar = MARGIN * min(errors["line"], errors["curve"], errors["trivial"])
     return errors["lookup"] < bar and (table_line is None or errors["lookup"] < MARGIN * table_line())
 
 
