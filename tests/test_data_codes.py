@@ -63,17 +63,20 @@ def test_prediction_rows_get_the_same_indicators_and_an_unseen_year_none(tmp_pat
     assert Xn[0, 7:].sum() == 0 and Xn[1, 7:].tolist() == [1.0 if y == 1994 else 0.0 for y in range(1990, 2020)]
 
 
-@pytest.mark.parametrize("case", ["exact line", "too few rows a value", "noise", "a line as good", "a bending dose"])
+@pytest.mark.parametrize("case", ["exact line", "too few rows a value", "noise", "a line as good", "a bending dose",
+                                  "a rise and fall"])
 def test_columns_that_are_not_codes(case: str) -> None:
     """A line through the values (an exact linear fit among them) is never a code; nor a column of
     fewer than 5 rows a value on average, one that says little about the target, a lookup no
     better than the line, or a dose whose effect bends (drc S.alba: as a code, test RMSE 0.228 ->
-    0.279), which a monotone curve follows."""
+    0.279), which a monotone curve follows, or a time whose effect rises and falls (nlme Glucose2:
+    0.645 -> 0.719), which a smooth curve follows."""
     rng = np.random.default_rng(1)
     x = rng.integers(0, 12, 300).astype(float)
     y = {"exact line": 3 * x + 1, "too few rows a value": None, "noise": rng.normal(size=300),
          "a line as good": 2 * x + rng.normal(size=300),
-         "a bending dose": 1 / (1 + np.exp(-3 * (x - 6))) + rng.normal(scale=0.05, size=300)}[case]
+         "a bending dose": 1 / (1 + np.exp(-3 * (x - 6))) + rng.normal(scale=0.05, size=300),
+         "a rise and fall": np.sin(x / 11 * np.pi) + rng.normal(scale=0.05, size=300)}[case]
     if case == "too few rows a value":
         x, y = np.arange(40, dtype=float) % 20, (np.arange(40) % 20) % 2 * 1.0
     assert not is_code(x, y, classes=False)

@@ -9,10 +9,11 @@ categories too was measured and not kept (docs/benchmarks.md, 2026-12-06): count
 to it, and exact linear fits their exactness. So the data decides, column by column, on the
 training rows only: a column is a code when a per-value lookup of the target (the class most
 seen, or the mean, for each value; 5 folds) errs less than half as much as a line fitted on the
-same column alone, as a monotone curve through it (a number target), as the trivial prediction
-(the majority class, the mean) and as a line fitted on all the table's columns. A quantity that a
-line or a bending curve follows (a dose, an exact linear relation, alone or with the other
-columns) is never a code, nor a column that says little about the target on its own.
+same column alone, as a monotone curve through it (a number target), as a smooth curve (a
+spline, on 10 values or more), as the trivial prediction (the majority class, the mean) and as a
+line fitted on all the table's columns. A quantity that a line or a curve follows (a dose, a time
+whose effect rises and falls, an exact linear relation, alone or with the other columns) is never
+a code, nor a column that says little about the target on its own.
 
 The number stays a feature (its order may still carry something); the indicators follow the
 text categories' one-hot columns, a value never seen in training (or a missing one) all zeros.
@@ -27,6 +28,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import SplineTransformer
 
 from nas.data.categories import MIN_LEVEL_ROWS  # a code's values, like a category's, repeat: this many rows each on average
 
@@ -35,6 +37,7 @@ MIN_ROWS = 20  # fewer training rows cannot tell a lookup from a line over 5 fol
 MAX_ROWS = 20_000  # of the training rows, a seeded sample of this many decides (the fits stay under a second)
 FOLDS = 5
 MARGIN = 0.5  # the lookup's error below this share of the other predictions' (is_code)
+SPLINE_KNOTS = 3  # a smooth curve of 5 degrees of freedom: a bump or a bend, not a lookup of 10 values or more
 EXACT = 1e-6  # a line erring less than this share of the trivial prediction fits exactly (rounding aside)
 
 
@@ -74,6 +77,13 @@ def _curve(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, cla
         return IsotonicRegression(increasing="auto", out_of_bounds="clip").fit(x[fit], y[fit]).predict(x[score])
 
 
+def _smooth(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, classes: bool) -> np.ndarray:
+    """A smooth curve through the column (a cubic spline of SPLINE_KNOTS knots, then the line's
+    model): a time whose effect rises and falls (glucose after a meal) is not a code either."""
+    splines = SplineTransformer(n_knots=SPLINE_KNOTS, degree=3, extrapolation="linear").fit(x[fit, None])
+    return _line(splines.transform(x[:, None]), y, fit, score, classes)
+
+
 def _trivial(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, classes: bool) -> np.ndarray:
     """The majority class, or the mean, of the fitting rows."""
     return np.full(len(score), np.bincount(y[fit]).argmax() if classes else y[fit].mean())
@@ -99,10 +109,12 @@ def is_code(x: np.ndarray, y: np.ndarray, classes: bool, table_line: Callable[[]
     if not MIN_VALUES <= values <= MAX_VALUES or values * MIN_LEVEL_ROWS > len(x):
         return False
     predictors = {"lookup": _lookup, "line": _line, "curve": _curve, "trivial": _trivial}
+    if values >= 2 * (SPLINE_KNOTS + 2):  # on fewer values a spline is as free as the lookup itself
+        predictors["smooth"] = _smooth
     errors = _errors(x.astype(np.float64), y, classes, predictors)
     if errors["line"] <= EXACT * errors["trivial"]:  # a line through the values: a quantity, however well looked up
         return False
-    bar = MARGIN * min(errors["line"], errors["curve"], errors["trivial"])
+    bar = MARGIN * min(error for name, error in errors.items() if name != "lookup")
     return errors["lookup"] < bar and (table_line is None or errors["lookup"] < MARGIN * table_line())
 
 
