@@ -4,8 +4,9 @@ Classification: scikit-learn logistic (softmax) regression; regression: linear r
 (ridge when there are fewer training rows than features). Inputs are flattened, standardised
 as the trials see them, a table's text categories one-hot, but without the indicators nas adds
 for integer columns it found to be codes (nas.data.codes): the baseline is the plain model a
-user fits by hand on the columns as they are, and finding a code is part of what nas is for; fitted on the training split, scored on validation and test with the
-same functions as the trials (nas.metrics). A trivial reference (majority class / training
+user fits by hand on the columns as they are, and finding a code is part of what nas is for.
+Fitted on the training split, scored on validation and test with the same functions as the
+trials (nas.metrics). A trivial reference (majority class / training
 mean) is stored beside it, so an imbalanced set's accuracy can be read against it. When the
 search scores trials by cross-validation, the baseline is scored on the same folds too (`cv`),
 so "the baseline beats the chosen model on validation" compares like with like.

@@ -40,6 +40,13 @@ def _targets(y: np.ndarray, kind: str) -> torch.Tensor:
     return torch.as_tensor(y, dtype=torch.long if kind == "classification" else torch.float32)
 
 
+def _with_indicators(X: np.ndarray, prep: dict[str, Any], hot: np.ndarray) -> np.ndarray:
+    """X with 0/1 indicator columns appended, left as they are: identity statistics in `prep`, so
+    apply_standardize replays the whole row."""
+    prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1])
+    return np.concatenate([X, hot], axis=1)
+
+
 def _features(raw: Raw, train: np.ndarray, task: str, codes: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Fit preprocessing on the training rows: fill a table's missing cells with the column's
     training median, standardise numbers, one-hot text columns and (`codes`) the integer columns
@@ -51,19 +58,14 @@ def _features(raw: Raw, train: np.ndarray, task: str, codes: bool = True) -> tup
     prep.update(fit_standardize(filled * raw.scale, task))
     X = apply_standardize(raw.X, prep, task)
     if raw.categorical:
-        categories = fit_categories(raw.categorical, train)
-        hot = one_hot(raw.categorical, categories, len(raw.X))
-        X = np.concatenate([X, hot], axis=1)
-        # One-hot columns are left as 0/1: identity statistics, so apply_standardize replays the whole row.
-        prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1],
-                    categories=categories)
-    if codes and task == "tabular" and raw.columns is not None and "window" not in raw.extra:
-        if found := fit_codes(raw.X[train], raw.y[train], list(raw.columns), raw.kind == "classification"):
-            hot = code_indicators(raw.X, list(raw.columns), found)
-            X = np.concatenate([X, hot], axis=1)
-            prep.update(mean=prep["mean"] + [0.0] * hot.shape[1], std=prep["std"] + [1.0] * hot.shape[1], codes=found)
+        prep["categories"] = fit_categories(raw.categorical, train)
+        X = _with_indicators(X, prep, one_hot(raw.categorical, prep["categories"], len(raw.X)))
     if raw.columns is not None:
         prep["columns"] = list(raw.columns)
+        if codes and task == "tabular" and "window" not in raw.extra:
+            if found := fit_codes(raw.X[train], raw.y[train], prep["columns"], raw.kind == "classification"):
+                prep["codes"] = found
+                X = _with_indicators(X, prep, code_indicators(raw.X, prep["columns"], found))
     return X, {**prep, **raw.extra}
 
 

@@ -68,10 +68,9 @@ def _line(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, clas
 
 def _curve(x: np.ndarray, y: np.ndarray, fit: np.ndarray, score: np.ndarray, classes: bool) -> np.ndarray:
     """A monotone curve through the column (isotonic regression, rising or falling as the fitting
-    rows say; clipped beyond them): a dose or an age whose effect bends is not a code. Classes
-    have the line alone (one column's logistic regression already assigns classes in bands)."""
-    if classes:
-        return _line(x, y, fit, score, classes)
+    rows say; clipped beyond them), for a number target: a dose or an age whose effect bends is
+    not a code. Classes have the line alone (one column's logistic regression already assigns
+    classes in bands)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "the direction may be suspect": then neither direction is a curve to beat
         return IsotonicRegression(increasing="auto", out_of_bounds="clip").fit(x[fit], y[fit]).predict(x[score])
@@ -108,7 +107,9 @@ def is_code(x: np.ndarray, y: np.ndarray, classes: bool, table_line: Callable[[]
     values = len(np.unique(x))
     if not MIN_VALUES <= values <= MAX_VALUES or values * MIN_LEVEL_ROWS > len(x):
         return False
-    predictors = {"lookup": _lookup, "line": _line, "curve": _curve, "trivial": _trivial}
+    predictors = {"lookup": _lookup, "line": _line, "trivial": _trivial}
+    if not classes:
+        predictors["curve"] = _curve
     if values >= 2 * (SPLINE_KNOTS + 2):  # on fewer values a spline is as free as the lookup itself
         predictors["smooth"] = _smooth
     errors = _errors(x.astype(np.float64), y, classes, predictors)
